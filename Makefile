@@ -1,0 +1,18 @@
+# `make run`: set everything up and start the workbench.  `make test`: set up and run the tests.
+.PHONY: run test lint guests bench
+
+run:
+	scripts/setup run
+	.venv/bin/zkwb-workbench
+
+test:
+	scripts/setup test
+	.venv/bin/lint-imports --config pyproject.toml
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 -q
+
+guests:
+	$(MAKE) -C resources/guests
+
+bench:
+	scripts/setup run
+	.venv/bin/zkwb bench
