@@ -1,0 +1,225 @@
+"""Merkle trees over the rows of column-major matrices, with batch openings.
+
+Construction (fixed by DESIGN.md, "The proof system"; any SHA-256 tool can
+recompute a root):
+
+* A commitment covers one or more ``(n_columns_i, n_rows)`` uint32 matrices of
+  the same height ``n_rows = 2^height``. Leaf ``r`` is
+  ``SHA-256(M1[:, r] ‖ M2[:, r] ‖ ...)``, every value as 4 little-endian bytes.
+* Node ``i`` of level ``l + 1`` is ``SHA-256(node[l][2i] ‖ node[l][2i+1])``; level 0
+  holds the leaves and level ``height`` the root. A height-0 tree's root is its
+  only leaf.
+
+Batch opening: node order
+-------------------------
+An opening of a set of rows carries only the nodes a verifier cannot compute
+itself. Let ``known_0`` be the sorted distinct opened rows. For level
+``l = 0, 1, ..., height - 1``, in that order, and for each ``i`` in ``known_l`` in
+ascending order: if ``i ^ 1`` is not in ``known_l``, the next opening node is
+node ``i ^ 1`` of level ``l``. Then ``known_{l+1} = {i >> 1 : i in known_l}``.
+So the nodes go bottom-up, and left to right within a level; a node shared by
+several paths, or computable from opened rows, never appears. A verifier reads
+them with a cursor and must end with the cursor exactly at the end.
+
+Opened values are not checked to be canonical field elements here: a verifier
+that treats them as field elements must reject values ``>= p`` itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from engine.hash.sha256 import hash_pairs, hash_rows
+
+__all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "merkle_verify",
+           "rows_to_matrix"]
+
+#: Largest tree :func:`merkle_verify` accepts (2^32 leaves); larger claims are
+#: malformed input, far beyond any trace this prover makes.
+MAX_LOG_HEIGHT = 32
+
+
+@dataclass(frozen=True)
+class MerkleOpening:
+    """Opened rows of a commitment and the nodes that authenticate them.
+
+    ``rows``: (k,) int64 row indices, in the order asked for (repeats allowed).
+    ``values``: one (k, n_columns_i) uint32 array per committed matrix;
+    ``values[m][j]`` is row ``rows[j]`` of matrix ``m``.
+    ``nodes``: (n_nodes, 32) uint8 authentication nodes, in the order of the
+    module docstring.
+    """
+
+    rows: np.ndarray
+    values: tuple[np.ndarray, ...]
+    nodes: np.ndarray
+
+    def leaf_values(self) -> np.ndarray:
+        """The leaf preimages: (k, total_columns) uint32, matrices side by side."""
+        return np.concatenate(self.values, axis=1)
+
+    def verify(self, root: bytes, log_height: int) -> bool:
+        """:func:`merkle_verify` on this opening."""
+        return merkle_verify(root, log_height, self.rows, self.values, self.nodes)
+
+
+class MerkleTree:
+    """A commitment to the rows of equal-height column-major uint32 matrices.
+
+    Keeps every level as an ``(n, 32)`` uint8 array (``levels[0]`` the leaves,
+    ``levels[-1]`` the root), and references to the matrices for openings:
+    callers must not modify them afterwards.
+    """
+
+    def __init__(self, matrices: tuple[np.ndarray, ...], levels: list[np.ndarray]):
+        self.matrices = matrices
+        self.levels = levels
+
+    @classmethod
+    def commit(cls, matrices: Sequence[np.ndarray]) -> "MerkleTree":
+        """Commit to the rows of ``matrices``: ``(n_columns_i, 2^h)`` uint32 each.
+
+        Raises ``ValueError`` when there is no matrix, a matrix is not 2-D
+        uint32, heights differ, or the height is not a power of two.
+        """
+        mats = tuple(np.ascontiguousarray(m) if isinstance(m, np.ndarray) else m
+                     for m in matrices)
+        leaves = hash_rows(mats)
+        n_rows = leaves.shape[0]
+        if n_rows == 0 or n_rows & (n_rows - 1):
+            raise ValueError(f"the number of rows must be a power of two, not {n_rows}")
+        levels = [leaves]
+        while levels[-1].shape[0] > 1:
+            levels.append(hash_pairs(levels[-1]))
+        return cls(mats, levels)
+
+    @property
+    def root(self) -> bytes:
+        """The 32-byte root digest."""
+        return self.levels[-1][0].tobytes()
+
+    @property
+    def height(self) -> int:
+        """log2 of the number of rows (0 for a single row)."""
+        return len(self.levels) - 1
+
+    @property
+    def n_rows(self) -> int:
+        """Number of committed rows (``2 ** height``)."""
+        return self.levels[0].shape[0]
+
+    def open(self, rows: np.ndarray) -> MerkleOpening:
+        """Open ``rows`` (any integer array-like, repeats allowed, k >= 1).
+
+        Returns their values per matrix and the deduplicated authentication
+        nodes. Raises ``ValueError`` for an empty set or an index outside
+        ``[0, n_rows)``.
+        """
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or rows.size == 0 or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError("rows must be a non-empty 1-D integer array")
+        rows = rows.astype(np.int64)
+        if rows.min() < 0 or rows.max() >= self.n_rows:
+            raise ValueError(f"row index out of range [0, {self.n_rows})")
+        values = tuple(np.ascontiguousarray(m[:, rows].T) for m in self.matrices)
+        known = np.unique(rows)
+        nodes = []
+        for level in self.levels[:-1]:
+            siblings = known ^ 1
+            nodes.append(level[siblings[~np.isin(siblings, known)]])
+            known = np.unique(known >> 1)
+        all_nodes = (np.concatenate(nodes) if nodes else np.empty((0, 32), dtype=np.uint8))
+        return MerkleOpening(rows, values, all_nodes)
+
+
+def merkle_commit(matrices: Sequence[np.ndarray]) -> MerkleTree:
+    """Same as :meth:`MerkleTree.commit`."""
+    return MerkleTree.commit(matrices)
+
+
+def merkle_verify(root: bytes, log_height: int, rows: np.ndarray,
+                  leaf_values_u32: np.ndarray | Sequence[np.ndarray],
+                  opening_nodes: np.ndarray) -> bool:
+    """Check an opening against a root. Never raises; malformed input is False.
+
+    ``root``: 32 bytes. ``log_height``: tree height, ``0..MAX_LOG_HEIGHT``.
+    ``rows``: (k,) integer ndarray, k >= 1, each in ``[0, 2^log_height)``; a row may
+    repeat, and then every copy's values must hash to the same leaf.
+    ``leaf_values_u32``: (k, width) uint32 ndarray of leaf preimages, or a
+    sequence of (k, width_i) uint32 ndarrays (one per matrix, joined side by side).
+    ``opening_nodes``: (n, 32) uint8 ndarray, in the order of the module docstring;
+    all of them must be consumed.
+
+    True iff the rows hash, with the nodes, to ``root``.
+    """
+    leaves = _leaf_digests(rows, leaf_values_u32, log_height)
+    if (leaves is None or not isinstance(root, bytes) or len(root) != 32
+            or not isinstance(opening_nodes, np.ndarray) or opening_nodes.dtype != np.uint8
+            or opening_nodes.ndim != 2 or opening_nodes.shape[1] != 32):
+        return False
+    known = leaves
+    cursor = 0
+    for _ in range(log_height):
+        parents: dict[int, bytes] = {}
+        for i in sorted(known):
+            if i & 1 and i - 1 in known:
+                continue
+            if i ^ 1 in known:
+                pair = known[i] + known[i ^ 1]
+            else:
+                if cursor >= opening_nodes.shape[0]:
+                    return False
+                sibling = opening_nodes[cursor].tobytes()
+                cursor += 1
+                pair = sibling + known[i] if i & 1 else known[i] + sibling
+            parents[i >> 1] = hashlib.sha256(pair).digest()
+        known = parents
+    return cursor == opening_nodes.shape[0] and hmac.compare_digest(known[0], root)
+
+
+def rows_to_matrix(rows_u32: np.ndarray) -> np.ndarray:
+    """Row-major data to the column-major matrix that :meth:`MerkleTree.commit` takes.
+
+    ``rows_u32``: (n_rows, ...) uint32, e.g. a FRI layer as (n_leaves, arity, 4)
+    extension coefficients; each row's values are taken in C order. Returns a new
+    (width, n_rows) uint32 C-contiguous array, so that leaf ``r`` hashes exactly
+    ``rows_u32[r]`` as little-endian u32 values. Raises ``ValueError`` on another
+    dtype or fewer than one dimension.
+    """
+    if not isinstance(rows_u32, np.ndarray) or rows_u32.dtype != np.uint32 or rows_u32.ndim < 1:
+        raise ValueError("rows_u32 must be a uint32 array of shape (n_rows, ...)")
+    return np.ascontiguousarray(rows_u32.reshape(rows_u32.shape[0], -1).T)
+
+
+def _leaf_digests(rows: object, values: object, log_height: object) -> dict[int, bytes] | None:
+    """Leaf digest per distinct row, or None when the inputs are malformed.
+
+    Malformed: non-int or out-of-range height, rows not a non-empty 1-D integer
+    ndarray in range, values not uint32 2-D with one row per index, or two copies
+    of a row whose values differ.
+    """
+    if type(log_height) is not int or not 0 <= log_height <= MAX_LOG_HEIGHT:
+        return None
+    if (not isinstance(rows, np.ndarray) or rows.ndim != 1 or rows.size == 0
+            or not np.issubdtype(rows.dtype, np.integer)):
+        return None
+    parts = [values] if isinstance(values, np.ndarray) else values
+    if not isinstance(parts, (list, tuple)) or not parts:
+        return None
+    for part in parts:
+        if (not isinstance(part, np.ndarray) or part.dtype != np.uint32 or part.ndim != 2
+                or part.shape[0] != rows.shape[0]):
+            return None
+    if int(rows.min()) < 0 or int(rows.max()) >= 1 << log_height:
+        return None
+    preimages = np.concatenate(parts, axis=1).astype("<u4")
+    leaves: dict[int, bytes] = {}
+    for row, preimage in zip(rows.tolist(), preimages):
+        digest = hashlib.sha256(preimage.tobytes()).digest()
+        if leaves.setdefault(row, digest) != digest:
+            return None
+    return leaves
