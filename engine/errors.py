@@ -41,3 +41,7 @@ class CycleLimitExceeded(GuestFault):
 
 class Cancelled(ZkwbError):
     """Work was stopped through a cancel token."""
+
+
+class TraceLimitExceeded(ZkwbError):
+    """A run needs a longer trace than the prover supports."""
