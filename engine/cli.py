@@ -1,0 +1,208 @@
+"""The ``zkwb`` command line (DESIGN.md, "The command line").
+
+Exit codes: 0 success; 2 usage error or unreadable input; 3 guest fault.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from engine.errors import GuestFault, InputError, ZkwbError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except GuestFault as fault:
+        return _report_fault(args, fault)
+    except ZkwbError as e:
+        return _report_error(args, str(e))
+    except KeyboardInterrupt:
+        print("zkwb: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zkwb", description="Run, prove and verify RV32IM guest programs.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("execute", help="run a guest without proving it")
+    p.add_argument("program", metavar="PROGRAM.elf")
+    p.add_argument("--input", metavar="FILE|-", help="private input: a file, or - for stdin")
+    p.add_argument("--max-cycles", type=_positive_int, metavar="N",
+                   help="stop a guest that runs longer than N cycles (default 10^9)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_execute)
+
+    p = sub.add_parser("image-id", help="print a program's image ID")
+    p.add_argument("program", metavar="PROGRAM.elf")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_image_id)
+
+    p = sub.add_parser("bench", help="measure the engine's speed on this machine")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_bench)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def read_input(spec: str | None) -> bytes:
+    """The private input named by ``--input`` (a path, ``-`` for stdin, or none)."""
+    from engine.vm.memory_map import MAX_INPUT_BYTES
+    if spec is None:
+        return b""
+    limit = MAX_INPUT_BYTES
+    if spec == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            with open(spec, "rb") as f:
+                if os.fstat(f.fileno()).st_size > limit:
+                    raise InputError(f"{spec} is larger than the {limit >> 20} MiB private-input limit")
+                data = f.read(limit + 1)
+        except IsADirectoryError:
+            raise InputError(f"{spec} is a directory, not an input file") from None
+        except FileNotFoundError:
+            raise InputError(f"{spec}: no such file") from None
+        except OSError as e:
+            raise InputError(f"{spec}: cannot read it ({e.strerror or e})") from None
+    if len(data) > limit:
+        raise InputError(f"the private input is larger than the {limit >> 20} MiB limit")
+    return data
+
+
+def journal_text(journal: bytes) -> str | None:
+    """The journal as text if it is printable UTF-8, else None."""
+    try:
+        text = journal.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if all(ch.isprintable() or ch in "\n\r\t" for ch in text) else None
+
+
+def _cmd_execute(args) -> int:
+    from engine.vm import execute, load_elf
+    program = load_elf(args.program)
+    data = read_input(args.input)
+    progress = _Progress("executing", enabled=not args.json)
+    try:
+        result = execute(program, data, max_cycles=args.max_cycles,
+                         on_progress=lambda c: progress.update(f"{c:,} cycles"))
+    finally:
+        progress.close()
+    log = result.log.decode("utf-8", errors="replace")
+    if args.json:
+        _print_json({"exit_code": result.exit_code, "cycles": result.cycles,
+                     "journal_hex": result.journal.hex(), "journal_text": journal_text(result.journal),
+                     "log": log, "image_id": program.image_id_hex,
+                     "seconds": round(result.seconds, 6), "mhz": round(result.mhz, 3)})
+        return EXIT_OK
+    if log:
+        sys.stderr.write(log if log.endswith("\n") else log + "\n")
+    text = journal_text(result.journal)
+    if text is not None:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    else:
+        sys.stdout.write(result.journal.hex() + "\n")
+    sys.stdout.flush()
+    print(f"zkwb: exit code {result.exit_code}, {result.cycles:,} cycles in "
+          f"{result.seconds:.3f} s ({result.mhz:.1f} MHz), image {program.image_id_hex}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_image_id(args) -> int:
+    from engine.vm import load_elf
+    program = load_elf(args.program)
+    if args.json:
+        _print_json({"image_id": program.image_id_hex, "entry": program.entry,
+                     "program": args.program})
+    else:
+        print(program.image_id_hex)
+    return EXIT_OK
+
+
+def _cmd_bench(args) -> int:
+    from engine.bench import run_all
+    results = run_all(quick=args.quick, log=None if args.json else
+                      (lambda msg: print(msg, file=sys.stderr, flush=True)))
+    if args.json:
+        _print_json(results)
+    else:
+        width = max(len(k) for k in results)
+        for key, value in results.items():
+            print(f"{key:<{width}}  {value}")
+    return EXIT_OK
+
+
+def _report_fault(args, fault: GuestFault) -> int:
+    if getattr(args, "json", False):
+        _print_json({"error": str(fault), "fault": fault.reason, "pc": fault.pc,
+                     "instruction": fault.insn, "cycles": fault.cycles,
+                     "journal_hex": fault.journal.hex(),
+                     "log": fault.log.decode("utf-8", errors="replace")})
+    else:
+        if fault.log:
+            sys.stderr.write(fault.log.decode("utf-8", errors="replace"))
+        print(f"zkwb: {fault}", file=sys.stderr)
+    return EXIT_FAULT
+
+
+def _report_error(args, message: str) -> int:
+    if getattr(args, "json", False):
+        _print_json({"error": message})
+    else:
+        print(f"zkwb: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=None) + "\n")
+    sys.stdout.flush()
+
+
+class _Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str, enabled: bool = True):
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def update(self, detail: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.start
+            sys.stderr.write(f"\r{self.label}: {detail} ({elapsed:.1f} s)\x1b[K")
+            sys.stderr.flush()
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Where the bundled resources (sample guests, models, icons) live."""
+from __future__ import annotations
+
+import os
+import sys
+
+from engine.errors import InputError
+
+
+def resources_dir() -> str:
+    """The ``resources/`` folder: beside the source tree, or inside a frozen bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return os.path.join(bundle, "resources")
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources")
+
+
+def guest_path(name: str) -> str:
+    """Path of the prebuilt sample guest ``name`` (e.g. ``"sha256"``)."""
+    path = os.path.join(resources_dir(), "guests", f"{name}.elf")
+    if not os.path.isfile(path):
+        raise InputError(f"no bundled guest named {name!r} (looked for {path})")
+    return path
+
+
+def sample_guests() -> list[str]:
+    """Names of the bundled sample guests."""
+    folder = os.path.join(resources_dir(), "guests")
+    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".elf"))
