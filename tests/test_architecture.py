@@ -10,6 +10,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _IMPORT_EVERY_ENGINE_MODULE = """
 import importlib, pkgutil, sys, engine
 for info in pkgutil.walk_packages(engine.__path__, "engine."):
+    if info.name.endswith("__main__"):
+        continue
     importlib.import_module(info.name)
 bad = sorted(m for m in sys.modules if m.split(".")[0] in
              ("PySide6", "shiboken6", "PyQt5", "PyQt6", "pyqtgraph", "superqt", "workbench"))
