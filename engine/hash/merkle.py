@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
+import numba
 import numpy as np
 
-from engine.hash.sha256 import hash_pairs, hash_rows
+from engine.hash.sha256 import (LANES, digest_pairs_group, digest_rows_group, lane_scratch,
+                                row_messages)
 
 __all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "merkle_verify",
            "rows_to_matrix"]
@@ -41,6 +43,12 @@ __all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "me
 #: Largest tree :func:`merkle_verify` accepts (2^32 leaves); larger claims are
 #: malformed input, far beyond any trace this prover makes.
 MAX_LOG_HEIGHT = 32
+
+# A commit splits the tree into at most this many subtrees, hashed in parallel
+# from leaves to subtree roots in ONE parallel region: every region costs a
+# barrier, and on a shared machine a barrier can wait a whole scheduler time
+# slice (measured ~7 ms per level when one core was busy).
+_MAX_SUBTREES = 64
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,9 @@ class MerkleTree:
     """A commitment to the rows of equal-height column-major uint32 matrices.
 
     Keeps every level as an ``(n, 32)`` uint8 array (``levels[0]`` the leaves,
-    ``levels[-1]`` the root), and references to the matrices for openings:
-    callers must not modify them afterwards.
+    ``levels[-1]`` the root; views into one ``(2n - 1, 32)`` buffer), and
+    references to the matrices for openings: callers must not modify them
+    afterwards.
     """
 
     def __init__(self, matrices: tuple[np.ndarray, ...], levels: list[np.ndarray]):
@@ -80,21 +89,26 @@ class MerkleTree:
         self.levels = levels
 
     @classmethod
-    def commit(cls, matrices: Sequence[np.ndarray]) -> "MerkleTree":
+    def commit(cls, matrices: Sequence[np.ndarray]) -> MerkleTree:
         """Commit to the rows of ``matrices``: ``(n_columns_i, 2^h)`` uint32 each.
 
         Raises ``ValueError`` when there is no matrix, a matrix is not 2-D
         uint32, heights differ, or the height is not a power of two.
         """
-        mats = tuple(np.ascontiguousarray(m) if isinstance(m, np.ndarray) else m
-                     for m in matrices)
-        leaves = hash_rows(mats)
-        n_rows = leaves.shape[0]
+        matrices = list(matrices)
+        rows = row_messages(matrices)
+        n_rows = rows.n_rows
         if n_rows == 0 or n_rows & (n_rows - 1):
             raise ValueError(f"the number of rows must be a power of two, not {n_rows}")
-        levels = [leaves]
-        while levels[-1].shape[0] > 1:
-            levels.append(hash_pairs(levels[-1]))
+        log_rows = n_rows.bit_length() - 1
+        subtrees = min(_MAX_SUBTREES, max(1, n_rows // (4 * LANES)))
+        nodes = np.empty((2 * n_rows - 1, 32), dtype=np.uint8)
+        with numba.parallel_chunksize(1):
+            _tree_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail, nodes,
+                         log_rows, log_rows - (subtrees.bit_length() - 1))
+        levels = [nodes[_level_offset(n_rows, level):][:n_rows >> level]
+                  for level in range(log_rows + 1)]
+        mats = tuple(np.ascontiguousarray(m) for m in matrices)
         return cls(mats, levels)
 
     @property
@@ -223,3 +237,37 @@ def _leaf_digests(rows: object, values: object, log_height: object) -> dict[int,
         if leaves.setdefault(row, digest) != digest:
             return None
     return leaves
+
+
+def _level_offset(n_rows: int, level: int) -> int:
+    """First row of tree level ``level`` in the (2n - 1, 32) node buffer."""
+    return 2 * n_rows - (2 * n_rows >> level)
+
+
+@numba.njit(nogil=True, cache=True, parallel=True)
+def _tree_kernel(slots, word_matrix, word_column, tail, nodes, log_rows, log_subtree):
+    """Fill ``nodes`` ((2n - 1, 32) uint8): leaves, then each level after the last.
+
+    Level ``l`` occupies rows ``2n - 2n/2^l`` onwards. Each parallel iteration
+    hashes one subtree of ``2^log_subtree`` leaves up to its root; the levels
+    above the subtree roots (fewer than ``_MAX_SUBTREES`` nodes) follow serially.
+    """
+    n = 1 << log_rows
+    width = 1 << log_subtree
+    for t in numba.prange(n >> log_subtree):
+        scratch = lane_scratch()
+        for first in range(t * width, (t + 1) * width, LANES):
+            digest_rows_group(slots, word_matrix, word_column, tail, first,
+                              min(LANES, (t + 1) * width - first), nodes, 0, scratch)
+        for level in range(1, log_subtree + 1):
+            end = ((t + 1) * width) >> level
+            for first in range((t * width) >> level, end, LANES):
+                digest_pairs_group(nodes, 2 * n - (2 * n >> (level - 1)), first,
+                                   min(LANES, end - first), nodes, 2 * n - (2 * n >> level),
+                                   scratch)
+    scratch = lane_scratch()
+    for level in range(log_subtree + 1, log_rows + 1):
+        end = n >> level
+        for first in range(0, end, LANES):
+            digest_pairs_group(nodes, 2 * n - (2 * n >> (level - 1)), first,
+                               min(LANES, end - first), nodes, 2 * n - (2 * n >> level), scratch)

@@ -10,16 +10,18 @@ lanes over the cores.
 Measured on the 2-core development machine (Xeon with SHA-NI, AVX-512), hashing
 the rows of a 2^16 x 100 matrix (26 MB):
 
-=====================================================  ==============
-hashlib, one 64 MiB buffer (OpenSSL, SHA-NI, 1 core)   ~1.3 GB/s
-hashlib, one call per 400-byte row (GIL held)          ~0.8 GB/s
-this module, 1 thread (``LANES`` = 8 / 16 / 64 / 128)  0.28 / 0.63 / 1.07 / 1.20 GB/s
-this module, 2 threads, ``LANES`` = 128                ~2.4 GB/s
-=====================================================  ==============
+==========================================================  =========
+hashlib, one 64 MiB buffer (OpenSSL with SHA-NI, 1 core)    ~1.3 GB/s
+hashlib, one call per 400-byte row (keeps the GIL)          ~0.8 GB/s
+rows, 1 thread, ``LANES`` = 8 / 16 / 64 / 128                0.37 / 0.62 / 1.18 / 1.11 GB/s
+rows, 1 thread, ``LANES`` = 256 / 512                       1.43 / 1.55 GB/s
+rows, 2 threads, ``LANES`` = 256                            ~3.1 GB/s
+whole Merkle commit (rows, then 2^16 - 1 nodes), 2 threads  ~2.2 GB/s
+==========================================================  =========
 
 hashlib keeps the GIL for messages under 2 KiB, so it cannot use the second
 core for leaves or nodes and pays a Python call per message; the lane kernels
-win by 3x and need no transposed copy of the matrix: each lane reads its row
+win by 2-3x and need no transposed copy of the matrix: each lane reads its row
 straight out of the column-major matrix (a group of ``LANES`` consecutive rows
 is one contiguous run per column). Single messages (transcript, verifier)
 go through :func:`sha256`, i.e. hashlib, which also needs no compilation.
@@ -27,16 +29,19 @@ go through :func:`sha256`, i.e. hashlib, which also needs no compilation.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-__all__ = ["LANES", "sha256", "sha256_batch", "hash_rows", "hash_pairs"]
+__all__ = ["LANES", "ROW_SLOTS", "RowMessages", "digest_pairs_group", "digest_rows_group",
+           "hash_pairs", "hash_rows", "lane_scratch", "row_messages", "sha256", "sha256_batch"]
 
-#: Messages hashed side by side per group; wider keeps more SIMD work in flight
-#: per round (see the table above). A group's scratch is (64 + 16) * LANES words.
-LANES = 128
+#: Messages hashed side by side per group; wider amortises each round's loop
+#: overhead over more SIMD work (see the table above) until the returns fade.
+#: A group's scratch is (64 + 16) * LANES words (80 KiB).
+LANES = 256
 
 # FIPS 180-4, section 4.2.2: first 32 bits of the fractional parts of the cube
 # roots of the first 64 primes.
@@ -56,9 +61,9 @@ _K = np.array([
 _H0 = np.array([0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
                 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19], dtype=np.uint32)
 
-# The row kernel takes a fixed-length tuple of matrices so that it compiles (and
-# caches) once; unused slots hold an empty matrix, extra matrices are merged.
-_ROW_SLOTS = 4
+#: The row kernels take a fixed-length tuple of matrices so that they compile (and
+#: cache) once; unused slots hold an empty matrix, extra matrices are merged.
+ROW_SLOTS = 4
 
 _U32 = np.uint32
 
@@ -80,8 +85,8 @@ def sha256_batch(messages: np.ndarray) -> np.ndarray:
     messages = np.ascontiguousarray(messages)
     n, m = messages.shape
     out = np.empty((n, 32), dtype=np.uint8)
-    if n:
-        _messages_kernel(messages, _tail_template(m, m * 8), out)
+    with numba.parallel_chunksize(1):
+        _messages_kernel(messages, _tail_template(m), out)
     return out
 
 
@@ -94,19 +99,10 @@ def hash_rows(matrices: Sequence[np.ndarray]) -> np.ndarray:
     bytes. Returns ``(n_rows, 32)`` uint8. Raises ``ValueError`` when there is no
     matrix, a matrix is not 2-D uint32, or heights differ.
     """
-    mats = _checked_matrices(matrices)
-    n_rows = mats[0].shape[1]
-    if len(mats) > _ROW_SLOTS:
-        mats = mats[:_ROW_SLOTS - 1] + [np.concatenate(mats[_ROW_SLOTS - 1:], axis=0)]
-    empty = np.empty((0, n_rows), dtype=np.uint32)
-    slots = tuple(mats) + (empty,) * (_ROW_SLOTS - len(mats))
-    word_matrix = np.concatenate(
-        [np.full(m.shape[0], i, dtype=np.int64) for i, m in enumerate(mats)])
-    word_column = np.concatenate([np.arange(m.shape[0], dtype=np.int64) for m in mats])
-    n_bytes = 4 * len(word_column)
-    out = np.empty((n_rows, 32), dtype=np.uint8)
-    if n_rows:
-        _rows_kernel(slots, word_matrix, word_column, _tail_template(n_bytes, n_bytes * 8), out)
+    rows = row_messages(matrices)
+    out = np.empty((rows.n_rows, 32), dtype=np.uint8)
+    with numba.parallel_chunksize(1):
+        _rows_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail, out)
     return out
 
 
@@ -119,11 +115,35 @@ def hash_pairs(layer: np.ndarray) -> np.ndarray:
     if (not isinstance(layer, np.ndarray) or layer.dtype != np.uint8 or layer.ndim != 2
             or layer.shape[1] != 32 or layer.shape[0] % 2):
         raise ValueError("layer must be a (2k, 32) uint8 array of digests")
-    return sha256_batch(np.ascontiguousarray(layer).reshape(-1, 64))
+    out = np.empty((layer.shape[0] // 2, 32), dtype=np.uint8)
+    with numba.parallel_chunksize(1):
+        _pairs_kernel(np.ascontiguousarray(layer), out)
+    return out
 
 
-def _checked_matrices(matrices: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Validate the leaf matrices; returns them C-contiguous (no copy if already)."""
+class RowMessages(NamedTuple):
+    """Where the message words of every matrix row come from (see :func:`row_messages`).
+
+    ``slots``: a tuple of ``ROW_SLOTS`` C-contiguous (n_columns_i, n_rows) uint32
+    matrices. Message word ``i`` of row ``r`` is
+    ``slots[word_matrix[i]][word_column[i], r]`` (int64 arrays). ``tail``: the
+    padding words from the first incomplete block on (see :func:`_tail_template`).
+    """
+
+    slots: tuple[np.ndarray, ...]
+    word_matrix: np.ndarray
+    word_column: np.ndarray
+    tail: np.ndarray
+    n_rows: int
+
+
+def row_messages(matrices: Sequence[np.ndarray]) -> RowMessages:
+    """Validate leaf matrices and describe their row messages for the Numba kernels.
+
+    Raises ``ValueError`` when there is no matrix, a matrix is not 2-D uint32,
+    or heights differ. Copies only matrices that are not C-contiguous, and all but
+    the first ``ROW_SLOTS - 1`` matrices when there are more than ``ROW_SLOTS``.
+    """
     mats = list(matrices)
     if not mats:
         raise ValueError("a commitment needs at least one matrix")
@@ -132,22 +152,35 @@ def _checked_matrices(matrices: Sequence[np.ndarray]) -> list[np.ndarray]:
             raise ValueError("matrices must be 2-D uint32 arrays (n_columns, n_rows)")
         if m.shape[1] != mats[0].shape[1]:
             raise ValueError(f"matrix heights differ: {m.shape[1]} != {mats[0].shape[1]}")
-    return [np.ascontiguousarray(m) for m in mats]
+    mats = [np.ascontiguousarray(m) for m in mats]
+    if len(mats) > ROW_SLOTS:
+        mats = mats[:ROW_SLOTS - 1] + [np.concatenate(mats[ROW_SLOTS - 1:], axis=0)]
+    n_rows = mats[0].shape[1]
+    empty = np.empty((0, n_rows), dtype=np.uint32)
+    word_matrix = np.concatenate(
+        [np.full(m.shape[0], i, dtype=np.int64) for i, m in enumerate(mats)])
+    word_column = np.concatenate([np.arange(m.shape[0], dtype=np.int64) for m in mats])
+    return RowMessages(tuple(mats) + (empty,) * (ROW_SLOTS - len(mats)), word_matrix,
+                       word_column, _tail_template(4 * len(word_column)), n_rows)
 
 
-def _tail_template(n_bytes: int, n_bits: int) -> np.ndarray:
+def _tail_template(n_bytes: int) -> np.ndarray:
     """Padding words from the first incomplete block on, message bytes zeroed.
 
     A message of ``n_bytes`` bytes has ``n_bytes // 64`` full blocks; the rest
     (the last ``n_bytes % 64`` message bytes, 0x80, zeros, the 64-bit big-endian
     bit length) is the same for every message except the message bytes, which
-    the kernels OR in. Returns big-endian words, uint32, length 16 or 32.
+    the kernels fill in. Returns big-endian words, uint32, length 16 or 32.
     """
     rest = n_bytes % 64
     tail = bytearray(64 if rest < 56 else 128)
     tail[rest] = 0x80
-    tail[-8:] = n_bits.to_bytes(8, "big")
+    tail[-8:] = (8 * n_bytes).to_bytes(8, "big")
     return np.frombuffer(bytes(tail), dtype=">u4").astype(np.uint32)
+
+
+# The second block of every 64-byte message (a tree node): padding only.
+_PAIR_TAIL = _tail_template(64)
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -162,25 +195,25 @@ def _bswap(v):
 
 
 @numba.njit(nogil=True, cache=True)
-def _compress_lanes(state, w, s):
-    """One SHA-256 compression in every lane.
+def _compress_lanes(state, w, s, active):
+    """One SHA-256 compression in lanes ``0..active-1``.
 
     ``state``: (8, LANES) chaining values, updated in place. ``w``: (64, LANES)
     with the block's 16 big-endian words in rows 0..15; rows 16..63 receive the
     message schedule. ``s``: (8, LANES) scratch. The working variables a..h
     rotate through the rows of ``s`` (variable v of round t lives in row
-    (v - t) mod 8), so a round writes two rows instead of shifting eight.
+    (v - t) mod 8), so a round writes two rows instead of shifting eight; every
+    loop runs over lanes innermost, which is what LLVM vectorizes.
     """
-    lanes = w.shape[1]
     for t in range(16, 64):
-        for lane in range(lanes):
+        for lane in range(active):
             x = w[t - 15, lane]
             y = w[t - 2, lane]
             s0 = _rotr(x, 7) ^ _rotr(x, 18) ^ (x >> _U32(3))
             s1 = _rotr(y, 17) ^ _rotr(y, 19) ^ (y >> _U32(10))
             w[t, lane] = _U32(w[t - 16, lane] + s0 + w[t - 7, lane] + s1)
     for i in range(8):
-        for lane in range(lanes):
+        for lane in range(active):
             s[i, lane] = state[i, lane]
     for t in range(64):
         ia = (8 - t) & 7
@@ -192,7 +225,7 @@ def _compress_lanes(state, w, s):
         ig = (14 - t) & 7
         ih = (15 - t) & 7
         k = _K[t]
-        for lane in range(lanes):
+        for lane in range(active):
             a = s[ia, lane]
             b = s[ib, lane]
             c = s[ic, lane]
@@ -205,100 +238,141 @@ def _compress_lanes(state, w, s):
             s[i_d, lane] = _U32(s[i_d, lane] + t1)
             s[ih, lane] = _U32(t1 + big_s0 + majority)
     for i in range(8):
-        for lane in range(lanes):
+        for lane in range(active):
             state[i, lane] = _U32(state[i, lane] + s[i, lane])
 
 
 @numba.njit(nogil=True, cache=True)
-def _start_group(lanes):
-    """Fresh per-group scratch: chaining values set to H0, schedule, working vars."""
-    state = np.empty((8, lanes), dtype=np.uint32)
-    for i in range(8):
-        for lane in range(lanes):
-            state[i, lane] = _H0[i]
-    return state, np.empty((64, lanes), dtype=np.uint32), np.empty((8, lanes), dtype=np.uint32)
+def lane_scratch():
+    """Scratch for the ``digest_*_group`` building blocks: one per thread."""
+    return (np.empty((8, LANES), dtype=np.uint32), np.empty((64, LANES), dtype=np.uint32),
+            np.empty((8, LANES), dtype=np.uint32))
 
 
 @numba.njit(nogil=True, cache=True)
-def _store_digests(state, first, n, out):
-    """Write the digests of lanes 0..n-first-1 to out[first:...] (big-endian bytes)."""
-    for lane in range(min(state.shape[1], n - first)):
+def _init_state(state, active):
+    for i in range(8):
+        for lane in range(active):
+            state[i, lane] = _H0[i]
+
+
+@numba.njit(nogil=True, cache=True)
+def _store_digests(state, active, dst, dst_first):
+    """dst[dst_first + lane] = big-endian bytes of lane's state, for lanes < active."""
+    for lane in range(active):
         for i in range(8):
             x = state[i, lane]
-            out[first + lane, 4 * i] = x >> _U32(24)
-            out[first + lane, 4 * i + 1] = (x >> _U32(16)) & _U32(0xFF)
-            out[first + lane, 4 * i + 2] = (x >> _U32(8)) & _U32(0xFF)
-            out[first + lane, 4 * i + 3] = x & _U32(0xFF)
+            dst[dst_first + lane, 4 * i] = x >> _U32(24)
+            dst[dst_first + lane, 4 * i + 1] = (x >> _U32(16)) & _U32(0xFF)
+            dst[dst_first + lane, 4 * i + 2] = (x >> _U32(8)) & _U32(0xFF)
+            dst[dst_first + lane, 4 * i + 3] = x & _U32(0xFF)
+
+
+@numba.njit(nogil=True, cache=True)
+def digest_rows_group(slots, word_matrix, word_column, tail, first, active, dst, dst_offset,
+                      scratch):
+    """Numba building block: digests of rows ``first .. first+active-1`` (active <= LANES).
+
+    Reads the rows as :class:`RowMessages` describes; writes ``dst[dst_offset + r]``
+    ((n, 32) uint8). Each value is byte-swapped: leaves hold little-endian values
+    and SHA-256 reads big-endian words.
+    """
+    state, w, s = scratch
+    _init_state(state, active)
+    n_words = word_matrix.shape[0]
+    full_blocks = n_words // 16
+    for blk in range(full_blocks + tail.shape[0] // 16):
+        for j in range(16):
+            i = blk * 16 + j
+            if i < n_words:
+                column = slots[word_matrix[i]][word_column[i]]
+                for lane in range(active):
+                    w[j, lane] = _bswap(column[first + lane])
+            else:
+                word = tail[i - full_blocks * 16]
+                for lane in range(active):
+                    w[j, lane] = word
+        _compress_lanes(state, w, s, active)
+    _store_digests(state, active, dst, dst_offset + first)
+
+
+@numba.njit(nogil=True, cache=True)
+def digest_pairs_group(src, src_offset, first, active, dst, dst_offset, scratch):
+    """Numba building block: parents ``first .. first+active-1`` of a tree level.
+
+    Parent ``p`` = SHA-256(src[src_offset + 2p] ‖ src[src_offset + 2p + 1]),
+    written to ``dst[dst_offset + p]``; ``src`` and ``dst`` are (n, 32) uint8 and
+    may be the same array (disjoint ranges).
+    """
+    state, w, s = scratch
+    _init_state(state, active)
+    for j in range(16):
+        row = src_offset + 2 * first + (j >> 3)
+        col = 4 * (j & 7)
+        for lane in range(active):
+            r = row + 2 * lane
+            w[j, lane] = _U32((_U32(src[r, col]) << _U32(24)) | (_U32(src[r, col + 1]) << _U32(16))
+                              | (_U32(src[r, col + 2]) << _U32(8)) | _U32(src[r, col + 3]))
+    _compress_lanes(state, w, s, active)
+    for j in range(16):
+        word = _PAIR_TAIL[j]
+        for lane in range(active):
+            w[j, lane] = word
+    _compress_lanes(state, w, s, active)
+    _store_digests(state, active, dst, dst_offset + first)
+
+
+@numba.njit(nogil=True, cache=True)
+def _digest_messages_group(messages, tail, first, active, dst, scratch):
+    """Digests of messages ``first .. first+active-1`` ((n, m) uint8) into ``dst``."""
+    state, w, s = scratch
+    _init_state(state, active)
+    m = messages.shape[1]
+    full_blocks = m // 64
+    for blk in range(full_blocks + tail.shape[0] // 16):
+        for j in range(16):
+            if blk < full_blocks:
+                p = blk * 64 + 4 * j
+                for lane in range(active):
+                    r = first + lane
+                    w[j, lane] = _U32((_U32(messages[r, p]) << _U32(24))
+                                      | (_U32(messages[r, p + 1]) << _U32(16))
+                                      | (_U32(messages[r, p + 2]) << _U32(8))
+                                      | _U32(messages[r, p + 3]))
+            else:
+                word = tail[(blk - full_blocks) * 16 + j]
+                for lane in range(active):
+                    w[j, lane] = word
+        # Message bytes that spill into this tail block go into the zeroed slots.
+        for p in range(max(blk * 64, full_blocks * 64), min(m, blk * 64 + 64)):
+            j = p - blk * 64
+            shift = _U32(24 - 8 * (j & 3))
+            for lane in range(active):
+                w[j >> 2, lane] |= _U32(messages[first + lane, p]) << shift
+        _compress_lanes(state, w, s, active)
+    _store_digests(state, active, dst, first)
+
+
+@numba.njit(nogil=True, cache=True, parallel=True)
+def _rows_kernel(slots, word_matrix, word_column, tail, out):
+    n = out.shape[0]
+    for g in numba.prange((n + LANES - 1) // LANES):
+        first = g * LANES
+        digest_rows_group(slots, word_matrix, word_column, tail, first, min(LANES, n - first),
+                          out, 0, lane_scratch())
+
+
+@numba.njit(nogil=True, cache=True, parallel=True)
+def _pairs_kernel(layer, out):
+    n = out.shape[0]
+    for g in numba.prange((n + LANES - 1) // LANES):
+        first = g * LANES
+        digest_pairs_group(layer, 0, first, min(LANES, n - first), out, 0, lane_scratch())
 
 
 @numba.njit(nogil=True, cache=True, parallel=True)
 def _messages_kernel(messages, tail, out):
-    """Digest of each row of ``messages`` (n, m) uint8 into ``out`` (n, 32) uint8.
-
-    Lanes past the last message re-read the last message and are not stored.
-    """
-    n, m = messages.shape
-    full_blocks = m // 64
-    tail_blocks = tail.shape[0] // 16
-    for g in numba.prange((n + LANES - 1) // LANES):
-        first = g * LANES
-        state, w, s = _start_group(LANES)
-        for blk in range(full_blocks + tail_blocks):
-            for j in range(16):
-                if blk < full_blocks:
-                    p = blk * 64 + 4 * j
-                    for lane in range(LANES):
-                        r = min(first + lane, n - 1)
-                        w[j, lane] = _U32((_U32(messages[r, p]) << _U32(24))
-                                          | (_U32(messages[r, p + 1]) << _U32(16))
-                                          | (_U32(messages[r, p + 2]) << _U32(8))
-                                          | _U32(messages[r, p + 3]))
-                else:
-                    word = tail[(blk - full_blocks) * 16 + j]
-                    for lane in range(LANES):
-                        w[j, lane] = word
-            if blk >= full_blocks:
-                # The message bytes that spill into the tail blocks.
-                for p in range(full_blocks * 64, m):
-                    j = (p - full_blocks * 64 - (blk - full_blocks) * 64)
-                    if 0 <= j < 64:
-                        shift = _U32(24 - 8 * (j & 3))
-                        for lane in range(LANES):
-                            r = min(first + lane, n - 1)
-                            w[j >> 2, lane] |= _U32(messages[r, p]) << shift
-            _compress_lanes(state, w, s)
-        _store_digests(state, first, n, out)
-
-
-@numba.njit(nogil=True, cache=True, parallel=True)
-def _rows_kernel(matrices, word_matrix, word_column, tail, out):
-    """Digest of each row of the column-major ``matrices`` into ``out`` (n, 32).
-
-    Message word i of row r is ``matrices[word_matrix[i]][word_column[i], r]``,
-    byte-swapped because SHA-256 reads big-endian words and leaves hold
-    little-endian values. Lanes past the last row re-read it and are not stored.
-    """
     n = out.shape[0]
-    n_words = word_matrix.shape[0]
-    full_blocks = n_words // 16
-    tail_blocks = tail.shape[0] // 16
     for g in numba.prange((n + LANES - 1) // LANES):
         first = g * LANES
-        state, w, s = _start_group(LANES)
-        for blk in range(full_blocks + tail_blocks):
-            for j in range(16):
-                i = blk * 16 + j
-                if blk >= full_blocks:
-                    word = tail[i - full_blocks * 16]
-                    for lane in range(LANES):
-                        w[j, lane] = word
-                if i < n_words:
-                    column = matrices[word_matrix[i]][word_column[i]]
-                    if first + LANES <= n:
-                        for lane in range(LANES):
-                            w[j, lane] = _bswap(column[first + lane])
-                    else:
-                        for lane in range(LANES):
-                            w[j, lane] = _bswap(column[min(first + lane, n - 1)])
-            _compress_lanes(state, w, s)
-        _store_digests(state, first, n, out)
+        _digest_messages_group(messages, tail, first, min(LANES, n - first), out, lane_scratch())

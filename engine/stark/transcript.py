@@ -7,18 +7,16 @@ once the data it must not depend on is committed.
 Byte-level construction (``H`` = SHA-256, ``u64(x)`` = 8 bytes little-endian,
 ``lp(b)`` = ``u64(len(b)) ‖ b``; the state is always a 32-byte digest):
 
-==================  =========================================================
-``Transcript(tag)``  ``state = H(b"zkwb-transcript-v1" ‖ lp(tag))``
-absorb              ``state = H(state ‖ kind ‖ lp(label) ‖ lp(data))`` with kind
-                    0x01 bytes, 0x02 u32 values (``data`` = the values in C order,
-                    4 bytes little-endian each), 0x03 a 32-byte digest
-squeeze             ``state = H(state ‖ 0x10 ‖ lp(label))``, then the output
-                    stream is ``H(state ‖ 0x11 ‖ u64(0)) ‖ H(state ‖ 0x11 ‖ u64(1)) ‖ ...``
-                    read as 32-bit little-endian words, first word first
-proof of work       ``H(state ‖ 0x20 ‖ u64(nonce))`` must start with ``bits`` zero
-                    bits (big-endian bit order); then the nonce is absorbed:
-                    ``state = H(state ‖ 0x21 ‖ u64(nonce))``
-==================  =========================================================
+* ``Transcript(tag)``: ``state = H(b"zkwb-transcript-v1" ‖ lp(tag))``.
+* absorb: ``state = H(state ‖ kind ‖ lp(label) ‖ lp(data))``, with kind 0x01 for
+  bytes, 0x02 for u32 values (``data`` = the values in C order, 4 bytes
+  little-endian each), 0x03 for a 32-byte digest.
+* squeeze: ``state = H(state ‖ 0x10 ‖ lp(label))``; the challenge stream is then
+  ``H(state ‖ 0x11 ‖ u64(0)) ‖ H(state ‖ 0x11 ‖ u64(1)) ‖ ...``, read as 32-bit
+  little-endian words, first word first, as far as the squeeze needs.
+* proof of work: ``H(state ‖ 0x20 ‖ u64(nonce))`` must start with ``bits`` zero
+  bits (big-endian bit order); then the nonce is absorbed:
+  ``state = H(state ‖ 0x21 ‖ u64(nonce))``.
 
 Every absorbed item is length-prefixed and kind-tagged, so the sequence of
 calls is recoverable from the bytes hashed: absorption is injective. A squeeze
@@ -37,7 +35,7 @@ Sampling is exact, not approximate:
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -155,11 +153,13 @@ class Transcript:
             self._state + kind + _length_prefixed(bytes(label)) + _length_prefixed(data)).digest()
 
     def _absorb_nonce(self, nonce: int) -> None:
-        self._state = hashlib.sha256(self._state + _POW_NONCE + nonce.to_bytes(8, "little")).digest()
+        self._state = hashlib.sha256(
+            self._state + _POW_NONCE + nonce.to_bytes(8, "little")).digest()
 
     def _squeeze(self, label: bytes) -> Iterator[int]:
         """Fold ``label`` into the state; return the stream of 32-bit words it seeds."""
-        self._state = hashlib.sha256(self._state + _SQUEEZE + _length_prefixed(bytes(label))).digest()
+        self._state = hashlib.sha256(
+            self._state + _SQUEEZE + _length_prefixed(bytes(label))).digest()
         return _word_stream(self._state)
 
 
