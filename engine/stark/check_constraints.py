@@ -1,0 +1,301 @@
+"""The row checker: why would proving this witness fail?
+
+:func:`check_constraints` evaluates every constraint on the real rows of a witness and
+reports, by name, the first failing row of each failing constraint, with the values
+the constraint read there. It then balances every bus: each distinct message's net
+multiplicity (sends minus receives, the verifier's public messages included) must be
+zero, and every message that is not is listed with its count and where it first
+appears. With the aux trace and challenges it also checks the LogUp columns.
+
+Everything is vectorized over blocks of rows with NumPy, so the check is cheap next
+to proving, and needs no challenge unless the aux trace is checked.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.field.babybear import P
+from engine.field.scalar import Ext, Fp
+from engine.stark import symbolic
+from engine.stark.air import Selector, TraceShape
+from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
+from engine.stark.logup_trace import PublicMessages
+from engine.stark.numpy_eval import evaluate_numpy
+
+_CHUNK = 1 << 14
+
+
+class ConstraintsNotSatisfied(Exception):
+    """Raised by :meth:`CheckReport.raise_if_failed`; the message is the report."""
+
+
+@dataclass(frozen=True)
+class ConstraintFailure:
+    """Constraint ``constraint`` is non-zero on ``count`` selected rows, first at
+    ``row`` where it evaluates to ``value`` (an int, or 4 coefficients for an aux
+    constraint) after reading ``inputs`` (column or public name -> value)."""
+
+    constraint: str
+    index: int
+    when: Selector
+    row: int
+    count: int
+    value: int | tuple[int, ...]
+    inputs: dict
+    expression: str
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.inputs.items())
+        return (f"constraint {self.constraint!r} ({self.when.name}) fails at row "
+                f"{self.row} ({self.count} rows in all): {self.expression} = "
+                f"{self.value} with {shown}")
+
+
+@dataclass(frozen=True)
+class UnmatchedMessage:
+    """``values`` on a bus with net multiplicity ``net`` (sends minus receives, mod P,
+    shown in ``(-P/2, P/2]``), first carried at ``row`` by ``source`` (an interaction
+    name, or ``"public"`` for the verifier's messages, with ``row`` None)."""
+
+    values: tuple[int, ...]
+    net: int
+    row: int | None
+    source: str
+
+
+@dataclass(frozen=True)
+class BusBalance:
+    """The balance of one bus: ``unmatched`` lists up to the requested number of
+    unmatched messages (earliest first); ``n_unmatched`` counts them all."""
+
+    bus: str
+    unmatched: tuple[UnmatchedMessage, ...]
+    n_unmatched: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.n_unmatched == 0
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Failures sorted by (row, constraint order); buses in declaration order."""
+
+    air: str
+    failures: tuple[ConstraintFailure, ...]
+    buses: tuple[BusBalance, ...]
+    aux_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and all(b.balanced for b in self.buses)
+
+    @property
+    def first_failure(self) -> ConstraintFailure | None:
+        return self.failures[0] if self.failures else None
+
+    def bus(self, name: str) -> BusBalance:
+        return next(b for b in self.buses if b.bus == name)
+
+    def raise_if_failed(self) -> None:
+        """Raise :class:`ConstraintsNotSatisfied` with this report unless ``ok``."""
+        if not self.ok:
+            raise ConstraintsNotSatisfied(str(self))
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"AIR {self.air}: every constraint holds and every bus balances"
+        lines = [f"AIR {self.air}: the witness does not satisfy the AIR"]
+        lines += ["  " + str(f) for f in self.failures]
+        for b in self.buses:
+            if not b.balanced:
+                lines.append(f"  bus {b.bus!r}: {b.n_unmatched} unmatched messages")
+                for m in b.unmatched:
+                    where = "from the verifier" if m.row is None else \
+                        f"first at row {m.row} by {m.source!r}"
+                    lines.append(f"    {m.values}: net {m.net:+d} ({where})")
+        return "\n".join(lines)
+
+
+def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: int,
+                      public_messages: Sequence[PublicMessages] = (), aux=None,
+                      challenges=None, aux_publics=None,
+                      max_unmatched: int = 10) -> CheckReport:
+    """Check a witness row by row (real rows only) and balance its buses.
+
+    ``main`` ``(n_main, H)`` and ``preprocessed`` ``(n_prep, H)`` are uint32 traces,
+    ``publics`` the public values, ``public_messages`` the verifier's own messages.
+    Give ``aux`` ``(4·n_aux, H)`` with ``challenges`` and ``aux_publics`` (``[S]``) to
+    check the LogUp constraints too. Raises ``ValueError`` for malformed inputs.
+    """
+    main = np.asarray(main)
+    shape = TraceShape(main.shape[1] if main.ndim == 2 else 0, zk_rows)
+    inputs = {
+        "main": as_matrix(main, air.n_main, shape.height, "main trace"),
+        "prep": as_matrix(preprocessed, air.n_prep, shape.height, "preprocessed trace"),
+        "publics": as_base_vector(publics, len(air.public_names), "public values"),
+    }
+    aux_checked = aux is not None
+    if aux_checked:
+        inputs["aux"] = as_matrix(aux, air.n_aux_base, shape.height, "aux trace")
+        inputs["challenges"] = as_ext_rows(challenges, len(air.challenge_names), "challenges")
+        inputs["aux_publics"] = as_ext_rows(aux_publics, len(air.aux_public_names),
+                                            "aux publics")
+    checked = [(i, c) for i, c in enumerate(air.constraints)
+               if aux_checked or c.phase == "main"]
+    failures = _constraint_failures(checked, inputs, shape)
+    buses = tuple(_bus_balance(air, bus, inputs, shape, public_messages, max_unmatched)
+                  for bus in air.buses)
+    return CheckReport(air.name, failures, buses, aux_checked)
+
+
+# --- constraints ------------------------------------------------------------------------
+
+def _chunks(inputs: dict, shape: TraceShape):
+    """``(start, stop, chunk_inputs)`` over the real rows. A chunk carries one extra row
+    so that next-row reads inside it are right (the last real row has no next-row
+    constraint)."""
+    for start in range(0, shape.real_rows, _CHUNK):
+        stop = min(start + _CHUNK, shape.real_rows)
+        sub = dict(inputs)
+        for key in ("main", "prep", "aux"):
+            if key in inputs:
+                sub[key] = inputs[key][:, start:stop + 1]
+        yield start, stop, sub
+
+
+def _selected(when: Selector, rows: np.ndarray, shape: TraceShape) -> np.ndarray:
+    last = shape.real_rows - 1
+    if when == Selector.FIRST:
+        return rows == 0
+    if when == Selector.LAST:
+        return rows == last
+    if when == Selector.TRANSITION:
+        return rows < last
+    return rows <= last
+
+
+def _constraint_failures(checked, inputs, shape) -> tuple[ConstraintFailure, ...]:
+    first: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for start, stop, sub in _chunks(inputs, shape):
+        values = evaluate_numpy([c.expr for _, c in checked], **sub)
+        rows = np.arange(start, stop)
+        for (index, c), v in zip(checked, values):
+            nonzero = v[:stop - start] != 0 if v.ndim == 1 else \
+                (v[:, :stop - start] != 0).any(axis=0)
+            bad = np.flatnonzero(nonzero & _selected(c.when, rows, shape))
+            if bad.size:
+                first.setdefault(index, start + int(bad[0]))
+                counts[index] = counts.get(index, 0) + int(bad.size)
+    by_index = dict(checked)
+    failures = [_describe(index, by_index[index], row, counts[index], inputs)
+                for index, row in first.items()]
+    return tuple(sorted(failures, key=lambda f: (f.row, f.index)))
+
+
+def _describe(index: int, constraint, row: int, count: int, inputs: dict) -> ConstraintFailure:
+    leaves = symbolic.leaves([constraint.expr])
+    value = symbolic.evaluate([constraint.expr], lambda l: _leaf_value(l, inputs, row))[0]
+    shown = {}
+    for leaf in leaves:
+        if leaf.op == "challenge":
+            continue
+        name = leaf.data[-1] + ("'" if leaf.op in symbolic.COLUMN_KINDS and leaf.data[1]
+                                else "")
+        shown[name] = _plain(_leaf_value(leaf, inputs, row))
+    return ConstraintFailure(constraint.name, index, constraint.when, row, count,
+                             _plain(value), shown, symbolic.format_expr(constraint.expr))
+
+
+def _leaf_value(leaf, inputs: dict, row: int):
+    if leaf.op in symbolic.COLUMN_KINDS:
+        index, next_row, _ = leaf.data
+        matrix = inputs[leaf.op]
+        r = (row + 1) % matrix.shape[1] if next_row else row
+        if leaf.op == "aux":
+            return Ext(*(int(matrix[4 * index + c, r]) for c in range(4)))
+        return Fp(int(matrix[index, r]))
+    if leaf.op == "public":
+        return Fp(int(inputs["publics"][leaf.data[0]]))
+    key = "challenges" if leaf.op == "challenge" else "aux_publics"
+    return Ext(*(int(c) for c in inputs[key][leaf.data[0]]))
+
+
+def _plain(value) -> int | tuple[int, ...]:
+    if isinstance(value, Ext):
+        return value.coeffs if not value.is_base() else value.coeffs[0]
+    return int(value)
+
+
+# --- buses ------------------------------------------------------------------------------
+
+def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched) -> BusBalance:
+    """Group the bus's messages by a 62-bit key (two random linear combinations of the
+    values mod P: equal messages share a key, distinct ones collide with negligible
+    probability) and sum each group's multiplicities mod P."""
+    members = [(k, i) for k, i in enumerate(air.interactions) if i.bus is bus]
+    coeffs = np.random.default_rng(bus.id).integers(1, P, (2, bus.width)).astype(np.uint64)
+    keys, mults, rows, sources = [], [], [], []
+    width = bus.width
+    exprs = [e for _, i in members for e in (*i.values, i.signed_multiplicity)]
+    for start, stop, sub in _chunks(inputs, shape):
+        n = stop - start
+        values = evaluate_numpy(exprs, **{k: v for k, v in sub.items()
+                                          if k in ("main", "prep", "publics")})
+        for m, (k, _) in enumerate(members):
+            block = values[m * (width + 1):(m + 1) * (width + 1)]
+            mult = block[width][:n]
+            used = np.flatnonzero(mult)
+            keys.append(_keys(np.stack([v[:n] for v in block[:width]])[:, used], coeffs))
+            mults.append(mult[used].astype(np.int64))
+            rows.append(start + used)
+            sources.append(np.full(used.size, k))
+    public_values = []
+    for pm in public_messages:
+        if pm.bus != bus.name:
+            continue
+        values = as_matrix(np.asarray(pm.values), len(pm.values), width,
+                           f"public messages on bus {bus.name!r}")
+        keys.append(_keys(values.T, coeffs))
+        mults.append(np.mod(np.asarray(pm.multiplicities, dtype=np.int64), P))
+        rows.append(np.full(len(values), shape.height))
+        sources.append(-1 - len(public_values) - np.arange(len(values)))
+        public_values.extend(tuple(int(x) for x in v) for v in values)
+    keys, mults, rows, sources = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
+                                  for a in (keys, mults, rows, sources))
+    if keys.size == 0:
+        return BusBalance(bus.name, (), 0)
+    order = np.lexsort((rows, keys))
+    keys, mults, rows, sources = keys[order], mults[order], rows[order], sources[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    net = np.add.reduceat(mults, starts) % P
+    bad = starts[net != 0]
+    net = net[net != 0]
+    unmatched = []
+    for first, total in sorted(zip(bad, net), key=lambda t: rows[t[0]])[:max_unmatched]:
+        total = int(total) if total <= P // 2 else int(total) - P
+        source = int(sources[first])
+        if source < 0:
+            unmatched.append(UnmatchedMessage(public_values[-1 - source], total, None,
+                                              "public"))
+            continue
+        row = int(rows[first])
+        inter = air.interactions[source]
+        values = symbolic.evaluate(list(inter.values),
+                                   lambda l: _leaf_value(l, inputs, row))
+        unmatched.append(UnmatchedMessage(tuple(int(v) for v in values), total, row,
+                                          inter.name))
+    return BusBalance(bus.name, tuple(unmatched), int(bad.size))
+
+
+def _keys(values: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``(width, n)`` message values to ``(n,)`` uint64 keys."""
+    key = np.zeros((2, values.shape[1]), dtype=np.uint64)
+    for j in range(values.shape[0]):
+        v = values[j].astype(np.uint64)
+        key = (key + coeffs[:, j:j + 1] * v[None, :] % P) % P
+    return key[0] * np.uint64(P) + key[1]

@@ -1,0 +1,186 @@
+"""LogUp (Haböck, ePrint 2022/1530) in AIR form: batching, aux columns, constraints.
+
+Every interaction contributes ``m / d(v)`` per real row, where ``m`` is its signed
+multiplicity (sends ``+``, receives ``-``) and
+
+    d(v) = gamma + bus_id + sum_{j=1..width} beta^j · v_j
+
+with ``gamma, beta`` extension challenges drawn after the main trace is committed.
+Interactions (or exclusive groups, counted as one fraction ``N / D`` with
+``N = sum_k flag_k m_k`` and ``D = 1 + sum_k flag_k (d_k - 1)``) are packed into
+batches; aux extension column ``h_t`` holds the sum of batch ``t``'s fractions:
+
+    h_t · prod_{u in B_t} D_u = sum_{u in B_t} N_u prod_{v != u} D_v     (every real row)
+
+and the running sum ``phi`` adds them up:
+
+    phi[0] = sum_t h_t[0]                    (FIRST)
+    phi[r+1] - phi[r] = sum_t h_t[r+1]       (TRANSITION)
+    phi[R-1] = S                             (LAST; S is published with the aux trace)
+
+Batches are filled first-fit in declaration order while the constraint's degree stays
+within the AIR's maximum: pairs for degree-1 messages and multiplicities at degree 3.
+The verifier checks ``S + public_interaction_sum(...) = 0``.
+
+The trace builder and the public sum live in :mod:`engine.stark.logup_trace`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.stark import symbolic
+from engine.stark.air import EVERY, FIRST, LAST, TRANSITION, Constraint, Interaction
+from engine.stark.symbolic import Expr
+
+GAMMA = symbolic.challenge(0, "logup.gamma")
+BETA = symbolic.challenge(1, "logup.beta")
+CHALLENGE_NAMES = ("logup.gamma", "logup.beta")
+SUM = symbolic.aux_public(0, "logup.sum")
+
+
+@dataclass(frozen=True)
+class Fraction:
+    """``numerator / denominator`` summed into one ``h`` column: one interaction, or
+    one exclusive group. ``interactions`` are indices into ``Air.interactions``."""
+
+    interactions: tuple[int, ...]
+    numerator: Expr
+    denominator: Expr
+
+
+@dataclass(frozen=True)
+class LogupPlan:
+    """How an AIR's interactions map to aux columns, and the constraints that check them.
+
+    Aux extension columns are ``h_0 .. h_{T-1}`` (one per batch) then ``phi``.
+    ``batch_numerators[t] / batch_denominators[t]`` is the value ``h_t`` must take.
+    """
+
+    fractions: tuple[Fraction, ...]
+    batches: tuple[tuple[int, ...], ...]
+    batch_numerators: tuple[Expr, ...]
+    batch_denominators: tuple[Expr, ...]
+    constraints: tuple[Constraint, ...]
+    flag_constraints: tuple[Constraint, ...]
+
+    @property
+    def aux_names(self) -> tuple[str, ...]:
+        return tuple(f"logup.h{t}" for t in range(len(self.batches))) + ("logup.phi",)
+
+    challenge_names = CHALLENGE_NAMES
+    aux_public_names = ("logup.sum",)
+
+    @property
+    def phi_index(self) -> int:
+        """Index of ``phi`` among the aux extension columns."""
+        return len(self.batches)
+
+
+def fingerprint(bus_id: int, values: Sequence[Expr]) -> Expr:
+    """``gamma + bus_id + sum_{j>=1} beta^j · values[j-1]`` as an expression."""
+    d = GAMMA + bus_id
+    for j, v in enumerate(values, start=1):
+        d = d + BETA ** j * v
+    return d
+
+
+def plan_logup(interactions: Sequence[Interaction], max_degree: int) -> LogupPlan:
+    """Batch ``interactions`` into aux columns and write the LogUp constraints.
+
+    Raises ``ValueError`` if one interaction (or exclusive group) alone exceeds
+    ``max_degree``: its messages or multiplicity have too high a degree.
+    """
+    fractions, flag_constraints = _fractions(interactions)
+    batches: list[list[int]] = []
+    for f, fraction in enumerate(fractions):
+        for batch in batches:
+            if _batch_degree([fractions[u] for u in batch + [f]]) <= max_degree:
+                batch.append(f)
+                break
+        else:
+            degree = _batch_degree([fraction])
+            if degree > max_degree:
+                names = [interactions[i].name for i in fraction.interactions]
+                raise ValueError(f"interaction(s) {names} need degree {degree} > "
+                                 f"{max_degree}: lower the degree of the message or "
+                                 "multiplicity with a helper column")
+            batches.append([f])
+    numerators, denominators = [], []
+    for batch in batches:
+        num, den = _combine([fractions[u] for u in batch])
+        numerators.append(num)
+        denominators.append(den)
+    constraints = _constraints(numerators, denominators)
+    return LogupPlan(tuple(fractions), tuple(tuple(b) for b in batches),
+                     tuple(numerators), tuple(denominators), constraints,
+                     tuple(flag_constraints))
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _fractions(interactions: Sequence[Interaction]):
+    """One fraction per ungrouped interaction and per exclusive group, in order of
+    first appearance; plus the constraints that keep each group's flags exclusive."""
+    fractions: list[Fraction] = []
+    flag_constraints: list[Constraint] = []
+    groups: dict[str, list[int]] = {}
+    order: list[str | int] = []
+    for i, inter in enumerate(interactions):
+        if inter.group is None:
+            order.append(i)
+        else:
+            if inter.group not in groups:
+                groups[inter.group] = []
+                order.append(inter.group)
+            groups[inter.group].append(i)
+    for item in order:
+        if isinstance(item, int):
+            inter = interactions[item]
+            fractions.append(Fraction((item,), inter.signed_multiplicity,
+                                      fingerprint(inter.bus.id, inter.values)))
+            continue
+        members = [interactions[i] for i in groups[item]]
+        numerator = sum((m.signed_multiplicity for m in members), symbolic.constant(0))
+        denominator = 1 + sum((m.flag * (fingerprint(m.bus.id, m.values) - 1)
+                               for m in members), symbolic.constant(0))
+        fractions.append(Fraction(tuple(groups[item]), numerator, denominator))
+        for m in members:
+            flag_constraints.append(Constraint(f"{m.name}.flag_boolean",
+                                               m.flag * (m.flag - 1), EVERY))
+        if len(members) > 1:
+            total = sum((m.flag for m in members), symbolic.constant(0))
+            flag_constraints.append(Constraint(f"{item}.flags_exclusive",
+                                               total * (total - 1), EVERY))
+    return fractions, flag_constraints
+
+
+def _combine(fractions: Sequence[Fraction]) -> tuple[Expr, Expr]:
+    """``(sum_u N_u prod_{v != u} D_v, prod_u D_u)`` of a batch."""
+    numerator: Expr = symbolic.constant(0)
+    denominator: Expr = symbolic.constant(1)
+    for fraction in fractions:
+        numerator = numerator * fraction.denominator + fraction.numerator * denominator
+        denominator = denominator * fraction.denominator
+    return numerator, denominator
+
+
+def _batch_degree(fractions: Sequence[Fraction]) -> int:
+    """Degree of ``h · D - N`` for the batch (the aux column has degree 1)."""
+    num_degree = max(f.numerator.degree + sum(g.denominator.degree for g in fractions)
+                     - f.denominator.degree for f in fractions)
+    return max(1 + sum(f.denominator.degree for f in fractions), num_degree)
+
+
+def _constraints(numerators: list[Expr], denominators: list[Expr]) -> tuple[Constraint, ...]:
+    n = len(numerators)
+    h = [symbolic.column("aux", t, f"logup.h{t}") for t in range(n)]
+    phi = symbolic.column("aux", n, "logup.phi")
+    out = [Constraint(f"logup.h{t}", h[t] * denominators[t] - numerators[t], EVERY, "aux")
+           for t in range(n)]
+    row_sum = sum(h, symbolic.constant(0))
+    out.append(Constraint("logup.phi_first", phi - row_sum, FIRST, "aux"))
+    out.append(Constraint("logup.phi_step", phi.next - phi - row_sum.next, TRANSITION,
+                          "aux"))
+    out.append(Constraint("logup.phi_last", phi - SUM, LAST, "aux"))
+    return tuple(out)

@@ -1,0 +1,234 @@
+"""LogUp numerics: the prover's aux trace and the verifier's public contribution.
+
+See :mod:`engine.stark.logup` for the argument and the column layout.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from engine.field.babybear import P, addmod, bb_random, mulmod
+from engine.field.ext4 import e4_inv, e4_mul
+from engine.field.scalar import Ext
+from engine.stark import codegen
+from engine.stark.air import TraceShape
+from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
+
+_CHUNK = 1 << 16     # rows evaluated per kernel call (bounds the scratch memory)
+_BLOCK = 1024        # rows per parallel task and per batch inversion
+
+
+@dataclass(frozen=True)
+class PublicMessages:
+    """Messages the verifier itself puts on ``bus``, computed from public data (the
+    journal, the program image...). ``values`` is ``(n, width)``; ``multiplicities``
+    ``(n,)`` signed integers: positive when the verifier sends, negative when it
+    receives, as for the AIR's own interactions."""
+
+    bus: str
+    values: np.ndarray
+    multiplicities: np.ndarray
+
+    @classmethod
+    def sends(cls, bus: str, values, count: int = 1) -> "PublicMessages":
+        """Each row of ``values`` sent ``count`` times."""
+        values = np.asarray(values, dtype=np.int64).reshape(len(values), -1)
+        return cls(bus, values, np.full(len(values), count, dtype=np.int64))
+
+    @classmethod
+    def receives(cls, bus: str, values, count: int = 1) -> "PublicMessages":
+        """Each row of ``values`` received ``count`` times."""
+        return cls.sends(bus, values, -count)
+
+
+def build_aux_trace(air, main, preprocessed, publics, challenges, zk_rows: int,
+                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Compute the LogUp aux trace of a witness.
+
+    ``main`` is ``(n_main, H)`` and ``preprocessed`` ``(n_prep, H)`` uint32; ``publics``
+    ``(n_public,)``; ``challenges`` the ``(2, 4)`` extension values ``gamma, beta``
+    (array or ``Ext`` sequence). The last ``zk_rows`` rows get random values from
+    ``rng`` (``None``: the operating system's secure source).
+
+    Returns ``(aux, logup_sum)``: ``aux`` is ``(4·air.n_aux, H)`` uint32 (extension
+    column ``t`` is base columns ``4t..4t+3``), ``logup_sum`` the ``(4,)`` uint32 value
+    ``S = phi[H - zk_rows - 1]``. Without interactions: a ``(0, H)`` matrix and ``S=0``.
+    Raises ``ValueError`` for malformed inputs or if a LogUp denominator is zero on a
+    real row (a degenerate challenge, or flags of an exclusive group that are not).
+    """
+    main = np.asarray(main)
+    height = main.shape[1] if main.ndim == 2 else 0
+    shape = TraceShape(height, zk_rows)
+    plan = air.logup
+    if plan is None:
+        return np.zeros((0, height), dtype=np.uint32), np.zeros(4, dtype=np.uint32)
+    main = as_matrix(main, air.n_main, height, "main trace")
+    prep = as_matrix(preprocessed, air.n_prep, height, "preprocessed trace")
+    publics = as_base_vector(publics, len(air.public_names), "public values")
+    challenges = as_ext_rows(challenges, len(air.challenge_names), "challenges")
+    n_batches = len(plan.batches)
+    real = shape.real_rows
+    kernel = codegen.row_kernel(plan.batch_numerators + plan.batch_denominators,
+                                all_ext=True)
+    aux = np.empty((4 * (n_batches + 1), height), dtype=np.uint32)
+    no_aux = np.zeros((0, height), dtype=np.uint32)
+    no_aux_publics = np.zeros((0, 4), dtype=np.uint32)
+    for row0 in range(0, real, _CHUNK):
+        values = np.empty((8 * n_batches, min(_CHUNK, real - row0)), dtype=np.uint32)
+        kernel(row0, 1, height, main, prep, no_aux, publics, challenges, no_aux_publics,
+               values)
+        bad = _divide_into(values, n_batches, aux, row0)
+        if (bad >= 0).any():
+            row = int(bad[bad >= 0].min())
+            raise ValueError(f"a LogUp denominator is zero at row {row}: the challenges "
+                             "are degenerate or an exclusive group has several flags set")
+    _running_sum(aux, n_batches, real)
+    aux[:, real:] = bb_random(rng, (aux.shape[0], height - real))
+    return aux, aux[4 * n_batches:, real - 1].copy()
+
+
+def public_interaction_sum(air, messages: Sequence[PublicMessages], challenges) -> Ext:
+    """``sum m / d(v)`` over the verifier's own messages, as an ``Ext``.
+
+    A valid proof has ``S + public_interaction_sum(...) == 0``. ``challenges`` are
+    ``gamma, beta`` (array or ``Ext`` sequence). Raises ``ValueError`` for an unknown
+    bus, a message of the wrong width or out of range, or a zero denominator.
+    """
+    gamma, beta = (Ext(*map(int, c)) for c in
+                   as_ext_rows(challenges, 2, "challenges"))
+    total = Ext.ZERO
+    for group in messages:
+        bus = air.bus(group.bus) if group.bus in {b.name for b in air.buses} else None
+        if bus is None:
+            raise ValueError(f"public messages for unknown bus {group.bus!r}")
+        values = np.asarray(group.values)
+        if values.ndim != 2 or values.shape[1] != bus.width:
+            raise ValueError(f"bus {bus.name!r} carries {bus.width} elements per "
+                             f"message; got values of shape {values.shape}")
+        values = as_matrix(values, values.shape[0], bus.width, f"bus {bus.name!r} values")
+        mults = np.asarray(group.multiplicities, dtype=np.int64)
+        if mults.shape != (values.shape[0],):
+            raise ValueError(f"bus {bus.name!r}: one multiplicity per message needed")
+        offset = (gamma + bus.id).to_array()
+        powers = np.array([(beta ** j).to_array() for j in range(1, bus.width + 1)],
+                          dtype=np.uint32).reshape(bus.width, 4)
+        result = np.zeros(4, dtype=np.uint64)
+        bad = _fraction_sum(values, np.mod(mults, P).astype(np.uint32), offset, powers,
+                            result)
+        if bad >= 0:
+            raise ValueError(f"bus {bus.name!r}: public message {bad} has a zero "
+                             "LogUp denominator")
+        total = total + Ext(*map(int, result))
+    return total
+
+
+def total_interactions(air, height: int, messages: Sequence[PublicMessages] = ()) -> int:
+    """LogUp terms of a proof: every interaction at every row plus the verifier's
+    messages, each counted with its multiplicity. Soundness needs this below P."""
+    return air.interaction_count(height) + sum(
+        int(np.abs(np.asarray(m.multiplicities, dtype=np.int64)).sum()) for m in messages)
+
+
+# --- kernels -------------------------------------------------------------------------
+
+@njit(nogil=True, cache=True, parallel=True)
+def _divide_into(values, n_batches, aux, row0):
+    """``aux[h_t, row0 + i] = N_t[i] / D_t[i]``, with one inversion per block of rows
+    (Montgomery's trick). ``values`` rows: ``N_0..N_{T-1}`` then ``D_0..D_{T-1}``, four
+    rows each. Returns, per task, the first row with ``D = 0`` or -1."""
+    n = values.shape[1]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    bad = np.full(n_batches * n_blocks, -1, dtype=np.int64)
+    for task in prange(n_batches * n_blocks):
+        t = task // n_blocks
+        start = (task % n_blocks) * _BLOCK
+        end = min(n, start + _BLOCK)
+        num, den, col = 4 * t, 4 * (n_batches + t), 4 * t
+        # Prefix products go to the output columns, which serve as scratch.
+        acc = (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0))
+        for i in range(start, end):
+            for c in range(4):
+                aux[col + c, row0 + i] = acc[c]
+            acc = e4_mul(acc, (values[den, i], values[den + 1, i], values[den + 2, i],
+                               values[den + 3, i]))
+        if acc[0] == 0 and acc[1] == 0 and acc[2] == 0 and acc[3] == 0:
+            for i in range(start, end):
+                if (values[den, i] == 0 and values[den + 1, i] == 0
+                        and values[den + 2, i] == 0 and values[den + 3, i] == 0):
+                    bad[task] = row0 + i
+                    break
+            continue
+        inv = e4_inv(acc)
+        for i in range(end - 1, start - 1, -1):
+            prefix = (aux[col, row0 + i], aux[col + 1, row0 + i], aux[col + 2, row0 + i],
+                      aux[col + 3, row0 + i])
+            inv_d = e4_mul(inv, prefix)
+            inv = e4_mul(inv, (values[den, i], values[den + 1, i], values[den + 2, i],
+                               values[den + 3, i]))
+            h = e4_mul(inv_d, (values[num, i], values[num + 1, i], values[num + 2, i],
+                               values[num + 3, i]))
+            for c in range(4):
+                aux[col + c, row0 + i] = h[c]
+    return bad
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _running_sum(aux, n_batches, n_rows):
+    """``phi[r] = sum_{r' <= r} sum_t h_t[r']`` for ``r < n_rows``: block-local prefix
+    sums in parallel, then each block shifted by the total of the blocks before it."""
+    phi = 4 * n_batches
+    n_blocks = (n_rows + _BLOCK - 1) // _BLOCK
+    totals = np.zeros((n_blocks, 4), dtype=np.uint64)
+    for b in prange(n_blocks):
+        acc = np.zeros(4, dtype=np.uint64)
+        for r in range(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK)):
+            for t in range(n_batches):
+                for c in range(4):
+                    acc[c] = addmod(acc[c], aux[4 * t + c, r])
+            for c in range(4):
+                aux[phi + c, r] = acc[c]
+        totals[b] = acc
+    offsets = np.zeros((n_blocks, 4), dtype=np.uint64)
+    for b in range(1, n_blocks):
+        for c in range(4):
+            offsets[b, c] = addmod(offsets[b - 1, c], totals[b - 1, c])
+    for b in prange(1, n_blocks):
+        for r in range(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK)):
+            for c in range(4):
+                aux[phi + c, r] = addmod(aux[phi + c, r], offsets[b, c])
+
+
+@njit(nogil=True, cache=True)
+def _fraction_sum(values, mults, offset, powers, result):
+    """``result = sum_k mults[k] / (offset + sum_j powers[j]·values[k, j])``; returns
+    the index of a zero denominator, or -1."""
+    n, width = values.shape
+    dens = np.empty((n, 4), dtype=np.uint64)
+    prefix = np.empty((n, 4), dtype=np.uint64)
+    acc = (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0))
+    for k in range(n):
+        d = np.empty(4, dtype=np.uint64)
+        for c in range(4):
+            s = np.uint64(offset[c])
+            for j in range(width):
+                s = addmod(s, mulmod(powers[j, c], values[k, j]))
+            d[c] = s
+        if d[0] == 0 and d[1] == 0 and d[2] == 0 and d[3] == 0:
+            return k
+        dens[k] = d
+        prefix[k, 0], prefix[k, 1], prefix[k, 2], prefix[k, 3] = acc
+        acc = e4_mul(acc, (d[0], d[1], d[2], d[3]))
+    inv = e4_inv(acc)
+    total = (np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0))
+    for k in range(n - 1, -1, -1):
+        inv_d = e4_mul(inv, (prefix[k, 0], prefix[k, 1], prefix[k, 2], prefix[k, 3]))
+        inv = e4_mul(inv, (dens[k, 0], dens[k, 1], dens[k, 2], dens[k, 3]))
+        m = mults[k]
+        total = (addmod(total[0], mulmod(inv_d[0], m)), addmod(total[1], mulmod(inv_d[1], m)),
+                 addmod(total[2], mulmod(inv_d[2], m)), addmod(total[3], mulmod(inv_d[3], m)))
+    for c in range(4):
+        result[c] = total[c]
+    return -1
