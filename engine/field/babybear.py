@@ -276,7 +276,14 @@ def _batch_inv_kernel(a, out):
 
 @njit(nogil=True, cache=True)
 def _powers_kernel(base, out):
+    # A serial chain waits on each product; after the first block, every block is the
+    # first one times one constant, and those products are independent.
+    first = max(1, min(out.size, 1024))
     acc = _ONE
-    for i in range(out.size):
+    for i in range(min(first, out.size)):
         out[i] = acc
         acc = mulmod(acc, base)
+    step = acc
+    for start in range(first, out.size, first):
+        for i in range(min(first, out.size - start)):
+            out[start + i] = mulmod(out[start - first + i], step)
