@@ -34,8 +34,13 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from engine.hash.sha256 import (LANES, digest_pairs_group, digest_rows_group, lane_scratch,
-                                row_messages)
+from engine.hash.sha256 import (
+    LANES,
+    digest_pairs_group,
+    digest_rows_group,
+    lane_scratch,
+    row_messages,
+)
 
 __all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "merkle_verify",
            "rows_to_matrix"]
@@ -163,8 +168,8 @@ def merkle_verify(root: bytes, log_height: int, rows: np.ndarray,
     ``root``: 32 bytes. ``log_height``: tree height, ``0..MAX_LOG_HEIGHT``.
     ``rows``: (k,) integer ndarray, k >= 1, each in ``[0, 2^log_height)``; a row may
     repeat, and then every copy's values must hash to the same leaf.
-    ``leaf_values_u32``: (k, width) uint32 ndarray of leaf preimages, or a
-    sequence of (k, width_i) uint32 ndarrays (one per matrix, joined side by side).
+    ``leaf_values_u32``: (k, width) uint32 ndarray of leaf preimages, or a list
+    or tuple of (k, width_i) uint32 ndarrays (one per matrix, joined side by side).
     ``opening_nodes``: (n, 32) uint8 ndarray, in the order of the module docstring;
     all of them must be consumed.
 

@@ -7,24 +7,26 @@ kernels here hash ``LANES`` of them side by side: every round updates a
 (AVX2/AVX-512 on x86-64, NEON on aarch64), and ``prange`` spreads groups of
 lanes over the cores.
 
-Measured on the 2-core development machine (Xeon with SHA-NI, AVX-512), hashing
-the rows of a 2^16 x 100 matrix (26 MB):
+Measured on the 2-core development machine (Xeon with SHA-NI and AVX-512),
+hashing the rows of a 2^16 x 100 uint32 matrix (26 MB), best of 5:
 
-==========================================================  =========
-hashlib, one 64 MiB buffer (OpenSSL with SHA-NI, 1 core)    ~1.3 GB/s
-hashlib, one call per 400-byte row (keeps the GIL)          ~0.8 GB/s
-rows, 1 thread, ``LANES`` = 8 / 16 / 64 / 128                0.37 / 0.62 / 1.18 / 1.11 GB/s
-rows, 1 thread, ``LANES`` = 256 / 512                       1.43 / 1.55 GB/s
-rows, 2 threads, ``LANES`` = 256                            ~3.1 GB/s
-whole Merkle commit (rows, then 2^16 - 1 nodes), 2 threads  ~2.2 GB/s
-==========================================================  =========
+============================================================  ==================
+hashlib, one 64 MiB buffer (OpenSSL with SHA-NI, 1 core)      1.2-1.5 GB/s
+hashlib, one call per 400-byte row (holds the GIL)            0.8 GB/s
+rows, 1 thread, ``LANES`` = 8 / 16 / 64 / 128                 0.37 / 0.62 / 1.18 / 1.11 GB/s
+rows, 1 thread, ``LANES`` = 256 / 512                         1.43 / 1.55 GB/s
+rows, 1 thread, transposed copy + :func:`sha256_batch`        0.73 GB/s
+rows, 2 threads, ``LANES`` = 256                              3.1 GB/s
+============================================================  ==================
 
-hashlib keeps the GIL for messages under 2 KiB, so it cannot use the second
+hashlib holds the GIL for messages under 2 KiB, so it cannot use the second
 core for leaves or nodes and pays a Python call per message; the lane kernels
-win by 2-3x and need no transposed copy of the matrix: each lane reads its row
-straight out of the column-major matrix (a group of ``LANES`` consecutive rows
-is one contiguous run per column). Single messages (transcript, verifier)
-go through :func:`sha256`, i.e. hashlib, which also needs no compilation.
+win by 2-4x. They read each row straight out of the column-major matrix (a
+group of ``LANES`` consecutive rows is one contiguous run per column), which
+beats transposing first by 2x. Single messages (transcript, verifier) go
+through :func:`sha256`, i.e. hashlib, which needs no compilation.
+:mod:`engine.hash.merkle` builds whole trees from the ``digest_*_group``
+building blocks in one parallel region.
 """
 from __future__ import annotations
 
