@@ -1,0 +1,101 @@
+"""FRI folding: the prover's Numba kernel over a whole codeword, the verifier's per-leaf fold.
+
+Ordering (a contract with :mod:`engine.stark.fri`): a codeword of size ``N`` lists the
+values of a polynomial ``f`` over the coset ``s·H_N`` in natural order, entry ``j``
+at ``x_j = s·ω_N^j``. Because ``ω_N^(N/2) = −1``, entries ``j`` and ``j + N/2`` sit at
+``x_j`` and ``−x_j``; writing ``f(X) = f_e(X²) + X·f_o(X²)``, one binary fold with
+challenge ``β`` gives
+
+    f'(x_j²) = f_e(x_j²) + β·f_o(x_j²)
+             = (f(x_j) + f(−x_j))/2 + β·(f(x_j) − f(−x_j))/(2·x_j),
+
+a codeword of size ``N/2`` over ``s²·H_(N/2)``, again in natural order. Folding by
+arity ``a = 2^k`` is ``k`` binary folds with ``β, β², β⁴, ...``: with
+``f = Σ_(r<a) X^r·f_r(X^a)`` the result is ``Σ_r β^r·f_r``. The ``a`` entries that
+fold into entry ``j`` are ``j + t·N/a`` (``t < a``), at ``x_j·ω_a^t``: those form one
+Merkle leaf, so the verifier folds one opened leaf per query and layer without
+knowing anything about the rest of the codeword.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from engine.field.babybear import P, bb_mul, bb_powers, two_adic_generator
+from engine.field.ext4 import e4_add, e4_mul, e4_mul_base, e4_sub
+from engine.field.scalar import Ext
+
+__all__ = ["fold_codeword", "fold_leaf"]
+
+_INV2 = (P + 1) // 2
+
+
+def fold_codeword(codeword: np.ndarray, log_arity: int, beta: tuple[int, int, int, int],
+                  shift: int) -> np.ndarray:
+    """Fold an extension codeword by ``2^log_arity`` with challenge ``beta``.
+
+    ``codeword``: (N, 4) canonical uint32 over ``shift·H_N`` in natural order, N a
+    power of two ≥ ``2^log_arity``. Returns a new (N / 2^log_arity, 4) uint32 array
+    over ``shift^(2^log_arity)·H_(N/2^log_arity)``. Raises ``ValueError`` on shapes.
+    """
+    values = np.ascontiguousarray(codeword, dtype=np.uint32)
+    n = values.shape[0]
+    if values.ndim != 2 or values.shape[1] != 4 or n & (n - 1) or n >> log_arity == 0:
+        raise ValueError(f"cannot fold a codeword of shape {codeword.shape} by 2^{log_arity}")
+    challenge = Ext(*beta)
+    for _ in range(log_arity):
+        half = values.shape[0] // 2
+        inv_root = pow(two_adic_generator(half.bit_length()), P - 2, P)
+        # (x_j)^-1 / 2 for j < N/2: the division by 2x of the odd part, once per entry.
+        inv_points_half = bb_mul(bb_powers(inv_root, half), pow(shift, P - 2, P) * _INV2 % P)
+        folded = np.empty((half, 4), dtype=np.uint32)
+        _fold_pass(values, np.array(challenge.coeffs, dtype=np.uint64), inv_points_half, folded)
+        values = folded
+        challenge = challenge * challenge
+        shift = shift * shift % P
+    return values
+
+
+def fold_leaf(leaf: list[Ext], beta: Ext, point: int) -> Ext:
+    """Fold one opened leaf, as the verifier does: pure Python.
+
+    ``leaf``: the ``a`` values (``a`` a power of two) at ``point·ω_a^t``, ``t < a``;
+    ``point``: the base-field point ``x_j`` of the leaf's first entry, nonzero.
+    Returns the folded value at ``point^a``. Same arithmetic as :func:`fold_codeword`.
+    """
+    values = list(leaf)
+    challenge = beta
+    inv_point = pow(point, P - 2, P)
+    while len(values) > 1:
+        half = len(values) // 2
+        inv_root = pow(two_adic_generator(half.bit_length()), P - 2, P)
+        inv_y = inv_point * _INV2 % P
+        folded = []
+        for t in range(half):
+            lo, hi = values[t], values[t + half]
+            folded.append((lo + hi) * _INV2 + challenge * ((lo - hi) * inv_y))
+            inv_y = inv_y * inv_root % P
+        values = folded
+        challenge = challenge * challenge
+        inv_point = inv_point * inv_point % P
+    return values[0]
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _fold_pass(values, beta, inv_points_half, out):
+    # One binary fold: out[j] = (v_j + v_(j+h))/2 + β·(v_j − v_(j+h))/(2·x_j).
+    half = out.shape[0]
+    b = (beta[0], beta[1], beta[2], beta[3])
+    inv2 = np.uint64(_INV2)
+    for j in prange(half):
+        lo = (np.uint64(values[j, 0]), np.uint64(values[j, 1]), np.uint64(values[j, 2]),
+              np.uint64(values[j, 3]))
+        k = j + half
+        hi = (np.uint64(values[k, 0]), np.uint64(values[k, 1]), np.uint64(values[k, 2]),
+              np.uint64(values[k, 3]))
+        odd = e4_mul(e4_mul_base(e4_sub(lo, hi), inv_points_half[j]), b)
+        res = e4_add(e4_mul_base(e4_add(lo, hi), inv2), odd)
+        out[j, 0] = res[0]
+        out[j, 1] = res[1]
+        out[j, 2] = res[2]
+        out[j, 3] = res[3]
