@@ -1,0 +1,219 @@
+"""DEEP kernels: out-of-domain evaluation by the barycentric formula, and the pieces of
+the DEEP composition codeword (column combinations, ``1/(x − z)``, quotient terms).
+
+Everything runs over a coset ``s·H_n`` of a two-adic subgroup in natural order
+(entry ``j`` at ``x_j = s·ω_n^j``), base-field columns as rows of ``(m, n)`` uint32
+matrices (the layout of :mod:`engine.poly.ntt`), extension values as ``(..., 4)``.
+
+Barycentric formula over ``D = s·H_n`` (``Z_D(X) = X^n − s^n``, ``Z_D'(x_j) =
+n·s^n / x_j``): for ``z`` outside ``D``,
+
+    f(z) = (z^n − s^n) / (n·s^n) · Σ_j f(x_j) · x_j / (z − x_j),
+
+so with the weights ``w_j = (z^n − s^n)/(n·s^n) · x_j/(z − x_j)`` (``n`` extension
+values, shared by every column) each column costs one base-times-extension dot
+product, and no interpolation is needed.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit, prange
+
+from engine.field.babybear import P, _P, bb_mul, bb_powers, two_adic_generator
+from engine.field.ext4 import e4_add, e4_inv, e4_mul, e4_mul_base, e4_sub
+from engine.field.scalar import Ext
+
+__all__ = ["accumulate_quotient", "barycentric_weights", "combine_columns",
+           "domain_points", "evaluate_at_points", "inverse_differences"]
+
+# Rows per parallel chunk: big enough to amortise one inversion per chunk (batch
+# inversion) and small enough that a chunk's accumulators stay in L1/L2 cache.
+_CHUNK = 1024
+
+
+def domain_points(log_n: int, shift: int) -> np.ndarray:
+    """The coset ``shift·H_n`` in natural order: (2^log_n,) uint32."""
+    return bb_mul(bb_powers(two_adic_generator(log_n), 1 << log_n), shift)
+
+
+def evaluate_at_points(matrices: Sequence[np.ndarray], stride: int, log_n: int, shift: int,
+                       points: Sequence[Ext]) -> np.ndarray:
+    """Evaluate every column at every out-of-domain point (barycentric formula).
+
+    ``matrices``: (m_i, n·stride) uint32 each, whose every ``stride``-th entry
+    (``0, stride, ...``) is the column's value over ``shift·H_n``: an LDE of blowup
+    ``stride`` over ``shift·H_(n·stride)`` qualifies, and stride 1 means plain
+    evaluations. ``points``: extension points outside ``shift·H_n``. Returns
+    (len(points), Σ m_i, 4) uint32, columns of the matrices side by side.
+    Raises ``ZeroDivisionError`` if a point lies in the domain.
+    """
+    weights = np.stack([barycentric_weights(log_n, shift, z) for z in points])
+    parts = []
+    for matrix in matrices:
+        out = np.empty((matrix.shape[0], len(points), 4), dtype=np.uint32)
+        _dot_strided(np.ascontiguousarray(matrix), stride, weights, out)
+        parts.append(out)
+    return np.ascontiguousarray(np.concatenate(parts, axis=0).transpose(1, 0, 2))
+
+
+def barycentric_weights(log_n: int, shift: int, point: Ext) -> np.ndarray:
+    """``w_j = (z^n − s^n)/(n·s^n) · x_j/(z − x_j)`` for ``j < n``: (n, 4) uint32.
+
+    Raises ``ZeroDivisionError`` if ``point`` lies in ``shift·H_n``.
+    """
+    n = 1 << log_n
+    xs = domain_points(log_n, shift)
+    inverses = inverse_differences(point, xs)
+    s_n = pow(shift, n, P)
+    scale = (point ** n - s_n) * pow(n * s_n % P, P - 2, P)
+    weights = np.empty((n, 4), dtype=np.uint32)
+    _scale_by_points(inverses, xs, np.array(scale.coeffs, dtype=np.uint64), weights)
+    return weights
+
+
+def inverse_differences(point: Ext, xs: np.ndarray) -> np.ndarray:
+    """``1/(z − x_j)`` for base-field ``xs`` (k,) uint32: (k, 4) uint32.
+
+    Batch inversion: one extension inversion per chunk of rows, three products per
+    entry. Raises ``ZeroDivisionError`` if ``z`` equals some ``x_j``.
+    """
+    if point.is_base() and np.any(xs == point.coeffs[0]):
+        raise ZeroDivisionError("the out-of-domain point lies in the evaluation domain")
+    out = np.empty((xs.shape[0], 4), dtype=np.uint32)
+    _inverse_differences(np.array(point.coeffs, dtype=np.uint64), xs, out)
+    return out
+
+
+def combine_columns(matrices: Sequence[np.ndarray], coeffs: np.ndarray) -> np.ndarray:
+    """``Σ_i coeffs[i]·column_i`` at every row: (n, 4) uint32.
+
+    ``matrices``: (m_i, n) uint32 base-field columns; ``coeffs``: (Σ m_i, 4) uint32
+    extension coefficients, one per column in order.
+    """
+    n = matrices[0].shape[1]
+    acc = np.zeros((n, 4), dtype=np.uint64)
+    start = 0
+    for matrix in matrices:
+        width = matrix.shape[0]
+        _combine(np.ascontiguousarray(matrix), coeffs[start:start + width].astype(np.uint64),
+                 acc)
+        start += width
+    return (acc % _P).astype(np.uint32)
+
+
+def accumulate_quotient(acc: np.ndarray, combined: np.ndarray, rho: Ext, value: Ext,
+                        inv_differences: np.ndarray) -> None:
+    """In place: ``acc[j] += ρ·(combined[j] − value)·inv_differences[j]``.
+
+    ``acc``, ``combined``, ``inv_differences``: (n, 4) uint32; ``rho``, ``value``:
+    extension scalars (the point's batching coefficient and ``combined``'s claimed
+    value at it).
+    """
+    _accumulate(acc, combined, np.array(rho.coeffs, dtype=np.uint64),
+                np.array((rho * value).coeffs, dtype=np.uint64), inv_differences)
+
+
+# --- Kernels ------------------------------------------------------------------------------
+
+@njit(nogil=True, cache=True)
+def _load(a, j):
+    return (np.uint64(a[j, 0]), np.uint64(a[j, 1]), np.uint64(a[j, 2]), np.uint64(a[j, 3]))
+
+
+@njit(nogil=True, cache=True)
+def _store(out, j, v):
+    out[j, 0] = v[0]
+    out[j, 1] = v[1]
+    out[j, 2] = v[2]
+    out[j, 3] = v[3]
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _inverse_differences(z, xs, out):
+    # Montgomery's trick per chunk: prefix products up, one inversion, back down.
+    n = xs.shape[0]
+    zt = (z[0], z[1], z[2], z[3])
+    for chunk in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = chunk * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        acc = (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0))
+        for j in range(lo, hi):
+            _store(out, j, acc)
+            acc = e4_mul(acc, ((zt[0] + _P - np.uint64(xs[j])) % _P, zt[1], zt[2], zt[3]))
+        inv = e4_inv(acc)
+        for j in range(hi - 1, lo - 1, -1):
+            d = ((zt[0] + _P - np.uint64(xs[j])) % _P, zt[1], zt[2], zt[3])
+            _store(out, j, e4_mul(inv, _load(out, j)))
+            inv = e4_mul(inv, d)
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _scale_by_points(inverses, xs, scale, out):
+    s = (scale[0], scale[1], scale[2], scale[3])
+    for j in prange(xs.shape[0]):
+        _store(out, j, e4_mul(e4_mul_base(_load(inverses, j), xs[j]), s))
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _dot_strided(matrix, stride, weights, out):
+    # out[c, p] = Σ_j matrix[c, j·stride] · weights[p, j]. Four products (each < 2^62)
+    # are summed before one reduction: 4·(p−1)² < 2^64.
+    n_points, n = weights.shape[0], weights.shape[1]
+    for c in prange(matrix.shape[0]):
+        row = matrix[c]
+        for p in range(n_points):
+            w = weights[p]
+            a0 = a1 = a2 = a3 = np.uint64(0)
+            j = 0
+            while j < n:
+                s0 = s1 = s2 = s3 = np.uint64(0)
+                for k in range(j, min(n, j + 4)):
+                    f = np.uint64(row[k * stride])
+                    s0 += f * np.uint64(w[k, 0])
+                    s1 += f * np.uint64(w[k, 1])
+                    s2 += f * np.uint64(w[k, 2])
+                    s3 += f * np.uint64(w[k, 3])
+                a0 += s0 % _P
+                a1 += s1 % _P
+                a2 += s2 % _P
+                a3 += s3 % _P
+                j += 4
+            out[c, p, 0] = a0 % _P
+            out[c, p, 1] = a1 % _P
+            out[c, p, 2] = a2 % _P
+            out[c, p, 3] = a3 % _P
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _combine(matrix, coeffs, acc):
+    # acc[j] += Σ_i coeffs[i]·matrix[i, j] (acc stays below 2^63: each addend < P and
+    # there are fewer than 2^32 of them). Columns go in groups of four per reduction.
+    m, n = matrix.shape
+    for chunk in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = chunk * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for i0 in range(0, m, 4):
+            i1 = min(m, i0 + 4)
+            for j in range(lo, hi):
+                s0 = s1 = s2 = s3 = np.uint64(0)
+                for i in range(i0, i1):
+                    f = np.uint64(matrix[i, j])
+                    s0 += f * coeffs[i, 0]
+                    s1 += f * coeffs[i, 1]
+                    s2 += f * coeffs[i, 2]
+                    s3 += f * coeffs[i, 3]
+                acc[j, 0] += s0 % _P
+                acc[j, 1] += s1 % _P
+                acc[j, 2] += s2 % _P
+                acc[j, 3] += s3 % _P
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _accumulate(acc, combined, rho, rho_value, inv_differences):
+    r = (rho[0], rho[1], rho[2], rho[3])
+    rv = (rho_value[0], rho_value[1], rho_value[2], rho_value[3])
+    for j in prange(acc.shape[0]):
+        term = e4_mul(e4_sub(e4_mul(_load(combined, j), r), rv), _load(inv_differences, j))
+        _store(acc, j, e4_add(_load(acc, j), term))
