@@ -55,8 +55,8 @@ def ntt(coeffs, out: np.ndarray | None = None) -> np.ndarray:
     power of two or exceeds 2^27, or for non-canonical values.
     """
     src, one_d = _columns(coeffs)
-    return _shape_like(_run(src, src.shape[1], out=_out(out, src, src.shape, one_d)),
-                       one_d)
+    result = _run(src, src.shape[1], out=_out(out, src, src.shape, one_d))
+    return out if out is not None else _shape_like(result, one_d)
 
 
 def intt(evals, out: np.ndarray | None = None) -> np.ndarray:
@@ -69,7 +69,7 @@ def intt(evals, out: np.ndarray | None = None) -> np.ndarray:
     n = src.shape[1]
     result = _run(src, n, reverse=True, in_scale=_constant(pow(n, P - 2, P)),
                   out=_out(out, src, src.shape, one_d))
-    return _shape_like(result, one_d)
+    return out if out is not None else _shape_like(result, one_d)
 
 
 def interpolate(evals) -> np.ndarray:
@@ -123,14 +123,12 @@ def coset_lde(evals, log_blowup: int, shift: int = GENERATOR,
         dst = np.empty((m, n_out), dtype=np.uint32)
     # intt's 1/n moves into the second transform's scale table, fused with shift^i.
     scale = bb_mul(bb_powers(_nonzero(shift), n), pow(n, P - 2, P))
-    if n_out == 1 or m == 0:
-        dst[:] = src
-    elif n == 1:
+    if n == 1:
         dst[:] = src  # a constant polynomial: the same value everywhere
-    else:
+    elif m:
         low_degree_extend(src, dst, _with_companions(scale), four_step_tables(_log2(n)),
                           four_step_tables(_log2(n_out)), _threads(m * n_out))
-    return _shape_like(dst, one_d)
+    return out if out is not None else _shape_like(dst, one_d)
 
 
 def ext_ntt(coeffs) -> np.ndarray:
