@@ -1,8 +1,10 @@
 /*
  * What picolibc expects from the platform, over the zkwb (= Linux) syscalls:
- * sbrk for malloc, _exit for exit/abort, read/write, and the stdio streams.
+ * sbrk for malloc, _exit for exit, getpid/kill for abort, read/write, and the stdio
+ * streams.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -39,6 +41,25 @@ void *sbrk(ptrdiff_t increment)
 void _exit(int status)
 {
     zkwb_exit(status);
+}
+
+/*
+ * abort() and raise() end in kill(getpid(), sig). A guest is a single process that
+ * cannot take a signal from the host, so the default action of a fatal signal is
+ * modelled the way a shell reports it: exit code 128 + sig (134 for abort).
+ */
+pid_t getpid(void)
+{
+    return 1;
+}
+
+int kill(pid_t pid, int sig)
+{
+    if (pid != getpid()) {
+        errno = ESRCH;
+        return -1;
+    }
+    _exit(128 + sig);
 }
 
 ssize_t read(int fd, void *buf, size_t count)

@@ -1,7 +1,7 @@
 /*
  * primes: counts the primes below N with a sieve of Eratosthenes. Input is N as
  * decimal text (surrounding whitespace allowed); empty or blank input means
- * N = 1000000, a run of about ten million cycles. The journal is the count in
+ * N = 1000000, a run of about 7.5 million cycles. The journal is the count in
  * decimal followed by "\n" ("78498\n" for the default). Malformed input: a message on
  * the log, exit code 2, empty journal; a sieve too large for memory: exit code 3.
  */

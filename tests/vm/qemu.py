@@ -1,0 +1,86 @@
+"""Build RISC-V test programs with the cross compiler and run them under qemu-riscv32.
+
+qemu-user is the reference machine of the differential tests: a guest's stdin is its
+private input, stdout its journal, stderr its host log, and qemu's exit status the low
+byte of the guest's exit code. Every helper skips the test when its tool is missing
+(and fails it in CI, see ``tests.conftest.require_tool``).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import NamedTuple
+
+from tests.conftest import require_tool
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GUESTS_DIR = REPO_ROOT / "resources" / "guests"
+SDK_DIR = GUESTS_DIR / "sdk"
+SAMPLES = ("hello", "fibonacci", "sha256", "sort", "primes")
+
+CROSS_GCC = "riscv64-unknown-elf-gcc"
+QEMU = "qemu-riscv32"
+# Bare assembly programs: rv32im only, and no linker relaxation, which would assume
+# that gp holds __global_pointer$.
+ASM_FLAGS = ("-march=rv32im", "-mabi=ilp32", "-mno-relax", "-nostdlib", "-nostartfiles",
+             "-T", str(SDK_DIR / "link.ld"), "-Wl,--build-id=none")
+TOOL_TIMEOUT_S = 120
+
+
+class QemuRun(NamedTuple):
+    """How a program ended under qemu: ``exit_code`` is the process exit status (the
+    guest's exit code & 0xFF), or minus the signal number if qemu died of a signal."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_qemu(elf_path: str | os.PathLike, input_bytes: bytes = b"",
+             timeout_s: float = TOOL_TIMEOUT_S) -> QemuRun:
+    """Run ``elf_path`` under qemu-riscv32 with ``input_bytes`` on stdin."""
+    qemu = require_tool(QEMU)
+    done = subprocess.run([qemu, os.fspath(elf_path)], input=input_bytes, capture_output=True,
+                          timeout=timeout_s, check=False)
+    return QemuRun(done.returncode, done.stdout, done.stderr)
+
+
+def build_asm(source: str, workdir: str | os.PathLike, name: str = "program") -> Path:
+    """Assemble and link a self-contained program (its own ``_start``) with the SDK's
+    linker script, without the SDK or a C library; returns ``workdir/name.elf``."""
+    gcc = require_tool(CROSS_GCC)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    asm = workdir / f"{name}.S"
+    asm.write_text(source)
+    elf = workdir / f"{name}.elf"
+    _check_call([gcc, *ASM_FLAGS, "-o", str(elf), str(asm)], what=f"assembling {asm}")
+    return elf
+
+
+def build_c(source: str, workdir: str | os.PathLike, name: str = "program") -> Path:
+    """Compile a C guest against the SDK with the guests' Makefile, so tests use the
+    same flags as the samples; returns ``workdir/name.elf``."""
+    require_tool(CROSS_GCC)
+    make = require_tool("make")
+    workdir = Path(workdir)
+    src = workdir / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    (src / f"{name}.c").write_text(source)
+    make_guests(make, GUESTS_DIR, f"SAMPLES={name}", f"SRC_DIR={src}", f"OUT_DIR={workdir}",
+                f"BUILD_DIR={workdir / 'build'}")
+    return workdir / f"{name}.elf"
+
+
+def make_guests(make: str, guests_dir: str | os.PathLike, *arguments: str) -> None:
+    """Run the guests' Makefile in ``guests_dir``; a failure shows the compiler's output."""
+    _check_call([make, "-s", "-C", os.fspath(guests_dir), *arguments],
+                what=f"make in {guests_dir}")
+
+
+def _check_call(command: list[str], what: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S,
+                          check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{what} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
