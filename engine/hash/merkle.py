@@ -55,8 +55,14 @@ MAX_LOG_HEIGHT = 32
 # slice (measured ~7 ms per level when one core was busy).
 _MAX_SUBTREES = 64
 
+# Trees whose hashing work (in 32-bit words: each row's words, plus 32 for the
+# two blocks of its share of the nodes) is below this, about 1 ms on one core,
+# are built on the calling thread, which beats waking the thread pool.
+_SERIAL_WORDS = 1 << 18
+_NODE_WORDS = 32
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class MerkleOpening:
     """Opened rows of a commitment and the nodes that authenticate them.
 
@@ -106,11 +112,17 @@ class MerkleTree:
         if n_rows == 0 or n_rows & (n_rows - 1):
             raise ValueError(f"the number of rows must be a power of two, not {n_rows}")
         log_rows = n_rows.bit_length() - 1
-        subtrees = min(_MAX_SUBTREES, max(1, n_rows // (4 * LANES)))
         nodes = np.empty((2 * n_rows - 1, 32), dtype=np.uint8)
-        with numba.parallel_chunksize(1):
-            _tree_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail, nodes,
-                         log_rows, log_rows - (subtrees.bit_length() - 1))
+        words = rows.word_matrix.shape[0]
+        if n_rows * (words + _NODE_WORDS) <= _SERIAL_WORDS:
+            _tree_kernel_serial(rows.slots, rows.word_matrix, rows.word_column, rows.tail,
+                                nodes.view(np.uint32), log_rows)
+        else:
+            subtrees = min(_MAX_SUBTREES, max(1, n_rows // (4 * LANES)))
+            with numba.parallel_chunksize(1):
+                _tree_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail,
+                             nodes.view(np.uint32), log_rows,
+                             log_rows - (subtrees.bit_length() - 1))
         levels = [nodes[_level_offset(n_rows, level):][:n_rows >> level]
                   for level in range(log_rows + 1)]
         mats = tuple(np.ascontiguousarray(m) for m in matrices)
@@ -251,26 +263,45 @@ def _level_offset(n_rows: int, level: int) -> int:
 
 @numba.njit(nogil=True, cache=True, parallel=True)
 def _tree_kernel(slots, word_matrix, word_column, tail, nodes, log_rows, log_subtree):
-    """Fill ``nodes`` ((2n - 1, 32) uint8): leaves, then each level after the last.
+    """Fill ``nodes``, the (2n - 1, 8) uint32 view of the (2n - 1, 32) uint8 node
+    buffer: leaves, then each level after the last (level l from row 2n - 2n/2^l).
 
-    Level ``l`` occupies rows ``2n - 2n/2^l`` onwards. Each parallel iteration
-    hashes one subtree of ``2^log_subtree`` leaves up to its root; the levels
-    above the subtree roots (fewer than ``_MAX_SUBTREES`` nodes) follow serially.
+    Each parallel iteration hashes one subtree of ``2^log_subtree`` leaves up to
+    its root; the few levels above the subtree roots follow serially.
     """
+    for t in numba.prange(1 << (log_rows - log_subtree)):
+        _hash_subtree(slots, word_matrix, word_column, tail, nodes, log_rows, log_subtree, t,
+                      lane_scratch())
+    _hash_top_levels(nodes, log_rows, log_subtree, lane_scratch())
+
+
+@numba.njit(nogil=True, cache=True)
+def _tree_kernel_serial(slots, word_matrix, word_column, tail, nodes, log_rows):
+    """:func:`_tree_kernel` on the calling thread, for trees too small to share."""
+    _hash_subtree(slots, word_matrix, word_column, tail, nodes, log_rows, log_rows, 0,
+                  lane_scratch())
+
+
+@numba.njit(nogil=True, cache=True)
+def _hash_subtree(slots, word_matrix, word_column, tail, nodes, log_rows, log_subtree, t,
+                  scratch):
+    """Leaves ``t * 2^log_subtree`` onwards and their subtree up to its root."""
     n = 1 << log_rows
     width = 1 << log_subtree
-    for t in numba.prange(n >> log_subtree):
-        scratch = lane_scratch()
-        for first in range(t * width, (t + 1) * width, LANES):
-            digest_rows_group(slots, word_matrix, word_column, tail, first,
-                              min(LANES, (t + 1) * width - first), nodes, 0, scratch)
-        for level in range(1, log_subtree + 1):
-            end = ((t + 1) * width) >> level
-            for first in range((t * width) >> level, end, LANES):
-                digest_pairs_group(nodes, 2 * n - (2 * n >> (level - 1)), first,
-                                   min(LANES, end - first), nodes, 2 * n - (2 * n >> level),
-                                   scratch)
-    scratch = lane_scratch()
+    for first in range(t * width, (t + 1) * width, LANES):
+        digest_rows_group(slots, word_matrix, word_column, tail, first,
+                          min(LANES, (t + 1) * width - first), nodes, 0, scratch)
+    for level in range(1, log_subtree + 1):
+        end = ((t + 1) * width) >> level
+        for first in range((t * width) >> level, end, LANES):
+            digest_pairs_group(nodes, 2 * n - (2 * n >> (level - 1)), first,
+                               min(LANES, end - first), nodes, 2 * n - (2 * n >> level), scratch)
+
+
+@numba.njit(nogil=True, cache=True)
+def _hash_top_levels(nodes, log_rows, log_subtree, scratch):
+    """Levels ``log_subtree + 1 .. log_rows``, once the subtree roots exist."""
+    n = 1 << log_rows
     for level in range(log_subtree + 1, log_rows + 1):
         end = n >> level
         for first in range(0, end, LANES):

@@ -31,6 +31,7 @@ building blocks in one parallel region.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -63,6 +64,12 @@ _K = np.array([
 _H0 = np.array([0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
                 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19], dtype=np.uint32)
 
+# Kernels read and write digests as native uint32 words of the (n, 32) uint8
+# arrays and byte-swap them (4x fewer memory operations than bytes); that is
+# right only on little-endian hosts, which every supported platform is.
+if sys.byteorder != "little":
+    raise ImportError("engine.hash.sha256 needs a little-endian host (x86-64, aarch64)")
+
 #: The row kernels take a fixed-length tuple of matrices so that they compile (and
 #: cache) once; unused slots hold an empty matrix, extra matrices are merged.
 ROW_SLOTS = 4
@@ -88,7 +95,7 @@ def sha256_batch(messages: np.ndarray) -> np.ndarray:
     n, m = messages.shape
     out = np.empty((n, 32), dtype=np.uint8)
     with numba.parallel_chunksize(1):
-        _messages_kernel(messages, _tail_template(m), out)
+        _messages_kernel(messages, _tail_template(m), out.view(np.uint32))
     return out
 
 
@@ -104,7 +111,8 @@ def hash_rows(matrices: Sequence[np.ndarray]) -> np.ndarray:
     rows = row_messages(matrices)
     out = np.empty((rows.n_rows, 32), dtype=np.uint8)
     with numba.parallel_chunksize(1):
-        _rows_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail, out)
+        _rows_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail,
+                     out.view(np.uint32))
     return out
 
 
@@ -119,7 +127,7 @@ def hash_pairs(layer: np.ndarray) -> np.ndarray:
         raise ValueError("layer must be a (2k, 32) uint8 array of digests")
     out = np.empty((layer.shape[0] // 2, 32), dtype=np.uint8)
     with numba.parallel_chunksize(1):
-        _pairs_kernel(np.ascontiguousarray(layer), out)
+        _pairs_kernel(np.ascontiguousarray(layer).view(np.uint32), out.view(np.uint32))
     return out
 
 
@@ -181,8 +189,21 @@ def _tail_template(n_bytes: int) -> np.ndarray:
     return np.frombuffer(bytes(tail), dtype=">u4").astype(np.uint32)
 
 
-# The second block of every 64-byte message (a tree node): padding only.
-_PAIR_TAIL = _tail_template(64)
+def _expanded_schedule(block: np.ndarray) -> np.ndarray:
+    """The 64-word message schedule of one block (FIPS 180-4, 6.2.2 step 1), uint32."""
+    def rotr(x: int, n: int) -> int:
+        return ((x >> n) | (x << (32 - n))) & 0xFFFFFFFF
+    w = [int(x) for x in block]
+    for t in range(16, 64):
+        s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
+        s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+        w.append((w[t - 16] + s0 + w[t - 7] + s1) & 0xFFFFFFFF)
+    return np.array(w, dtype=np.uint32)
+
+
+# The second block of every 64-byte message (a tree node) is padding only, so
+# its schedule is a constant.
+_PAIR_PAD_SCHEDULE = _expanded_schedule(_tail_template(64))
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -197,17 +218,18 @@ def _bswap(v):
 
 
 @numba.njit(nogil=True, cache=True)
-def _compress_lanes(state, w, s, active):
+def _compress_lanes(state, w, s, active, expand):
     """One SHA-256 compression in lanes ``0..active-1``.
 
     ``state``: (8, LANES) chaining values, updated in place. ``w``: (64, LANES)
     with the block's 16 big-endian words in rows 0..15; rows 16..63 receive the
-    message schedule. ``s``: (8, LANES) scratch. The working variables a..h
+    message schedule if ``expand``, else they already hold it. ``s``: (8, LANES)
+    scratch. The working variables a..h
     rotate through the rows of ``s`` (variable v of round t lives in row
     (v - t) mod 8), so a round writes two rows instead of shifting eight; every
     loop runs over lanes innermost, which is what LLVM vectorizes.
     """
-    for t in range(16, 64):
+    for t in range(16, 64 if expand else 16):
         for lane in range(active):
             x = w[t - 15, lane]
             y = w[t - 2, lane]
@@ -259,24 +281,20 @@ def _init_state(state, active):
 
 
 @numba.njit(nogil=True, cache=True)
-def _store_digests(state, active, dst, dst_first):
-    """dst[dst_first + lane] = big-endian bytes of lane's state, for lanes < active."""
+def _store_digests(state, active, dst_words, dst_first):
+    """Lane l's digest to dst_words[dst_first + l] ((n, 8) uint32 view of (n, 32) bytes)."""
     for lane in range(active):
         for i in range(8):
-            x = state[i, lane]
-            dst[dst_first + lane, 4 * i] = x >> _U32(24)
-            dst[dst_first + lane, 4 * i + 1] = (x >> _U32(16)) & _U32(0xFF)
-            dst[dst_first + lane, 4 * i + 2] = (x >> _U32(8)) & _U32(0xFF)
-            dst[dst_first + lane, 4 * i + 3] = x & _U32(0xFF)
+            dst_words[dst_first + lane, i] = _bswap(state[i, lane])
 
 
 @numba.njit(nogil=True, cache=True)
-def digest_rows_group(slots, word_matrix, word_column, tail, first, active, dst, dst_offset,
-                      scratch):
+def digest_rows_group(slots, word_matrix, word_column, tail, first, active, dst_words,
+                      dst_offset, scratch):
     """Numba building block: digests of rows ``first .. first+active-1`` (active <= LANES).
 
-    Reads the rows as :class:`RowMessages` describes; writes ``dst[dst_offset + r]``
-    ((n, 32) uint8). Each value is byte-swapped: leaves hold little-endian values
+    Reads the rows as :class:`RowMessages` describes; writes row r's digest to
+    ``dst_words[dst_offset + r]``, an (n, 8) uint32 view of (n, 32) uint8. Each value is byte-swapped: leaves hold little-endian values
     and SHA-256 reads big-endian words.
     """
     state, w, s = scratch
@@ -294,39 +312,37 @@ def digest_rows_group(slots, word_matrix, word_column, tail, first, active, dst,
                 word = tail[i - full_blocks * 16]
                 for lane in range(active):
                     w[j, lane] = word
-        _compress_lanes(state, w, s, active)
-    _store_digests(state, active, dst, dst_offset + first)
+        _compress_lanes(state, w, s, active, True)
+    _store_digests(state, active, dst_words, dst_offset + first)
 
 
 @numba.njit(nogil=True, cache=True)
-def digest_pairs_group(src, src_offset, first, active, dst, dst_offset, scratch):
+def digest_pairs_group(src_words, src_offset, first, active, dst_words, dst_offset, scratch):
     """Numba building block: parents ``first .. first+active-1`` of a tree level.
 
     Parent ``p`` = SHA-256(src[src_offset + 2p] ‖ src[src_offset + 2p + 1]),
-    written to ``dst[dst_offset + p]``; ``src`` and ``dst`` are (n, 32) uint8 and
-    may be the same array (disjoint ranges).
+    written to ``dst[dst_offset + p]``. ``src_words`` and ``dst_words`` are
+    (n, 8) uint32 views of (n, 32) uint8 digest arrays and may be the same
+    array (disjoint ranges).
     """
     state, w, s = scratch
     _init_state(state, active)
     for j in range(16):
         row = src_offset + 2 * first + (j >> 3)
-        col = 4 * (j & 7)
         for lane in range(active):
-            r = row + 2 * lane
-            w[j, lane] = _U32((_U32(src[r, col]) << _U32(24)) | (_U32(src[r, col + 1]) << _U32(16))
-                              | (_U32(src[r, col + 2]) << _U32(8)) | _U32(src[r, col + 3]))
-    _compress_lanes(state, w, s, active)
-    for j in range(16):
-        word = _PAIR_TAIL[j]
+            w[j, lane] = _bswap(src_words[row + 2 * lane, j & 7])
+    _compress_lanes(state, w, s, active, True)
+    for t in range(64):
+        word = _PAIR_PAD_SCHEDULE[t]
         for lane in range(active):
-            w[j, lane] = word
-    _compress_lanes(state, w, s, active)
-    _store_digests(state, active, dst, dst_offset + first)
+            w[t, lane] = word
+    _compress_lanes(state, w, s, active, False)
+    _store_digests(state, active, dst_words, dst_offset + first)
 
 
 @numba.njit(nogil=True, cache=True)
-def _digest_messages_group(messages, tail, first, active, dst, scratch):
-    """Digests of messages ``first .. first+active-1`` ((n, m) uint8) into ``dst``."""
+def _digest_messages_group(messages, tail, first, active, dst_words, scratch):
+    """Digests of messages ``first .. first+active-1`` ((n, m) uint8) into ``dst_words``."""
     state, w, s = scratch
     _init_state(state, active)
     m = messages.shape[1]
@@ -351,8 +367,8 @@ def _digest_messages_group(messages, tail, first, active, dst, scratch):
             shift = _U32(24 - 8 * (j & 3))
             for lane in range(active):
                 w[j >> 2, lane] |= _U32(messages[first + lane, p]) << shift
-        _compress_lanes(state, w, s, active)
-    _store_digests(state, active, dst, first)
+        _compress_lanes(state, w, s, active, True)
+    _store_digests(state, active, dst_words, first)
 
 
 @numba.njit(nogil=True, cache=True, parallel=True)

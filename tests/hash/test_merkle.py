@@ -43,8 +43,8 @@ def test_root_matches_naive_hashlib_tree(log_rows):
                                                       for i in range(log_rows + 1)]
 
 
-@pytest.mark.parametrize("log_rows", [12, 17])
-def test_root_matches_naive_tree_when_split_into_parallel_subtrees(log_rows):
+@pytest.mark.parametrize("log_rows", [12, 13, 17])
+def test_root_matches_naive_tree_built_serially_or_in_parallel_subtrees(log_rows):
     matrices = _matrices(log_rows, columns=(1,), seed=log_rows)
     tree = merkle_commit(matrices)
     assert tree.root == _naive_root(matrices)
