@@ -60,17 +60,23 @@ def build_asm(source: str, workdir: str | os.PathLike, name: str = "program") ->
 
 
 def build_c(source: str, workdir: str | os.PathLike, name: str = "program") -> Path:
-    """Compile a C guest against the SDK with the guests' Makefile, so tests use the
-    same flags as the samples; returns ``workdir/name.elf``."""
+    """Compile one C guest against the SDK; returns ``workdir/name.elf``."""
+    return build_c_programs({name: source}, workdir)[name]
+
+
+def build_c_programs(sources: dict[str, str], workdir: str | os.PathLike) -> dict[str, Path]:
+    """Compile C guests (name -> source) against the SDK with the guests' Makefile, so
+    they get exactly the samples' flags, in one make run; returns name -> ELF path."""
     require_tool(CROSS_GCC)
     make = require_tool("make")
     workdir = Path(workdir)
     src = workdir / "src"
     src.mkdir(parents=True, exist_ok=True)
-    (src / f"{name}.c").write_text(source)
-    make_guests(make, GUESTS_DIR, f"SAMPLES={name}", f"SRC_DIR={src}", f"OUT_DIR={workdir}",
-                f"BUILD_DIR={workdir / 'build'}")
-    return workdir / f"{name}.elf"
+    for name, source in sources.items():
+        (src / f"{name}.c").write_text(source)
+    make_guests(make, GUESTS_DIR, f"SAMPLES={' '.join(sources)}", f"SRC_DIR={src}",
+                f"OUT_DIR={workdir}", f"BUILD_DIR={workdir / 'build'}")
+    return {name: workdir / f"{name}.elf" for name in sources}
 
 
 def make_guests(make: str, guests_dir: str | os.PathLike, *arguments: str) -> None:
