@@ -21,9 +21,15 @@ its transpose. ``ext_ntt``, ``ext_intt`` and ``ext_coset_lde`` take ``(n, 4)`` o
 ``(m, n, 4)`` arrays and do that (one transposing copy each way);
 ``ext_to_base_columns``/``base_columns_to_ext`` convert for callers who batch.
 
-Memory: results are new arrays and inputs are never modified; ``out=`` writes into a
-caller's array instead (it must not overlap the input). ``coset_lde`` needs one
-temporary of the input's size.
+Memory: results are new arrays and inputs are never modified; ``out=`` (on ``ntt``,
+``intt``, ``coset_lde``) writes into a caller's array instead, e.g. to reuse a buffer
+across calls; it must not overlap the input. There is no in-place transform: the
+four-step algorithm reads its input while it writes its output. ``coset_lde`` keeps
+each column's coefficients in an n-point temporary.
+
+Threads: jobs of at least ``PARALLEL_MIN_POINTS`` output points use Numba's threads
+(``numba.set_num_threads`` limits them), smaller ones the calling thread. Every kernel
+releases the GIL.
 """
 from __future__ import annotations
 

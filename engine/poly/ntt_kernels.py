@@ -26,6 +26,7 @@ indices, and that fix-up stops LLVM from vectorizing.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -55,9 +56,9 @@ def transform(src: np.ndarray, dst: np.ndarray, n_src: int, reverse: bool,
     if threads <= 1:
         _transform_serial(*args)
     elif dst.shape[0] >= threads:
-        _transform_by_columns(*args)
+        _dynamic(_transform_by_columns, *args)
     else:
-        _transform_by_blocks(*args, threads)
+        _dynamic(_transform_by_blocks, *args, PARTS_PER_THREAD * threads)
 
 
 def low_degree_extend(src: np.ndarray, dst: np.ndarray,
@@ -72,14 +73,28 @@ def low_degree_extend(src: np.ndarray, dst: np.ndarray,
     if threads <= 1:
         _lde_serial(src, dst, scale[0], scale[1], small, big)
     elif dst.shape[0] >= threads:
-        _lde_by_columns(src, dst, scale[0], scale[1], small, big)
+        _dynamic(_lde_by_columns, src, dst, scale[0], scale[1], small, big)
     else:
         coeffs = np.empty(src.shape, dtype=np.uint32)
-        none = np.zeros(0, dtype=np.uint32)
-        _transform_by_blocks(src, coeffs, src.shape[1], True, none, none, none, none,
-                             small, threads)
-        _transform_by_blocks(coeffs, dst, src.shape[1], False, scale[0], scale[1], none,
-                             none, big, threads)
+        none = (np.zeros(0, dtype=np.uint32),) * 2
+        transform(src, coeffs, src.shape[1], True, none, none, small, threads)
+        transform(coeffs, dst, src.shape[1], False, scale, none, big, threads)
+
+
+# Work items per thread in a parallel loop, handed out one at a time: a thread that the
+# operating system pauses (other processes on the cores) then delays only its current
+# item, not a fixed share of the work.
+PARTS_PER_THREAD = 16
+
+
+def _dynamic(kernel, *args) -> None:
+    """Run a ``prange`` kernel with dynamic scheduling, one iteration per hand-out."""
+    previous = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(1)
+    try:
+        kernel(*args)
+    finally:
+        numba.set_parallel_chunksize(previous)
 
 
 @njit(nogil=True, cache=True)
@@ -104,7 +119,7 @@ def _transform_by_blocks(src, dst, n_src, reverse, in_scale, in_scale_q, out_sca
                          out_scale_q, tables, parts):
     m = dst.shape[0]
     blocks1, blocks2 = _block_counts(tables)
-    # One scratch block per part; parts take contiguous ranges of (column, block) items.
+    # One scratch buffer per part; parts take contiguous ranges of (column, block) items.
     for part in prange(parts):
         s = _scratch(tables)
         for item in range(part * m * blocks1 // parts, (part + 1) * m * blocks1 // parts):

@@ -1,0 +1,66 @@
+"""Benchmark of the NTT and the coset LDE, against NumPy's complex FFT as a yardstick.
+
+Run on its own with ``python -m engine.bench.ntt [--quick]``; ``zkwb bench`` calls
+:func:`run`.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+from engine.field.babybear import bb_random
+from engine.poly.ntt import coset_lde, ntt
+
+NTT_LOG_N = 20
+LDE_LOG_N = 16
+LDE_COLUMNS = 100
+LDE_LOG_BLOWUP = 2
+
+
+def run(quick: bool) -> dict:
+    """Time a 2^20-point NTT, NumPy's FFT of the same length and a 100-column LDE.
+
+    Returns ``ntt_melem_per_s`` (one column of 2^20 points), ``numpy_fft_melem_per_s``
+    (``numpy.fft.fft`` of 2^20 complex128 values, same run), ``lde_melem_per_s``
+    (input elements per second of a 2^16-row, 100-column coset LDE with blowup 4),
+    the best times in seconds behind them, and the thread count. Every figure is the
+    best of several runs after a warm-up (which also compiles the kernels).
+    """
+    rng = np.random.default_rng(2024)
+    repeats = 3 if quick else 10
+    column = bb_random(rng, 1 << NTT_LOG_N)
+    signal = rng.standard_normal(1 << NTT_LOG_N) + 1j * rng.standard_normal(1 << NTT_LOG_N)
+    trace = bb_random(rng, (LDE_COLUMNS, 1 << LDE_LOG_N))
+
+    ntt_s = _best(lambda: ntt(column), repeats)
+    fft_s = _best(lambda: np.fft.fft(signal), repeats)
+    lde_s = _best(lambda: coset_lde(trace, LDE_LOG_BLOWUP), 2 if quick else 4)
+    return {
+        "ntt_melem_per_s": column.size / ntt_s / 1e6,
+        "numpy_fft_melem_per_s": signal.size / fft_s / 1e6,
+        "lde_melem_per_s": trace.size / lde_s / 1e6,
+        "ntt_seconds": ntt_s,
+        "numpy_fft_seconds": fft_s,
+        "lde_seconds": lde_s,
+        "threads": numba.get_num_threads(),
+    }
+
+
+def _best(work: Callable[[], object], repeats: int) -> float:
+    """Best wall time of ``repeats`` runs of ``work`` after one warm-up run."""
+    work()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv[1:]), indent=2))
