@@ -38,7 +38,9 @@ _start:
     call    exit
     .size _start, . - _start
 
-    .section .rodata.empty_vector, "a", @progbits
+    /* In .data: C lets a program modify argv, and it keeps the data segment from
+       ever being empty (ld would emit a zero-size PT_LOAD at address 0). */
+    .section .data.empty_vector, "aw", @progbits
     .p2align 2
 empty_vector:
     .word 0
