@@ -32,8 +32,9 @@ from numba import njit, prange
 
 from engine.field.shoup import dif_butterfly, mul_shoup
 
-# Matrix columns per scratch block: one 64-byte line of uint32, sixteen SIMD lanes.
-LANES = 16
+# Matrix columns per scratch block: two 64-byte lines of uint32 per row, enough to keep
+# two AVX-512 or four AVX2 registers busy per butterfly row (measured ~7% faster than 16).
+LANES = 32
 
 _U0 = np.uint64(0)
 _U1 = np.uint64(1)

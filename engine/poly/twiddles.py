@@ -7,10 +7,10 @@ Two kinds of tables, each stored with its Shoup companions (:mod:`engine.field.s
   (``w_{2m}^2 = w_m``), so one table serves every smaller size. The four-step
   transform only needs it up to ``sqrt(N)``: at most 2^14 entries.
 * ``four_step_tables``: per transform size, the factors of the twiddles between the
-  two passes, about ``N/2`` bytes.
+  two passes: ``8·(N/LANES + LANES·C)`` bytes, 1.5 MiB for ``N = 2^22``.
 
-Memory stays bounded: tables for the last few sizes are kept (a 2^22-point transform
-holds about 2 MiB), and :func:`clear_twiddle_cache` releases everything. Tables are
+Memory stays bounded: tables for the last six sizes are kept, and
+:func:`clear_twiddle_cache` releases everything. Tables are
 read-only and replaced rather than modified, so threads can share them.
 """
 from __future__ import annotations
