@@ -133,6 +133,10 @@ def as_field_array(values) -> np.ndarray:
     arr = np.asarray(values)
     if arr.size == 0:
         return np.zeros(arr.shape, dtype=np.uint32)
+    if arr.dtype == np.uint32:  # the common case: one pass, no copy
+        if arr.max() >= P:
+            raise ValueError("field element out of range: BabyBear values lie in [0, P)")
+        return arr
     if arr.dtype == object:
         if not all(isinstance(v, (int, np.integer)) for v in arr.flat):
             raise TypeError("field elements must be integers")
@@ -140,7 +144,7 @@ def as_field_array(values) -> np.ndarray:
         raise TypeError(f"field elements must be integers, not {arr.dtype}")
     if arr.min() < 0 or arr.max() >= P:
         raise ValueError("field element out of range: BabyBear values lie in [0, P)")
-    return arr if arr.dtype == np.uint32 else arr.astype(np.uint32)
+    return arr.astype(np.uint32)
 
 
 def reduce_to_field(values) -> np.ndarray:
