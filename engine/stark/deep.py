@@ -32,6 +32,10 @@ __all__ = ["accumulate_quotient", "barycentric_weights", "combine_columns",
 # inversion) and small enough that a chunk's accumulators stay in L1/L2 cache.
 _CHUNK = 1024
 
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_TWO32 = np.uint64((1 << 32) % P)
+
 
 def domain_points(log_n: int, shift: int) -> np.ndarray:
     """The coset ``shift·H_n`` in natural order: (2^log_n,) uint32."""
@@ -49,12 +53,14 @@ def evaluate_at_points(matrices: Sequence[np.ndarray], stride: int, log_n: int, 
     (len(points), Σ m_i, 4) uint32, columns of the matrices side by side.
     Raises ``ZeroDivisionError`` if a point lies in the domain.
     """
-    weights = np.stack([barycentric_weights(log_n, shift, z) for z in points])
+    # (4·points, n): one contiguous row per (point, coordinate), the kernel's inner loop.
+    weights = np.ascontiguousarray(np.stack([barycentric_weights(log_n, shift, z).T
+                                             for z in points]).reshape(4 * len(points), -1))
     parts = []
     for matrix in matrices:
-        out = np.empty((matrix.shape[0], len(points), 4), dtype=np.uint32)
+        out = np.empty((matrix.shape[0], 4 * len(points)), dtype=np.uint32)
         _dot_strided(np.ascontiguousarray(matrix), stride, weights, out)
-        parts.append(out)
+        parts.append(out.reshape(-1, len(points), 4))
     return np.ascontiguousarray(np.concatenate(parts, axis=0).transpose(1, 0, 2))
 
 
@@ -92,15 +98,16 @@ def combine_columns(matrices: Sequence[np.ndarray], coeffs: np.ndarray) -> np.nd
     ``matrices``: (m_i, n) uint32 base-field columns; ``coeffs``: (Σ m_i, 4) uint32
     extension coefficients, one per column in order.
     """
-    n = matrices[0].shape[1]
-    acc = np.zeros((n, 4), dtype=np.uint64)
+    total = None
     start = 0
     for matrix in matrices:
         width = matrix.shape[0]
+        part = np.empty((matrix.shape[1], 4), dtype=np.uint32)
         _combine(np.ascontiguousarray(matrix), coeffs[start:start + width].astype(np.uint64),
-                 acc)
+                 part)
+        total = part if total is None else ((total.astype(np.uint64) + part) % P).astype(np.uint32)
         start += width
-    return (acc % _P).astype(np.uint32)
+    return total
 
 
 def accumulate_quotient(acc: np.ndarray, combined: np.ndarray, rho: Ext, value: Ext,
@@ -158,56 +165,63 @@ def _scale_by_points(inverses, xs, scale, out):
 
 @njit(nogil=True, cache=True, parallel=True)
 def _dot_strided(matrix, stride, weights, out):
-    # out[c, p] = Σ_j matrix[c, j·stride] · weights[p, j]. Four products (each < 2^62)
-    # are summed before one reduction: 4·(p−1)² < 2^64.
-    n_points, n = weights.shape[0], weights.shape[1]
+    # out[c, k] = Σ_j matrix[c, j·stride] · weights[k, j]. Per column, blocks of the
+    # strided entries are copied to a contiguous buffer; each dot product then runs
+    # over two contiguous rows and vectorizes (see _split_sum for the reduction).
+    n_weights, n = weights.shape
     for c in prange(matrix.shape[0]):
-        row = matrix[c]
-        for p in range(n_points):
-            w = weights[p]
-            a0 = a1 = a2 = a3 = np.uint64(0)
-            j = 0
-            while j < n:
-                s0 = s1 = s2 = s3 = np.uint64(0)
-                for k in range(j, min(n, j + 4)):
-                    f = np.uint64(row[k * stride])
-                    s0 += f * np.uint64(w[k, 0])
-                    s1 += f * np.uint64(w[k, 1])
-                    s2 += f * np.uint64(w[k, 2])
-                    s3 += f * np.uint64(w[k, 3])
-                a0 += s0 % _P
-                a1 += s1 % _P
-                a2 += s2 % _P
-                a3 += s3 % _P
-                j += 4
-            out[c, p, 0] = a0 % _P
-            out[c, p, 1] = a1 % _P
-            out[c, p, 2] = a2 % _P
-            out[c, p, 3] = a3 % _P
+        acc_lo = np.zeros(n_weights, dtype=np.uint64)
+        acc_hi = np.zeros(n_weights, dtype=np.uint64)
+        buf = np.empty(_CHUNK, dtype=np.uint64)
+        for lo in range(0, n, _CHUNK):
+            width = min(n, lo + _CHUNK) - lo
+            for j in range(width):
+                buf[j] = matrix[c, (lo + j) * stride]
+            for k in range(n_weights):
+                w = weights[k, lo:lo + width]
+                s_lo = np.uint64(0)
+                s_hi = np.uint64(0)
+                for j in range(width):
+                    product = buf[j] * np.uint64(w[j])
+                    s_lo += product & _LOW32
+                    s_hi += product >> _SHIFT32
+                acc_lo[k] += s_lo
+                acc_hi[k] += s_hi
+        for k in range(n_weights):
+            out[c, k] = _split_sum(acc_lo[k], acc_hi[k])
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def _combine(matrix, coeffs, acc):
-    # acc[j] += Σ_i coeffs[i]·matrix[i, j] (acc stays below 2^63: each addend < P and
-    # there are fewer than 2^32 of them). Columns go in groups of four per reduction.
+def _combine(matrix, coeffs, out):
+    # out[j] = Σ_i coeffs[i]·matrix[i, j]: per chunk of rows, one pass per column and
+    # coordinate over contiguous memory, accumulated as split sums (see _split_sum).
     m, n = matrix.shape
     for chunk in prange((n + _CHUNK - 1) // _CHUNK):
         lo = chunk * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        for i0 in range(0, m, 4):
-            i1 = min(m, i0 + 4)
-            for j in range(lo, hi):
-                s0 = s1 = s2 = s3 = np.uint64(0)
-                for i in range(i0, i1):
-                    f = np.uint64(matrix[i, j])
-                    s0 += f * coeffs[i, 0]
-                    s1 += f * coeffs[i, 1]
-                    s2 += f * coeffs[i, 2]
-                    s3 += f * coeffs[i, 3]
-                acc[j, 0] += s0 % _P
-                acc[j, 1] += s1 % _P
-                acc[j, 2] += s2 % _P
-                acc[j, 3] += s3 % _P
+        width = min(n, lo + _CHUNK) - lo
+        acc_lo = np.zeros((4, _CHUNK), dtype=np.uint64)
+        acc_hi = np.zeros((4, _CHUNK), dtype=np.uint64)
+        for i in range(m):
+            row = matrix[i, lo:lo + width]
+            for d in range(4):
+                c = coeffs[i, d]
+                sum_lo = acc_lo[d]
+                sum_hi = acc_hi[d]
+                for j in range(width):
+                    product = np.uint64(row[j]) * c
+                    sum_lo[j] += product & _LOW32
+                    sum_hi[j] += product >> _SHIFT32
+        for j in range(width):
+            for d in range(4):
+                out[lo + j, d] = _split_sum(acc_lo[d, j], acc_hi[d, j])
+
+
+@njit(nogil=True, cache=True)
+def _split_sum(sum_lo, sum_hi):
+    # A sum of products a·b < 2^62 is kept as Σ low 32 bits and Σ high 32 bits: both
+    # grow by < 2^32 per term, so up to 2^31 terms fit in 64 bits with no reduction in
+    # the loop (which lets it vectorize); the total is sum_hi·2^32 + sum_lo mod p.
+    return ((sum_hi % _P) * _TWO32 + sum_lo % _P) % _P
 
 
 @njit(nogil=True, cache=True, parallel=True)
