@@ -28,7 +28,7 @@ def run(quick: bool) -> dict:
     Returns ``ntt_melem_per_s`` (one column of 2^20 points), ``numpy_fft_melem_per_s``
     (``numpy.fft.fft`` of 2^20 complex128 values, same run), ``lde_melem_per_s``
     (input elements per second of a 2^16-row, 100-column coset LDE with blowup 4),
-    the best times in seconds behind them, and the thread count. Every figure is the
+    the best times in seconds behind them, and ``ntt_threads``. Every figure is the
     best of several runs after a warm-up (which also compiles the kernels).
     """
     rng = np.random.default_rng(2024)
@@ -41,13 +41,13 @@ def run(quick: bool) -> dict:
     fft_s = _best(lambda: np.fft.fft(signal), repeats)
     lde_s = _best(lambda: coset_lde(trace, LDE_LOG_BLOWUP), 2 if quick else 4)
     return {
-        "ntt_melem_per_s": column.size / ntt_s / 1e6,
-        "numpy_fft_melem_per_s": signal.size / fft_s / 1e6,
-        "lde_melem_per_s": trace.size / lde_s / 1e6,
-        "ntt_seconds": ntt_s,
-        "numpy_fft_seconds": fft_s,
-        "lde_seconds": lde_s,
-        "threads": numba.get_num_threads(),
+        "ntt_melem_per_s": round(column.size / ntt_s / 1e6, 1),
+        "numpy_fft_melem_per_s": round(signal.size / fft_s / 1e6, 1),
+        "lde_melem_per_s": round(trace.size / lde_s / 1e6, 1),
+        "ntt_seconds": round(ntt_s, 5),
+        "numpy_fft_seconds": round(fft_s, 5),
+        "lde_seconds": round(lde_s, 4),
+        "ntt_threads": numba.get_num_threads(),
     }
 
 
