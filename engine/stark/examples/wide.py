@@ -1,5 +1,5 @@
 """A synthetic wide AIR for benchmarks: ~``n_columns`` main columns, as many degree-3
-constraints, a permutation and byte lookups, like a slice of a zkVM's machine AIR.
+constraints, a permutation and range-check lookups, like a slice of a zkVM's machine AIR.
 
 Layout (``seed`` picks the wiring reproducibly):
 
@@ -8,8 +8,8 @@ Layout (``seed`` picks the wiring reproducibly):
   formula, either on the same row (``EVERY``: ``d_k = x·y·z + u·v + c``, some terms
   gated by a flag) or across rows (``TRANSITION``: ``d_k' = x'·y·z + u' + c``);
 * ``perm.*``: two column pairs holding the same rows in another order (bus ``perm``);
-* ``bytes.*``: byte columns looked up in a preprocessed table of 0..255 (bus ``byte``)
-  with a multiplicity column.
+* ``range.*``: columns range-checked by lookups into a preprocessed table of
+  ``0 .. RANGE - 1`` (bus ``range``) with a multiplicity column.
 
 The witness fills the columns in order, each derived column with one vectorized NumPy
 evaluation of its formula.
@@ -25,12 +25,13 @@ from engine.stark.air import EVERY, FIRST, TRANSITION, Air, AirBuilder, TraceSha
 from engine.stark.examples.witness import ExampleWitness, Tampered, random_rows
 from engine.stark.numpy_eval import evaluate_numpy
 
-N_BYTE_COLUMNS = 2
+N_RANGE_COLUMNS = 2
+RANGE = 64
 
 
-def byte_table(shape: TraceShape, public_data=None) -> np.ndarray:
-    """Preprocessed ``(H,)``: row ``r`` holds ``r mod 256``."""
-    return (np.arange(shape.height) % 256).astype(np.uint32)
+def range_table(shape: TraceShape, public_data=None) -> np.ndarray:
+    """Preprocessed ``(H,)``: row ``r`` holds ``r mod RANGE``."""
+    return (np.arange(shape.height) % RANGE).astype(np.uint32)
 
 
 @functools.cache
@@ -45,12 +46,12 @@ def _build(n_columns: int, seed: int):
     b = AirBuilder(f"wide{n_columns}")
     n_free = max(8, n_columns // 5)
     n_flags = max(2, n_free // 4)
-    n_derived = n_columns - n_free - 4 - N_BYTE_COLUMNS - 1
+    n_derived = n_columns - n_free - 4 - N_RANGE_COLUMNS - 1
     if n_derived < 1:
         raise ValueError("the wide AIR needs at least 16 columns")
     perm = b.main_group("perm", ["a0", "a1", "b0", "b1"])
-    byte_cols = b.main_group("bytes", [f"x{k}" for k in range(N_BYTE_COLUMNS)] + ["mult"])
-    table = b.preprocessed("table.byte", compute=byte_table)
+    checked = b.main_group("range", [f"x{k}" for k in range(N_RANGE_COLUMNS)] + ["mult"])
+    table = b.preprocessed("table.range", compute=range_table)
     free = list(b.main_group("free", [f"c{k}" for k in range(n_free)]))
     derived = list(b.main_group("derived", [f"d{k}" for k in range(n_derived)]))
     flags = free[:n_flags]
@@ -73,27 +74,27 @@ def _build(n_columns: int, seed: int):
         formulas.append((k % 3 == 2, rhs))
     b.send("perm", [perm.a0, perm.a1], name="perm_a")
     b.receive("perm", [perm.b0, perm.b1], name="perm_b")
-    for k in range(N_BYTE_COLUMNS):
-        b.send("byte", [byte_cols[f"x{k}"]], name=f"byte_x{k}")
-    b.receive("byte", [table], mult=byte_cols.mult, name="byte_table")
+    for k in range(N_RANGE_COLUMNS):
+        b.send("range", [checked[f"x{k}"]], name=f"range_x{k}")
+    b.receive("range", [table], mult=checked.mult, name="range_table")
     return b.build(), tuple(formulas), n_free, n_flags
 
 
 def honest_witness(shape: TraceShape, rng: np.random.Generator | None = None,
                    n_columns: int = 100, seed: int = 0) -> ExampleWitness:
-    """A satisfying witness; needs at least 256 real rows (the byte table)."""
-    if shape.real_rows < 256:
-        raise ValueError("the wide example needs at least 256 real rows")
+    """A satisfying witness; needs at least ``RANGE`` real rows (the table)."""
+    if shape.real_rows < RANGE:
+        raise ValueError(f"the wide example needs at least {RANGE} real rows")
     air, formulas, n_free, n_flags = _build(n_columns, seed)
     rng = rng if rng is not None else np.random.default_rng()
     real, height = shape.real_rows, shape.height
     main = np.zeros((air.n_main, height), dtype=np.uint32)
     main[0:2, :real] = bb_random(rng, (2, real))
     main[2:4, :real] = main[0:2, rng.permutation(real)]
-    x = rng.integers(0, 256, (N_BYTE_COLUMNS, real))
-    main[4:4 + N_BYTE_COLUMNS, :real] = x
-    main[4 + N_BYTE_COLUMNS, :256] = np.bincount(x.ravel(), minlength=256)
-    first_free = 5 + N_BYTE_COLUMNS
+    x = rng.integers(0, RANGE, (N_RANGE_COLUMNS, real))
+    main[4:4 + N_RANGE_COLUMNS, :real] = x
+    main[4 + N_RANGE_COLUMNS, :RANGE] = np.bincount(x.ravel(), minlength=RANGE)
+    first_free = 5 + N_RANGE_COLUMNS
     main[first_free:first_free + n_flags, :real] = rng.integers(0, 2, (n_flags, real))
     main[first_free + n_flags:first_free + n_free, :real] = bb_random(
         rng, (n_free - n_flags, real))
