@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
-from engine.field.babybear import P, _P, bb_mul, bb_powers, two_adic_generator
+from engine.field.babybear import _P, P, bb_mul, bb_powers, two_adic_generator
 from engine.field.ext4 import e4_add, e4_inv, e4_mul, e4_mul_base, e4_sub
 from engine.field.scalar import Ext
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
+from engine.field.babybear import GENERATOR, TWO_ADICITY, P, two_adic_generator
 from engine.field.ext4 import as_ext_array
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree, merkle_verify

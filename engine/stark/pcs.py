@@ -45,12 +45,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.field.babybear import GENERATOR, P, as_field_array, bb_random, two_adic_generator
+from engine.field.babybear import (
+    GENERATOR,
+    P,
+    as_field_array,
+    bb_random,
+    two_adic_generator,
+)
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree, merkle_verify
 from engine.poly.ntt import base_columns_to_ext, coset_lde, coset_ntt
-from engine.stark.deep import (accumulate_quotient, combine_columns, domain_points,
-                               evaluate_at_points, inverse_differences)
+from engine.stark.deep import (
+    accumulate_quotient,
+    combine_columns,
+    domain_points,
+    evaluate_at_points,
+    inverse_differences,
+)
 from engine.stark.fri import FriProof, FriVerdict, OpenedRows, prove_fri, verify_fri
 from engine.stark.params import ProofParams
 from engine.stark.transcript import Transcript

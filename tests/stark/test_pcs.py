@@ -10,8 +10,12 @@ import pytest
 from engine.field.babybear import P, two_adic_generator
 from engine.field.scalar import Ext
 from engine.stark import fri, pcs
-from engine.stark.deep import (accumulate_quotient, combine_columns, evaluate_at_points,
-                               inverse_differences)
+from engine.stark.deep import (
+    accumulate_quotient,
+    combine_columns,
+    evaluate_at_points,
+    inverse_differences,
+)
 from engine.stark.fri import OpenedRows
 from engine.stark.params import ProofParams
 from engine.stark.pcs import Commitment, commit, prove_openings, verify_openings
@@ -256,21 +260,21 @@ def test_a_malformed_opening_is_rejected_without_raising(opened, change):
     q0 = proof.query_openings[0]
     kwargs = {}
     proof_changes = {
-        "values_shape": lambda: dict(opened_values=(v0[:1], proof.opened_values[1])),
-        "values_dtype": lambda: dict(opened_values=(v0.astype(np.int64), proof.opened_values[1])),
-        "values_range": lambda: dict(opened_values=(np.full_like(v0, P),
-                                                    proof.opened_values[1])),
-        "values_list": lambda: dict(opened_values=list(proof.opened_values)),
-        "values_count": lambda: dict(opened_values=proof.opened_values[:1]),
-        "mask_short": lambda: dict(mask_root=proof.mask_root[:16]),
-        "openings_count": lambda: dict(query_openings=proof.query_openings[:2]),
-        "openings_matrix_count": lambda: dict(query_openings=(
-            OpenedRows(q0.values[:1], q0.nodes),) + proof.query_openings[1:]),
-        "opening_shape": lambda: dict(query_openings=(
-            OpenedRows((q0.values[0][1:], q0.values[1]), q0.nodes),) + proof.query_openings[1:]),
-        "opening_range": lambda: dict(query_openings=(
+        "values_shape": lambda: {"opened_values": (v0[:1], proof.opened_values[1])},
+        "values_dtype": lambda: {"opened_values": (v0.astype(np.int64), proof.opened_values[1])},
+        "values_range": lambda: {"opened_values": (np.full_like(v0, P),
+                                                    proof.opened_values[1])},
+        "values_list": lambda: {"opened_values": list(proof.opened_values)},
+        "values_count": lambda: {"opened_values": proof.opened_values[:1]},
+        "mask_short": lambda: {"mask_root": proof.mask_root[:16]},
+        "openings_count": lambda: {"query_openings": proof.query_openings[:2]},
+        "openings_matrix_count": lambda: {"query_openings": (
+            OpenedRows(q0.values[:1], q0.nodes),) + proof.query_openings[1:]},
+        "opening_shape": lambda: {"query_openings": (
+            OpenedRows((q0.values[0][1:], q0.values[1]), q0.nodes),) + proof.query_openings[1:]},
+        "opening_range": lambda: {"query_openings": (
             OpenedRows((np.full_like(q0.values[0], P), q0.values[1]), q0.nodes),)
-            + proof.query_openings[1:]),
+            + proof.query_openings[1:]},
     }
     changed = proof
     if change in proof_changes:

@@ -7,13 +7,17 @@ import numpy as np
 import pytest
 
 from engine.stark.params import PARAMS_VERSION, ProofParams
-from engine.stark.security import (EXT_FIELD_BITS, MIN_SECURITY_BITS, SecurityReport,
-                                   conjectured_security_bits)
+from engine.stark.security import (
+    EXT_FIELD_BITS,
+    MIN_SECURITY_BITS,
+    SecurityReport,
+    conjectured_security_bits,
+)
 
 # The reference AIR of docs/security.md: degree-3 constraints, 200 of them, 40 LogUp
 # interactions per row, messages of up to 12 field elements.
-REFERENCE = dict(num_constraints=200, max_constraint_degree=3, num_interactions=40,
-                 max_message_width=12)
+REFERENCE = {"num_constraints": 200, "max_constraint_degree": 3, "num_interactions": 40,
+                 "max_message_width": 12}
 
 
 def test_extension_field_has_about_123_6_bits():
@@ -88,9 +92,9 @@ def test_more_queries_or_grinding_raise_only_the_query_term():
     assert more.fri_folding == base.fri_folding and more.deep == base.deep
 
 
-@pytest.mark.parametrize("kwargs", [dict(trace_height=3), dict(trace_height=1),
-                                    dict(num_constraints=0), dict(max_constraint_degree=0),
-                                    dict(num_interactions=-1)])
+@pytest.mark.parametrize("kwargs", [{"trace_height": 3}, {"trace_height": 1},
+                                    {"num_constraints": 0}, {"max_constraint_degree": 0},
+                                    {"num_interactions": -1}])
 def test_security_estimate_refuses_bad_shapes(kwargs):
     args = dict(REFERENCE, trace_height=1 << 10)
     args.update(kwargs)
