@@ -25,7 +25,7 @@ def run(quick: bool) -> dict:
     from engine.vm import execute, load_elf
     program = load_elf(guest_path("primes"))
     execute(load_elf(guest_path("hello")), b"warm-up", record_trace=True)
-    reps = 1 if quick else 3
+    reps = 2 if quick else 3
     plain = min((execute(program, b"") for _ in range(reps)), key=lambda r: r.seconds)
     traced = min((execute(program, b"", record_trace=True, max_trace_rows=1 << 25)
                   for _ in range(reps)), key=lambda r: r.seconds)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
-from engine.errors import CycleLimitExceeded, GuestFault, InputError, TraceLimitExceeded
+from engine.errors import (Cancelled, CycleLimitExceeded, GuestFault, InputError,
+                           TraceLimitExceeded)
 from engine.vm import kernel as k
 from engine.vm.memory_map import (DEFAULT_MAX_CYCLES, INITIAL_SP, MAX_INPUT_BYTES,
                                   MAX_JOURNAL_BYTES, MAX_LOG_BYTES, WORD_COUNT)
@@ -64,15 +65,29 @@ def execute(program: Program, input_data: bytes = b"", max_cycles: int | None = 
     than ``max_trace_rows`` rows, ``InputError`` for an input over the size limit, and
     ``engine.errors.Cancelled`` when cancelled.
     """
-    from engine.errors import Cancelled
-
     if len(input_data) > MAX_INPUT_BYTES:
         raise InputError(f"the private input is {len(input_data)} bytes; the limit is "
                          f"{MAX_INPUT_BYTES >> 20} MiB")
     max_cycles = DEFAULT_MAX_CYCLES if max_cycles is None else int(max_cycles)
     if max_cycles <= 0:
         raise InputError("--max-cycles must be a positive number of cycles")
+    if not record_trace:
+        return _run(program, input_data, max_cycles, None, on_progress, should_cancel)
+    # Recording needs the cycle count up front: a first pass without recording costs a
+    # few percent of the recorded one, sizes the trace exactly (no regrowth, no copies),
+    # and refuses a run that is too long before allocating anything for it.
+    counted = _run(program, input_data, min(max_cycles, max_trace_rows + 1), None,
+                   on_progress, should_cancel, trace_limit=max_trace_rows)
+    if counted.cycles > max_trace_rows:
+        raise _trace_too_long(max_trace_rows)
+    traced = _run(program, input_data, max_cycles, counted.cycles, None, should_cancel)
+    return replace(traced, seconds=counted.seconds + traced.seconds)
 
+
+def _run(program: Program, input_data: bytes, max_cycles: int, trace_rows: int | None,
+         on_progress, should_cancel, trace_limit: int | None = None) -> ExecutionResult:
+    """One run; records a trace of ``trace_rows`` rows unless that is None."""
+    record = trace_rows is not None
     st = np.zeros(k.STATE_SIZE, dtype=np.int64)
     st[k.S_PC] = program.entry
     st[k.S_BRK] = program.heap_start
@@ -84,23 +99,18 @@ def execute(program: Program, input_data: bytes = b"", max_cycles: int | None = 
     inp = np.frombuffer(bytes(input_data), dtype=np.uint8)
     journal = np.zeros(4096, dtype=np.uint8)
     log = np.zeros(4096, dtype=np.uint8)
-    if record_trace:
-        trace = np.zeros((min(1 << 16, max_trace_rows), N_COLUMNS), dtype=np.uint32)
-        reg_ts = np.zeros(32, dtype=np.int64)
-        mem_ts = np.zeros(WORD_COUNT, dtype=np.uint32)
-    else:
-        trace = np.zeros((0, N_COLUMNS), dtype=np.uint32)
-        reg_ts = np.zeros(32, dtype=np.int64)
-        mem_ts = np.zeros(0, dtype=np.uint32)
+    trace = np.zeros((trace_rows or 0, N_COLUMNS), dtype=np.uint32)
+    reg_ts = np.zeros(32, dtype=np.int64)
+    mem_ts = np.zeros(WORD_COUNT if record else 0, dtype=np.uint32)
 
     # A call with no cycle budget loads (or compiles) the kernel, so that the timing
     # below measures execution only.
     k.run(st, regs, mem, program.code, program.code_words, program.code_base, code_ranges, inp,
-          journal, log, 0, max_cycles, record_trace, trace, reg_ts, mem_ts, program.heap_start)
+          journal, log, 0, max_cycles, record, trace, reg_ts, mem_ts, program.heap_start)
     start = time.perf_counter()
     while True:
         status = k.run(st, regs, mem, program.code, program.code_words, program.code_base,
-                       code_ranges, inp, journal, log, CHUNK_CYCLES, max_cycles, record_trace,
+                       code_ranges, inp, journal, log, CHUNK_CYCLES, max_cycles, record,
                        trace, reg_ts, mem_ts, program.heap_start)
         if status == k.STATUS_EXIT:
             break
@@ -110,18 +120,17 @@ def execute(program: Program, input_data: bytes = b"", max_cycles: int | None = 
             if should_cancel is not None and should_cancel():
                 raise Cancelled("execution cancelled")
         elif status == k.STATUS_GROW_TRACE:
-            need = int(st[k.S_NEED])
-            if need > max_trace_rows:
-                raise TraceLimitExceeded(
-                    f"the execution needs more than {max_trace_rows} trace rows (2^"
-                    f"{max_trace_rows.bit_length() - 1}); that is the largest trace zkwb can "
-                    "prove, so this run cannot be proven yet")
-            trace = _grown(trace, min(max(need, 2 * trace.shape[0]), max_trace_rows))
+            # The first pass counted every row; a second pass that needs more would
+            # not be the same execution.
+            raise RuntimeError("the recorded run diverged from the counting run")
         elif status == k.STATUS_GROW_JOURNAL:
             journal = _grown(journal, min(max(int(st[k.S_NEED]), 2 * journal.shape[0]),
                                           MAX_JOURNAL_BYTES))
         elif status == k.STATUS_GROW_LOG:
             log = _grown(log, min(max(int(st[k.S_NEED]), 2 * log.shape[0]), MAX_LOG_BYTES))
+        elif trace_limit is not None and int(st[k.S_FAULT]) == k.FAULT_CYCLE_LIMIT \
+                and st[k.S_CYCLES] > trace_limit:
+            raise _trace_too_long(trace_limit)
         else:
             raise _fault(program, st, regs, journal, log)
     seconds = time.perf_counter() - start
@@ -133,9 +142,16 @@ def execute(program: Program, input_data: bytes = b"", max_cycles: int | None = 
         cycles=cycles,
         registers=regs.astype(np.uint32),
         seconds=seconds,
-        trace=Trace(trace[:cycles].copy()) if record_trace else None,
+        trace=Trace(trace) if record else None,
         log_bytes_dropped=int(st[k.S_LOG_DROPPED]),
     )
+
+
+def _trace_too_long(max_trace_rows: int) -> TraceLimitExceeded:
+    return TraceLimitExceeded(
+        f"the execution needs more than {max_trace_rows} trace rows (2^"
+        f"{max_trace_rows.bit_length() - 1}); that is the largest trace zkwb can prove, so "
+        "this run cannot be proven yet")
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:
