@@ -10,7 +10,8 @@ size and ``|EF| = p^4`` the extension field the challenges are drawn from:
 
 ========================  ========================================================
 ``fri_queries``           ``log_blowup · num_queries + query_pow_bits``: the
-                          ethSTARK toy-problem conjecture (ePrint 2021/582, §6);
+                          toy-problem conjecture of the ethSTARK documentation
+                          (ePrint 2021/582);
                           Plonky3 ``FriParameters::conjectured_soundness_bits``.
 ``fri_folding``           ``log2|EF| − log2((arity − 1)·(N + 1))``: a folding
                           challenge is exceptional for at most that many values;
