@@ -13,6 +13,9 @@ from numba import njit, prange
 from engine.field.babybear import addmod, as_field_array, mulmod
 from engine.field.ext4 import as_ext_array, e4_mul
 
+# Below this many multiplications an evaluation runs on the calling thread.
+PARALLEL_MIN_TERMS = 1 << 16
+
 
 def evaluate_poly(coeffs, points) -> np.ndarray:
     """Return ``f(x)`` for every polynomial ``f`` (row of ``coeffs``) and point ``x``.
@@ -24,7 +27,8 @@ def evaluate_poly(coeffs, points) -> np.ndarray:
     table, one_d = _coefficient_rows(coeffs)
     xs = as_field_array(points)
     out = np.empty((table.shape[0], xs.size), dtype=np.uint32)
-    _horner(table, np.ascontiguousarray(xs).reshape(-1), out)
+    kernel = _horner_parallel if _is_large(table, xs.size) else _horner_serial
+    kernel(table, np.ascontiguousarray(xs).reshape(-1), out)
     out = out.reshape((table.shape[0],) + xs.shape)
     return out[0] if one_d else out
 
@@ -39,9 +43,15 @@ def evaluate_poly_ext(coeffs, points_ext) -> np.ndarray:
     zs = as_ext_array(points_ext)
     flat = np.ascontiguousarray(zs).reshape(-1, 4)
     out = np.empty((table.shape[0], flat.shape[0], 4), dtype=np.uint32)
-    _horner_ext(table, flat, out)
+    kernel = _horner_ext_parallel if _is_large(table, flat.shape[0]) else _horner_ext_serial
+    kernel(table, flat, out)
     out = out.reshape((table.shape[0],) + zs.shape)
     return out[0] if one_d else out
+
+
+def _is_large(table: np.ndarray, n_points: int) -> bool:
+    """Worth waking threads: many polynomial-point pairs, each with enough terms."""
+    return table.shape[0] * n_points >= 2 and table.size * n_points >= PARALLEL_MIN_TERMS
 
 
 def _coefficient_rows(coeffs) -> tuple[np.ndarray, bool]:
@@ -52,30 +62,55 @@ def _coefficient_rows(coeffs) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(arr.reshape(1, -1) if one_d else arr), one_d
 
 
+@njit(nogil=True, cache=True)
+def _horner_base(coeffs, row, x):
+    """Polynomial ``coeffs[row]`` at base point ``x``."""
+    acc = np.uint64(0)
+    for i in range(coeffs.shape[1] - 1, -1, -1):
+        acc = addmod(mulmod(acc, x), coeffs[row, i])
+    return acc
+
+
+@njit(nogil=True, cache=True)
+def _horner_serial(coeffs, xs, out):
+    for row in range(coeffs.shape[0]):
+        for k in range(xs.size):
+            out[row, k] = _horner_base(coeffs, row, xs[k])
+
+
 @njit(nogil=True, cache=True, parallel=True)
-def _horner(coeffs, xs, out):
-    m, n = coeffs.shape
-    for item in prange(m * xs.size):
+def _horner_parallel(coeffs, xs, out):
+    for item in prange(coeffs.shape[0] * xs.size):
         row = item // xs.size
         k = item % xs.size
-        x = xs[k]
-        acc = np.uint64(0)
-        for i in range(n - 1, -1, -1):
-            acc = addmod(mulmod(acc, x), coeffs[row, i])
-        out[row, k] = acc
+        out[row, k] = _horner_base(coeffs, row, xs[k])
+
+
+@njit(nogil=True, cache=True)
+def _horner_ext_one(coeffs, row, z0, z1, z2, z3):
+    """Polynomial ``coeffs[row]`` at the extension point ``(z0, z1, z2, z3)``."""
+    z = (z0, z1, z2, z3)
+    acc = (np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0))
+    for i in range(coeffs.shape[1] - 1, -1, -1):
+        acc = e4_mul(acc, z)
+        acc = (addmod(acc[0], coeffs[row, i]), acc[1], acc[2], acc[3])
+    return acc
+
+
+@njit(nogil=True, cache=True)
+def _horner_ext_serial(coeffs, zs, out):
+    for row in range(coeffs.shape[0]):
+        for k in range(zs.shape[0]):
+            acc = _horner_ext_one(coeffs, row, zs[k, 0], zs[k, 1], zs[k, 2], zs[k, 3])
+            for d in range(4):
+                out[row, k, d] = acc[d]
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def _horner_ext(coeffs, zs, out):
-    m, n = coeffs.shape
-    count = zs.shape[0]
-    for item in prange(m * count):
-        row = item // count
-        k = item % count
-        z = (zs[k, 0], zs[k, 1], zs[k, 2], zs[k, 3])
-        acc = (np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0))
-        for i in range(n - 1, -1, -1):
-            acc = e4_mul(acc, z)
-            acc = (addmod(acc[0], coeffs[row, i]), acc[1], acc[2], acc[3])
+def _horner_ext_parallel(coeffs, zs, out):
+    for item in prange(coeffs.shape[0] * zs.shape[0]):
+        row = item // zs.shape[0]
+        k = item % zs.shape[0]
+        acc = _horner_ext_one(coeffs, row, zs[k, 0], zs[k, 1], zs[k, 2], zs[k, 3])
         for d in range(4):
             out[row, k, d] = acc[d]

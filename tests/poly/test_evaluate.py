@@ -61,3 +61,18 @@ def test_bad_shapes_are_refused():
         evaluate_poly(np.zeros((2, 2, 2), np.uint32), 1)
     with pytest.raises(ValueError):
         evaluate_poly_ext(np.zeros(4, np.uint32), np.zeros(3, np.uint32))
+
+
+def test_large_evaluations_take_the_parallel_kernels_and_agree():
+    # 3 polynomials of 2^15 terms at 2 points: above PARALLEL_MIN_TERMS.
+    coeffs = bb_random(np.random.default_rng(5), (3, 1 << 15))
+    points = bb_random(np.random.default_rng(6), 2)
+    assert evaluate_poly(coeffs, points).tolist() == [
+        [evaluate(c.tolist(), int(x)) for x in points] for c in coeffs]
+    z = bb_random(np.random.default_rng(7), (2, 4))
+    got = evaluate_poly_ext(coeffs, z)
+    for j in (0, 2):
+        acc = Ext.ZERO
+        for c in reversed(coeffs[j].tolist()):
+            acc = acc * Ext(*z[1]) + c
+        assert tuple(got[j, 1].tolist()) == acc.coeffs
