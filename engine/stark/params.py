@@ -27,13 +27,19 @@ import numpy as np
 
 from engine.stark.transcript import MAX_POW_BITS
 
-__all__ = ["OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ProofParams"]
+__all__ = ["OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ZK_SPARE_ROWS", "ProofParams"]
 
 #: Version of the parameter encoding absorbed by :meth:`ProofParams.to_words`.
 PARAMS_VERSION = 1
 
 #: Out-of-domain points at which a witness column is opened: ζ and ζ·ω.
 OPENING_POINTS_PER_COLUMN = 2
+
+#: Random rows per column beyond the evaluations a proof reveals. With none, the
+#: revealed values would fix the random rows given a guessed witness, and the hashes
+#: of unopened Merkle leaves would confirm the guess; four spare rows leave every
+#: unopened leaf 4·31 = 124 unknown bits (Plonky3 salts its leaves instead).
+ZK_SPARE_ROWS = 4
 
 # Supported ranges. Blowup 2..16 covers every constraint degree the quotient split
 # allows; more than 1000 queries or an arity above 16 is no useful trade-off.
@@ -98,9 +104,12 @@ class ProofParams:
         its values at the ``OPENING_POINTS_PER_COLUMN`` out-of-domain points. The
         column's polynomial interpolates its rows, so with at least that many
         uniformly random rows (exempt from constraints) those revealed evaluations
-        are uniformly distributed whatever the other rows hold.
+        are uniformly distributed whatever the other rows hold; ``ZK_SPARE_ROWS``
+        more keep the unopened Merkle leaves unpredictable too.
         """
-        return self.num_queries + OPENING_POINTS_PER_COLUMN if self.zk else 0
+        if not self.zk:
+            return 0
+        return self.num_queries + OPENING_POINTS_PER_COLUMN + ZK_SPARE_ROWS
 
     def to_words(self) -> np.ndarray:
         """The canonical encoding absorbed by the transcript: (8,) uint32.

@@ -117,7 +117,7 @@ def test_default_parameters_follow_the_design():
     assert (params.log_blowup, params.blowup) == (2, 4)
     assert params.num_queries >= 43 and params.query_pow_bits == 16
     assert params.logup_pow_bits == 8 and params.zk
-    assert params.zk_rows == params.num_queries + 2
+    assert params.zk_rows == params.num_queries + 2 + 4
     assert ProofParams(zk=False).zk_rows == 0
 
 
