@@ -146,7 +146,9 @@ def _row_source(exprs: list[Expr], all_ext: bool) -> str:
     for e in exprs:
         names = lowering.names[e.uid]
         if isinstance(names, str):
-            names = (names, "0", "0", "0") if all_ext else (names,)
+            names = (lowering.canonical(names, per_row),) + (("0", "0", "0") if all_ext else ())
+        else:
+            names = tuple(lowering.canonical(n, per_row) for n in names)
         for c, name in enumerate(names):
             per_row.append(f"out[{row + c}, i] = {name}")
         row += len(names)
@@ -183,33 +185,32 @@ def _function(name: str, hoisted: list[str], per_row: list[str], args: str, n: s
 def _accumulate(part, lowering: "_Lowering", store: bool) -> list[str]:
     """Statements adding ``alpha^i · C_i`` per selector, then the selectors, into out.
 
-    A product of two canonical values is below 2^62·0.88, so three of them plus a
-    canonical accumulator stay below 2^64: reduce once per three terms.
+    Each sum of products is reduced only when the next term could overflow 2^64: about
+    four canonical products per reduction.
     """
     lines: list[str] = []
-    by_selector: dict[int, list[list[str]]] = {}
+    by_selector: dict[int, list[list[tuple[str, int]]]] = {}
     for i, c in part:
         names = lowering.names[c.expr.uid]
+        alpha = tuple(f"al{i}_{k}" for k in range(4))
         if isinstance(names, str):
-            terms = [f"al{i}_{k} * {names}" for k in range(4)]
+            terms = [lowering.product_term(a, names, lines) for a in alpha]
         else:
-            prod = lowering.ext_mul(tuple(f"al{i}_{k}" for k in range(4)), names, lines)
-            terms = list(prod)
+            terms = [(t, P - 1) for t in lowering.ext_mul(alpha, names, lines)]
         by_selector.setdefault(int(c.when), []).append(terms)
+    totals = []
     for s, term_lists in sorted(by_selector.items()):
         lines.append(f"s{s} = sel[{s}, r]")
-        for k in range(4):
-            acc = f"acc{s}_{k}"
-            terms = [t[k] for t in term_lists]
-            lines.append(f"{acc} = ({' + '.join(terms[:3])}) % _P")
-            for g in range(3, len(terms), 3):
-                lines.append(f"{acc} = ({acc} + {' + '.join(terms[g:g + 3])}) % _P")
+        totals.append([lowering.sum_reduced(f"acc{s}_{k}", [t[k] for t in term_lists], lines)
+                       for k in range(4)])
     for k in range(4):
-        total = " + ".join(f"s{s} * acc{s}_{k}" for s in sorted(by_selector))
+        terms = [(f"s{s} * {acc[k]}", (P - 1) ** 2)
+                 for s, acc in zip(sorted(by_selector), totals)]
+        total = lowering.sum_reduced(f"total_{k}", terms, lines)
         if store:
-            lines.append(f"out[i, {k}] = ({total}) % _P")
+            lines.append(f"out[i, {k}] = {total}")
         else:
-            lines.append(f"out[i, {k}] = (np.uint64(out[i, {k}]) + ({total}) % _P) % _P")
+            lines.append(f"out[i, {k}] = (np.uint64(out[i, {k}]) + {total}) % _P")
     return lines
 
 
@@ -231,14 +232,28 @@ def _split(items: list, root_of) -> list[list]:
     return parts
 
 
+_LIMIT = 1 << 64
+
+
 class _Lowering:
     """Turns DAG nodes into statements; a base value is one ``uint64`` name, an
     extension value a tuple of four. Names persist across calls to :meth:`lower`,
-    but each call emits every node it needs, so each generated function stands alone."""
+    but each call emits every node it needs, so each generated function stands alone.
+
+    Reductions are lazy: every name has a known upper bound, and ``% P`` is emitted
+    only where the next operation could overflow 2^64 (sums and products of a few
+    canonical values fit), for the operands of an extension product, and for values
+    that leave the kernel. ``a - b`` is computed as ``a + k·P - b`` with ``k·P`` at
+    least ``b``'s bound, so nothing goes negative.
+    """
 
     def __init__(self):
         self.names: dict[int, str | tuple[str, str, str, str]] = {}
+        self._bounds: dict[str, int] = {}
         self._constants: dict[int, str] = {}
+        self._reduced: dict[str, str] = {}
+        self._hoisted: list[str] = []
+        self._hoisted_names: set[str] = set()
         self._tmp = 0
 
     def constants(self) -> str:
@@ -248,78 +263,47 @@ class _Lowering:
         """Statements computing ``roots``: (hoisted out of the row loop, per row)."""
         hoisted: list[str] = []
         per_row: list[str] = []
+        self._reduced, self._hoisted, self._hoisted_names = {}, hoisted, set()
         for node in topological_order(roots):
             self._emit(node, hoisted if node.row_invariant else per_row)
         return hoisted, per_row
 
-    def _emit(self, node: Expr, out: list[str]) -> None:
-        op, v = node.op, f"v{node.uid}"
-        if op == "const":
-            value = node.data[0]
-            self.names[node.uid] = self._constants.setdefault(value, f"_K{value}")
-        elif op in ("main", "prep"):
-            index, next_row, _ = node.data
-            out.append(f"{v} = {op}[{index}, {'j' if next_row else 'r'}]")
-            self.names[node.uid] = v
-        elif op == "aux":
-            index, next_row, _ = node.data
-            row = "j" if next_row else "r"
-            out += [f"{v}_{c} = aux[{4 * index + c}, {row}]" for c in range(4)]
-            self.names[node.uid] = tuple(f"{v}_{c}" for c in range(4))
-        elif op == "public":
-            out.append(f"{v} = np.uint64(publics[{node.data[0]}])")
-            self.names[node.uid] = v
-        elif op in ("challenge", "aux_public"):
-            array = "challenges" if op == "challenge" else "aux_publics"
-            out += [f"{v}_{c} = np.uint64({array}[{node.data[0]}, {c}])" for c in range(4)]
-            self.names[node.uid] = tuple(f"{v}_{c}" for c in range(4))
-        else:
-            args = [self.names[a.uid] for a in node.args]
-            self.names[node.uid] = self._operation(op, args, v, out)
+    def canonical(self, name: str, out: list[str]) -> str:
+        """A name holding ``name mod P`` (``name`` itself if already canonical).
 
-    def _operation(self, op: str, args: list, v: str, out: list[str]):
-        if op == "neg":
-            a = args[0]
-            if isinstance(a, str):
-                return self._reduce(f"_P - {a}", v, out)
-            return tuple(self._reduce(f"_P - {x}", f"{v}_{c}", out) for c, x in enumerate(a))
-        a, b = args
-        if op == "mul":
-            if isinstance(a, str) and isinstance(b, str):
-                out.append(f"{v} = ({a} * {b}) % _P")
-                return v
-            if isinstance(a, str) or isinstance(b, str):
-                s, e = (a, b) if isinstance(a, str) else (b, a)
-                out += [f"{v}_{c} = ({s} * {x}) % _P" for c, x in enumerate(e)]
-                return tuple(f"{v}_{c}" for c in range(4))
-            return self.ext_mul(a, b, out, v)
-        template = "{} + {}" if op == "add" else "{} + _P - {}"
-        if isinstance(a, str) and isinstance(b, str):
-            return self._reduce(template.format(a, b), v, out)
-        # Mixed or extension operands: a base operand is (x, 0, 0, 0).
-        a4 = (a, "0", "0", "0") if isinstance(a, str) else a
-        b4 = (b, "0", "0", "0") if isinstance(b, str) else b
-        result = []
-        for c in range(4):
-            x, y = a4[c], b4[c]
-            if y == "0":
-                result.append(x)
-            elif x == "0" and op == "add":
-                result.append(y)
-            elif x == "0":
-                result.append(self._reduce(f"_P - {y}", f"{v}_{c}", out))
-            else:
-                result.append(self._reduce(template.format(x, y), f"{v}_{c}", out))
-        return tuple(result)
+        A row-invariant value is reduced before the row loop, once.
+        """
+        if self._bound(name) < P:
+            return name
+        if name not in self._reduced:
+            target = self._hoisted if name in self._hoisted_names else out
+            self._reduced[name] = self._new(f"{name}r", P - 1, f"{name} % _P", target)
+        return self._reduced[name]
+
+    def product_term(self, a: str, b: str, out: list[str]) -> tuple[str, int]:
+        """``(a * b, bound)`` with operands reduced as far as needed to fit 64 bits."""
+        a, b = self._fit(a, b, lambda x, y: x * y, out)
+        return f"{a} * {b}", self._bound(a) * self._bound(b)
+
+    def sum_reduced(self, v: str, terms: list[tuple[str, int]], out: list[str]) -> str:
+        """Emit ``v = sum(terms) mod P``, reducing whenever 64 bits would overflow."""
+        acc, bound, pending = None, 0, []
+        for term, term_bound in terms:
+            if bound + term_bound >= _LIMIT:
+                acc = self._flush(v, acc, pending, out)
+                bound, pending = P - 1, []
+            pending.append(term)
+            bound += term_bound
+        return self._flush(v, acc, pending, out)
 
     def ext_mul(self, a, b, out: list[str], v: str | None = None) -> tuple:
-        """Statements for the extension product ``a·b`` (x^4 = W), lazily reduced:
-        up to four products are summed before one ``% P``."""
+        """Statements for the extension product ``a·b`` (x^4 = W) of canonical
+        operands: up to four products are summed before one ``% P``."""
         if v is None:
             self._tmp += 1
             v = f"t{self._tmp}"
-        a0, a1, a2, a3 = a
-        b0, b1, b2, b3 = b
+        a0, a1, a2, a3 = (self.canonical(x, out) for x in a)
+        b0, b1, b2, b3 = (self.canonical(x, out) for x in b)
         out += [
             f"{v}_h0 = ({a1} * {b3} + {a2} * {b2} + {a3} * {b1}) % _P",
             f"{v}_h1 = ({a2} * {b3} + {a3} * {b2}) % _P",
@@ -331,13 +315,116 @@ class _Lowering:
         ]
         return tuple(f"{v}_{c}" for c in range(4))
 
-    @staticmethod
-    def _reduce(expr: str, v: str, out: list[str]) -> str:
-        # A conditional subtraction would be cheaper to run, but every branch adds
-        # basic blocks, and Numba's SSA and liveness passes grow with blocks x
-        # variables: branch-free code compiles 5x faster.
-        out.append(f"{v} = ({expr}) % _P")
+    def _emit(self, node: Expr, out: list[str]) -> None:
+        op, v = node.op, f"v{node.uid}"
+        if op == "const":
+            self.names[node.uid] = self._constant(node.data[0])
+        elif op in ("main", "prep"):
+            index, next_row, _ = node.data
+            self.names[node.uid] = self._new(v, P - 1,
+                                             f"{op}[{index}, {'j' if next_row else 'r'}]", out)
+        elif op == "aux":
+            index, next_row, _ = node.data
+            row = "j" if next_row else "r"
+            self.names[node.uid] = tuple(self._new(f"{v}_{c}", P - 1,
+                                                   f"aux[{4 * index + c}, {row}]", out)
+                                         for c in range(4))
+        elif op == "public":
+            self.names[node.uid] = self._new(v, P - 1, f"np.uint64(publics[{node.data[0]}])",
+                                             out)
+        elif op in ("challenge", "aux_public"):
+            array = "challenges" if op == "challenge" else "aux_publics"
+            self.names[node.uid] = tuple(
+                self._new(f"{v}_{c}", P - 1, f"np.uint64({array}[{node.data[0]}, {c}])", out)
+                for c in range(4))
+        else:
+            args = [self.names[a.uid] for a in node.args]
+            self.names[node.uid] = self._operation(op, args, v, out)
+
+    def _operation(self, op: str, args: list, v: str, out: list[str]):
+        if op == "neg":
+            a = args[0]
+            if isinstance(a, str):
+                return self._sub(None, a, v, out)
+            return tuple(self._sub(None, x, f"{v}_{c}", out) for c, x in enumerate(a))
+        a, b = args
+        if op == "mul":
+            if isinstance(a, str) and isinstance(b, str):
+                return self._mul(a, b, v, out)
+            if isinstance(a, str) or isinstance(b, str):
+                s, e = (a, b) if isinstance(a, str) else (b, a)
+                return tuple(self._mul(s, x, f"{v}_{c}", out) for c, x in enumerate(e))
+            return self.ext_mul(a, b, out, v)
+        if isinstance(a, str) and isinstance(b, str):
+            return self._add(a, b, v, out) if op == "add" else self._sub(a, b, v, out)
+        # Mixed or extension operands: a base operand is (x, 0, 0, 0).
+        a4 = (a, None, None, None) if isinstance(a, str) else a
+        b4 = (b, None, None, None) if isinstance(b, str) else b
+        result = []
+        for c, (x, y) in enumerate(zip(a4, b4)):
+            name = f"{v}_{c}"
+            if y is None:
+                result.append(x)
+            elif op == "add":
+                result.append(y if x is None else self._add(x, y, name, out))
+            else:
+                result.append(self._sub(x, y, name, out))
+        return tuple(result)
+
+    def _add(self, a: str, b: str, v: str, out: list[str]) -> str:
+        a, b = self._fit(a, b, lambda x, y: x + y, out)
+        return self._new(v, self._bound(a) + self._bound(b), f"{a} + {b}", out)
+
+    def _sub(self, a: str | None, b: str, v: str, out: list[str]) -> str:
+        """``a - b`` as ``a + k·P - b`` (``-b`` when ``a`` is None)."""
+        def bound(x, y):
+            return x + _multiple_of_p(y)
+        a_bound = 0 if a is None else None
+        if a is not None:
+            a, b = self._fit(a, b, bound, out)
+            a_bound = self._bound(a)
+        k_p = _multiple_of_p(self._bound(b))
+        lhs = self._constant(k_p) if a is None else f"{a} + {self._constant(k_p)}"
+        return self._new(v, a_bound + k_p, f"{lhs} - {b}", out)
+
+    def _mul(self, a: str, b: str, v: str, out: list[str]) -> str:
+        term, bound = self.product_term(a, b, out)
+        return self._new(v, bound, term, out)
+
+    def _fit(self, a: str, b: str, combine, out: list[str]) -> tuple[str, str]:
+        """Reduce ``a`` and/or ``b`` (the larger bound first) until ``combine(bounds)``
+        fits in 64 bits."""
+        while combine(self._bound(a), self._bound(b)) >= _LIMIT:
+            if self._bound(a) >= self._bound(b) and self._bound(a) >= P:
+                a = self.canonical(a, out)
+            else:
+                b = self.canonical(b, out)
+        return a, b
+
+    def _flush(self, v: str, acc: str | None, pending: list[str], out: list[str]) -> str:
+        terms = ([acc] if acc else []) + pending
+        self._tmp += 1
+        name = f"{v}_{self._tmp}"
+        return self._new(name, P - 1, f"({' + '.join(terms)}) % _P", out)
+
+    def _new(self, v: str, bound: int, expr: str, out: list[str]) -> str:
+        out.append(f"{v} = {expr}")
+        self._bounds[v] = bound
+        if out is self._hoisted:
+            self._hoisted_names.add(v)
         return v
+
+    def _bound(self, name: str) -> int:
+        # Loads and constants are canonical; everything else was recorded by _new.
+        return self._bounds.get(name, P - 1)
+
+    def _constant(self, value: int) -> str:
+        return self._constants.setdefault(value, f"_K{value}")
+
+
+def _multiple_of_p(bound: int) -> int:
+    """The smallest positive multiple of P that is at least ``bound``."""
+    return P * max(1, -(-bound // P))
 
 
 # --- loading -------------------------------------------------------------------------

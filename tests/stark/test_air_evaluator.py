@@ -27,7 +27,7 @@ class RandomAir:
     challenge_names = ("c0", "c1")
     aux_public_names = ("s0",)
 
-    def __init__(self, seed: int, n_constraints: int = 24):
+    def __init__(self, seed: int, n_constraints: int = 16):
         rng = np.random.default_rng(seed)
         pool = ([symbolic.column("main", k, f"m{k}", bool(n)) for k in range(5) for n in (0, 1)]
                 + [symbolic.column("prep", k, f"q{k}", bool(n)) for k in range(2) for n in (0, 1)]
@@ -178,3 +178,15 @@ def test_evaluators_reject_wrong_shapes_and_out_of_range_values():
 def test_alpha_powers_start_at_one():
     powers = alpha_powers(Ext(2, 0, 0, 0), 4)
     assert powers[:, 0].tolist() == [1, 2, 4, 8] and not powers[:, 1:].any()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lazy_reductions_do_not_overflow_on_the_largest_values(seed):
+    """Every input P - 1: the bounds the code generator tracks are reached exactly."""
+    air = RandomAir(seed)
+    inputs = random_inputs(air, N, STRIDE, np.random.default_rng(seed))
+    for key in ("main", "prep", "aux", "selectors", "publics", "challenges", "aux_publics"):
+        inputs[key] = np.full_like(inputs[key], P - 1)
+    inputs["alpha"] = Ext(P - 1, P - 1, P - 1, P - 1)
+    out = evaluate_constraints(air, **inputs)
+    assert Ext(*map(int, out[0])) == reference_combination(air, 0, **inputs)
