@@ -249,6 +249,7 @@ class _Lowering:
 
     def __init__(self):
         self.names: dict[int, str | tuple[str, str, str, str]] = {}
+        self._numbers: dict[int, int] = {}
         self._bounds: dict[str, int] = {}
         self._constants: dict[int, str] = {}
         self._reduced: dict[str, str] = {}
@@ -316,7 +317,9 @@ class _Lowering:
         return tuple(f"{v}_{c}" for c in range(4))
 
     def _emit(self, node: Expr, out: list[str]) -> None:
-        op, v = node.op, f"v{node.uid}"
+        # Variables are numbered in emission order, never by uid, so that the source
+        # (and its hash, the cache key) depends on the declaration only.
+        op, v = node.op, f"v{self._numbers.setdefault(node.uid, len(self._numbers))}"
         if op == "const":
             self.names[node.uid] = self._constant(node.data[0])
         elif op in ("main", "prep"):

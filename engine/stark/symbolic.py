@@ -6,7 +6,9 @@ An AIR writes its constraints with Python operators on :class:`Expr` nodes::
 
 Nodes are *hash-consed*: building the same expression twice returns the same object,
 and commutative operations are stored with their arguments in a canonical order, so
-``x * y`` and ``y * x`` are one node. A shared subexpression therefore appears once in
+``x * y`` and ``y * x`` are one node. The order follows a structural digest, not
+creation order, so one declaration always gives the same DAG and the same generated
+code, in every process (the on-disk kernel cache relies on it). A shared subexpression therefore appears once in
 :func:`topological_order` and every evaluator (generated Numba code, NumPy, the
 verifier's scalar evaluation) computes it once.
 
@@ -22,6 +24,7 @@ Degrees count columns only; the selector that gates a constraint is not part of 
 """
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from itertools import count
@@ -49,12 +52,13 @@ class Expr:
     Attributes: ``op`` (a leaf kind, ``"const"`` or an operation), ``args`` (child
     nodes), ``data`` (the leaf payload), ``degree`` (in columns), ``is_ext`` (value in
     the extension field), ``row_invariant`` (no column below it), ``uid`` (creation
-    order, stable within a process). Nodes compare by identity, which hash-consing
-    makes the same as structural equality.
+    order, unique within a process), ``digest`` (16 bytes identifying the structure,
+    the same in every process). Nodes compare by identity, which hash-consing makes
+    the same as structural equality.
     """
 
     __slots__ = ("op", "args", "data", "degree", "is_ext", "row_invariant", "uid",
-                 "__weakref__")
+                 "digest", "__weakref__")
 
     op: str
     args: tuple["Expr", ...]
@@ -63,6 +67,7 @@ class Expr:
     is_ext: bool
     row_invariant: bool
     uid: int
+    digest: bytes
 
     def __add__(self, other) -> Expr:
         return add(self, as_expr(other))
@@ -281,14 +286,17 @@ def format_expr(expr: Expr, limit: int = 200) -> str:
 # --- helpers -------------------------------------------------------------------------
 
 def _node(op: str, args: tuple[Expr, ...], data: tuple) -> Expr:
-    if op in _COMMUTATIVE and args[0].uid > args[1].uid:
+    if op in _COMMUTATIVE and args[0].digest > args[1].digest:
         args = (args[1], args[0])
-    key = (op, data, tuple(a.uid for a in args))
+    h = hashlib.blake2b(repr((op, data)).encode(), digest_size=16)
+    for a in args:
+        h.update(a.digest)
+    key = h.digest()
     node = _interned.get(key)
     if node is not None:
         return node
     node = object.__new__(Expr)
-    node.op, node.args, node.data = op, args, data
+    node.op, node.args, node.data, node.digest = op, args, data, key
     node.uid = next(_uids)
     if op in COLUMN_KINDS:
         node.degree, node.row_invariant = 1, False
@@ -354,7 +362,8 @@ def _format(e: Expr, parent: int, budget: list[int]) -> str:
         prec = _PRECEDENCE[e.op]
         symbol = {"add": " + ", "sub": " - ", "mul": "*"}[e.op]
         a, b = e.args
-        if e.op == "add" and _is_negative_constant(a):
+        # Commutative operands print in declaration order, constants last.
+        if e.op in _COMMUTATIVE and (a.op == "const", a.uid) > (b.op == "const", b.uid):
             a, b = b, a
         if e.op == "add" and _is_negative_constant(b):
             symbol, b = " - ", constant(P - b.data[0])

@@ -190,3 +190,23 @@ def test_lazy_reductions_do_not_overflow_on_the_largest_values(seed):
     inputs["alpha"] = Ext(P - 1, P - 1, P - 1, P - 1)
     out = evaluate_constraints(air, **inputs)
     assert Ext(*map(int, out[0])) == reference_combination(air, 0, **inputs)
+
+
+def test_generated_source_is_the_same_in_every_process():
+    """The kernel cache is keyed by the source's hash: it must not depend on what else
+    the process built first, nor on Python's string hash seed."""
+    import os
+    import subprocess
+    import sys
+    script = ("import sys, hashlib\n"
+              "from engine.stark import symbolic, codegen\n"
+              "junk = [symbolic.column('main', k, 'j') * 3 for k in range(int(sys.argv[1]))]\n"
+              "from engine.stark.examples import journal\n"
+              "src = codegen._constraint_source(journal.build_air().constraints)\n"
+              "print(hashlib.sha256(src.encode()).hexdigest())\n")
+    outputs = set()
+    for junk, seed in ((0, "1"), (40, "2")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outputs.add(subprocess.run([sys.executable, "-c", script, str(junk)], env=env,
+                                   capture_output=True, text=True, check=True).stdout)
+    assert len(outputs) == 1
