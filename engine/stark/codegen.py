@@ -41,6 +41,7 @@ _MAX_NODES_PER_FUNCTION = 1500
 
 _lock = threading.Lock()
 _constraint_kernels: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_row_kernels: dict[tuple, Callable] = {}
 _modules: dict[str, object] = {}
 
 
@@ -70,8 +71,13 @@ def row_kernel(exprs: Sequence[Expr], all_ext: bool = False) -> Callable:
     the order of ``exprs``; with ``all_ext`` every expression takes four rows (a base
     value ``v`` as ``v, 0, 0, 0``). ``out`` is ``uint32``.
     """
+    key = (tuple(e.digest for e in exprs), all_ext)
     with _lock:
-        return _load(_row_source(list(exprs), all_ext), "rows").evaluate
+        kernel = _row_kernels.get(key)
+        if kernel is None:
+            kernel = _load(_row_source(list(exprs), all_ext), "rows").evaluate
+            _row_kernels[key] = kernel
+        return kernel
 
 
 def kernel_cache_dir() -> Path:

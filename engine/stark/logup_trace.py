@@ -101,9 +101,10 @@ def public_interaction_sum(air, messages: Sequence[PublicMessages], challenges) 
                    as_ext_rows(challenges, 2, "challenges"))
     total = Ext.ZERO
     for group in messages:
-        bus = air.bus(group.bus) if group.bus in {b.name for b in air.buses} else None
-        if bus is None:
-            raise ValueError(f"public messages for unknown bus {group.bus!r}")
+        try:
+            bus = air.bus(group.bus)
+        except KeyError:
+            raise ValueError(f"public messages for unknown bus {group.bus!r}") from None
         values = np.asarray(group.values)
         if values.ndim != 2 or values.shape[1] != bus.width:
             raise ValueError(f"bus {bus.name!r} carries {bus.width} elements per "
