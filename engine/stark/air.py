@@ -275,10 +275,10 @@ class Air:
 
     def describe(self) -> str:
         """A short human summary: sizes, degree, buses."""
-        lines = [f"AIR {self.name}: {self.n_main} main, {self.n_prep} preprocessed, "
-                 f"{self.n_aux} aux (extension) columns; {len(self.constraints)} "
-                 f"constraints of degree <= {self.degree}; {len(self.public_names)} "
-                 "public values"]
+        lines = [(f"AIR {self.name}: {self.n_main} main, {self.n_prep} preprocessed, "
+                  f"{self.n_aux} aux (extension) columns; {len(self.constraints)} "
+                  f"constraints of degree <= {self.degree}; {len(self.public_names)} "
+                  "public values")]
         for bus in self.buses:
             k = sum(1 for i in self.interactions if i.bus is bus)
             lines.append(f"  bus {bus.name} (id {bus.id}, width {bus.width}): "
@@ -420,7 +420,7 @@ class AirBuilder:
         constraints = list(self._constraints)
         if logup is not None:
             constraints = constraints + list(logup.flag_constraints) + list(logup.constraints)
-        taken = set(c.name for c in self._constraints)
+        taken = {c.name for c in self._constraints}
         for c in constraints[len(self._constraints):]:
             if c.name in taken:
                 raise ValueError(f"constraint name {c.name!r} is reserved for LogUp")
@@ -455,7 +455,7 @@ class AirBuilder:
 
     def _add_prep(self, names: list[str], compute: PreprocessedFn) -> list[Expr]:
         if not callable(compute):
-            raise ValueError(f"preprocessed {names}: compute must be a function")
+            raise TypeError(f"preprocessed {names}: compute must be a function")
         first = sum(len(g.names) for g in self._prep)
         self._prep.append(PreprocessedGroup(tuple(names), first, compute))
         return [symbolic.column("prep", first + k, n) for k, n in enumerate(names)]

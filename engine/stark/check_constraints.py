@@ -286,7 +286,7 @@ def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched) -> Bus
         row = int(rows[first])
         inter = air.interactions[source]
         values = symbolic.evaluate(list(inter.values),
-                                   lambda l: _leaf_value(l, inputs, row))
+                                   lambda leaf, row=row: _leaf_value(leaf, inputs, row))
         unmatched.append(UnmatchedMessage(tuple(int(v) for v in values), total, row,
                                           inter.name))
     return BusBalance(bus.name, tuple(unmatched), int(bad.size))

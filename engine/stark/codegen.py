@@ -15,8 +15,9 @@ Two kernels are generated:
 The source is written to a per-user cache directory under a name derived from its
 SHA-256 and imported from there, so Numba's ``cache=True`` keeps the machine code
 across runs. Large AIRs are split into several functions of at most
-``_MAX_NODES_PER_FUNCTION`` statements: LLVM compile time grows faster than linearly
-with the size of one function.
+``_MAX_NODES_PER_FUNCTION`` nodes: Numba's and LLVM's passes slow down more than
+linearly on very large functions. ``docs/air.md`` explains the choices that keep the
+compile time down (branch-free code, no zero-division checks) and the lazy reductions.
 """
 from __future__ import annotations
 
@@ -34,13 +35,14 @@ from engine.field.babybear import P
 from engine.field.ext4 import W
 from engine.stark.symbolic import Expr, topological_order
 
-# Bump when the shape of the generated code changes, so stale files are not reused.
-_CODEGEN_VERSION = "1"
+# Written into every generated file for its reader; the file name is the source's hash,
+# so a changed generator never reuses a stale file.
+_CODEGEN_VERSION = "2"
 _BLOCK = 512                      # points per parallel task
 _MAX_NODES_PER_FUNCTION = 1500
 
 _lock = threading.Lock()
-_constraint_kernels: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_constraint_kernels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _row_kernels: dict[tuple, Callable] = {}
 _modules: dict[str, object] = {}
 
@@ -181,14 +183,14 @@ def _function(name: str, hoisted: list[str], per_row: list[str], args: str, n: s
     # constant), which keeps the IR, and the compile time, small.
     lines = ['@njit(nogil=True, cache=True, error_model="numpy")', f"def {name}({args}):"]
     lines += ["    " + s for s in hoisted]
-    lines += ["    for i in range(start, end):", f"        {row}", f"        j = r + stride",
+    lines += ["    for i in range(start, end):", f"        {row}", "        j = r + stride",
               f"        if j >= {n}:", f"            j -= {n}"]
     lines += ["        " + s for s in per_row]
     lines.append("    return")
     return "\n".join(lines) + "\n\n"
 
 
-def _accumulate(part, lowering: "_Lowering", store: bool) -> list[str]:
+def _accumulate(part, lowering: _Lowering, store: bool) -> list[str]:
     """Statements adding ``alpha^i · C_i`` per selector, then the selectors, into out.
 
     Each sum of products is reduced only when the next term could overflow 2^64: about

@@ -33,13 +33,13 @@ class PublicMessages:
     multiplicities: np.ndarray
 
     @classmethod
-    def sends(cls, bus: str, values, count: int = 1) -> "PublicMessages":
+    def sends(cls, bus: str, values, count: int = 1) -> PublicMessages:
         """Each row of ``values`` sent ``count`` times."""
         values = np.asarray(values, dtype=np.int64).reshape(len(values), -1)
         return cls(bus, values, np.full(len(values), count, dtype=np.int64))
 
     @classmethod
-    def receives(cls, bus: str, values, count: int = 1) -> "PublicMessages":
+    def receives(cls, bus: str, values, count: int = 1) -> PublicMessages:
         """Each row of ``values`` received ``count`` times."""
         return cls.sends(bus, values, -count)
 

@@ -20,8 +20,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engine.field.babybear import (P, bb_batch_inv, bb_mul, bb_powers, bb_sub,
-                                   mulmod, submod, two_adic_generator)
+from engine.field.babybear import (
+    P,
+    bb_batch_inv,
+    bb_mul,
+    bb_powers,
+    bb_sub,
+    mulmod,
+    submod,
+    two_adic_generator,
+)
 from engine.stark.air import Selector, TraceShape
 
 

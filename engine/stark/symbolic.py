@@ -57,11 +57,20 @@ class Expr:
     the same as structural equality.
     """
 
-    __slots__ = ("op", "args", "data", "degree", "is_ext", "row_invariant", "uid",
-                 "digest", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "args",
+        "data",
+        "degree",
+        "digest",
+        "is_ext",
+        "op",
+        "row_invariant",
+        "uid",
+    )
 
     op: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     data: tuple
     degree: int
     is_ext: bool

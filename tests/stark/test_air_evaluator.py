@@ -7,11 +7,18 @@ from engine.field.babybear import P
 from engine.field.scalar import Ext, Fp
 from engine.stark import codegen, symbolic
 from engine.stark.air import Constraint, Selector
-from engine.stark.constraints import (alpha_powers, evaluate_constraints,
-                                      evaluate_constraints_at_point,
-                                      evaluate_constraints_numpy)
-from tests.stark.test_air_support import (EXAMPLE_IDS, EXAMPLES, random_inputs,
-                                          reference_combination)
+from engine.stark.constraints import (
+    alpha_powers,
+    evaluate_constraints,
+    evaluate_constraints_at_point,
+    evaluate_constraints_numpy,
+)
+from tests.stark.test_air_support import (
+    EXAMPLE_IDS,
+    EXAMPLES,
+    random_inputs,
+    reference_combination,
+)
 
 N, STRIDE = 64, 4
 POINTS = (0, 1, 30, N - STRIDE, N - 1)
@@ -116,8 +123,8 @@ def test_point_evaluation_recombines_aux_columns_from_extension_openings():
     opened = {k: [ext() for _ in range(n)] for k, n in
               [("main_local", 5), ("main_next", 5), ("prep_local", 2), ("prep_next", 2),
                ("aux_local", 8), ("aux_next", 8)]}
-    scalars = dict(publics=[3, 4], challenges=[ext(), ext()], aux_publics=[ext()],
-                   selectors=[ext() for _ in range(4)])
+    scalars = {"publics": [3, 4], "challenges": [ext(), ext()], "aux_publics": [ext()],
+               "selectors": [ext() for _ in range(4)]}
     alpha = ext()
     x = Ext(0, 1, 0, 0)
 
@@ -153,7 +160,7 @@ def test_row_kernel_writes_base_and_extension_values_per_row():
                                            np.zeros((0, 4), np.uint32), out)
         for i in range(10):
             r = 30 + i
-            expected = symbolic.evaluate(exprs, lambda leaf: (
+            expected = symbolic.evaluate(exprs, lambda leaf, r=r: (
                 Ext(*map(int, challenges[0])) if leaf.op == "challenge"
                 else Fp(int(main[leaf.data[0], (r + leaf.data[1]) % 40]))))
             got = out[:, i].tolist()

@@ -9,8 +9,12 @@ from engine.stark.air import FIRST, AirBuilder, Selector, TraceShape
 from engine.stark.constraints import evaluate_constraints
 from engine.stark.examples import fibonacci, journal, lookup
 from engine.stark.logup_trace import build_aux_trace
-from engine.stark.selectors import (quotient_chunks, quotient_degree, selector_vectors,
-                                    selectors_at_point)
+from engine.stark.selectors import (
+    quotient_chunks,
+    quotient_degree,
+    selector_vectors,
+    selectors_at_point,
+)
 from tests.stark.test_air_support import coset_lde, interpolate
 
 SHAPE = TraceShape(16, 4)

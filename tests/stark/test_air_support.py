@@ -13,7 +13,7 @@ from engine.field.scalar import Ext, Fp
 from engine.stark import symbolic
 from engine.stark.examples import fibonacci, journal, lookup, permutation, wide
 
-SMALL_WIDE = dict(n_columns=24, seed=3)
+SMALL_WIDE = {"n_columns": 24, "seed": 3}
 
 # (module, keyword arguments of build_air / honest_witness / tampered_witness)
 EXAMPLES = [(fibonacci, {}), (lookup, {}), (permutation, {}), (journal, {}),
@@ -85,12 +85,12 @@ def random_inputs(air, n: int, stride: int, rng) -> dict:
     """Random LDE-shaped inputs for the constraint evaluators."""
     def field(shape):
         return rng.integers(0, P, shape, dtype=np.uint32)
-    return dict(main=field((air.n_main, n)), prep=field((air.n_prep, n)),
-                aux=field((air.n_aux_base, n)), selectors=field((4, n)),
-                publics=field(len(air.public_names)),
-                challenges=field((len(air.challenge_names), 4)),
-                aux_publics=field((len(air.aux_public_names), 4)),
-                alpha=Ext(*field(4).tolist()), stride=stride)
+    return {"main": field((air.n_main, n)), "prep": field((air.n_prep, n)),
+            "aux": field((air.n_aux_base, n)), "selectors": field((4, n)),
+            "publics": field(len(air.public_names)),
+            "challenges": field((len(air.challenge_names), 4)),
+            "aux_publics": field((len(air.aux_public_names), 4)),
+            "alpha": Ext(*field(4).tolist()), "stride": stride}
 
 
 def reference_logup_sum(air, main, prep, publics, challenges, real_rows: int) -> Ext:
@@ -98,7 +98,7 @@ def reference_logup_sum(air, main, prep, publics, challenges, real_rows: int) ->
     gamma, beta = (Ext(*map(int, c)) for c in challenges)
     total = Ext.ZERO
     for r in range(real_rows):
-        def leaf(node):
+        def leaf(node, r=r):
             if node.op in ("main", "prep"):
                 matrix = main if node.op == "main" else prep
                 return Fp(int(matrix[node.data[0], r]))

@@ -4,7 +4,7 @@ import pytest
 from engine.field.babybear import P
 from engine.field.scalar import Ext, Fp
 from engine.stark import symbolic
-from engine.stark.symbolic import column, constant, topological_order
+from engine.stark.symbolic import column, constant, neg, topological_order
 
 x = column("main", 0, "x")
 y = column("main", 1, "y")
@@ -34,7 +34,7 @@ def test_constants_fold_and_identities_simplify():
     assert (constant(3) * 4 - 12).op == "const" and (constant(3) * 4 - 12).data == (0,)
     assert x + 0 is x and 0 + x is x and x * 1 is x and x - 0 is x
     assert (x * 0).data == (0,) and (x - x).data == (0,)
-    assert -(-x) is x
+    assert neg(neg(x)) is x
     assert constant(-1).data == (P - 1,)
     assert (0 - x) is -x
 

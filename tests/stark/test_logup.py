@@ -8,10 +8,18 @@ from engine.field.scalar import Ext
 from engine.stark.air import AirBuilder, TraceShape
 from engine.stark.check_constraints import check_constraints
 from engine.stark.examples import journal, lookup
-from engine.stark.logup_trace import (PublicMessages, build_aux_trace,
-                                      public_interaction_sum, total_interactions)
-from tests.stark.test_air_support import (EXAMPLE_IDS, EXAMPLES, reference_logup_sum,
-                                          reference_public_sum)
+from engine.stark.logup_trace import (
+    PublicMessages,
+    build_aux_trace,
+    public_interaction_sum,
+    total_interactions,
+)
+from tests.stark.test_air_support import (
+    EXAMPLE_IDS,
+    EXAMPLES,
+    reference_logup_sum,
+    reference_public_sum,
+)
 
 SHAPE = TraceShape(256, 16)
 CHALLENGES = [Ext(11, 22, 33, 44), Ext(55, 66, 77, 88)]

@@ -34,13 +34,13 @@ def run(log_height: int = 16, n_columns: int = 100, blowup_log: int = 2,
     rng = np.random.default_rng(1)
     air = wide.build_air(n_columns)
     n = 1 << (log_height + blowup_log)
-    inputs = dict(
-        main=bb_random(rng, (air.n_main, n)), prep=bb_random(rng, (air.n_prep, n)),
-        aux=bb_random(rng, (air.n_aux_base, n)), selectors=bb_random(rng, (4, n)),
-        publics=bb_random(rng, len(air.public_names)),
-        challenges=bb_random(rng, (len(air.challenge_names), 4)),
-        aux_publics=bb_random(rng, (len(air.aux_public_names), 4)),
-        alpha=Ext(*bb_random(rng, 4).tolist()), stride=1 << blowup_log)
+    inputs = {
+        "main": bb_random(rng, (air.n_main, n)), "prep": bb_random(rng, (air.n_prep, n)),
+        "aux": bb_random(rng, (air.n_aux_base, n)), "selectors": bb_random(rng, (4, n)),
+        "publics": bb_random(rng, len(air.public_names)),
+        "challenges": bb_random(rng, (len(air.challenge_names), 4)),
+        "aux_publics": bb_random(rng, (len(air.aux_public_names), 4)),
+        "alpha": Ext(*bb_random(rng, 4).tolist()), "stride": 1 << blowup_log}
     small = {k: (v[:, :1 << blowup_log + 4] if k in ("main", "prep", "aux", "selectors")
                  else v) for k, v in inputs.items()}
     figures = {"log_height": log_height, "domain_points": n, "main_columns": air.n_main,

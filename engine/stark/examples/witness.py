@@ -31,7 +31,7 @@ class ExampleWitness:
         """The ``(n_prep, H)`` preprocessed columns for this witness."""
         return air.compute_preprocessed(self.shape, self.public_data)
 
-    def with_cell(self, column: int, row: int, value: int) -> "ExampleWitness":
+    def with_cell(self, column: int, row: int, value: int) -> ExampleWitness:
         """A copy with ``main[column, row] = value``."""
         main = self.main.copy()
         main[column, row] = value
