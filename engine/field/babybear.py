@@ -10,6 +10,11 @@ Two layers:
   meant to be called from other Numba kernels. They accept any integer scalars
   holding canonical values and return ``np.uint64`` (do arithmetic on their results
   with ``np.uint64`` operands: Numba types ``uint64 op int64`` as ``int64``).
+  They are not cached on their own (``cache=True``): a calling kernel's cache entry
+  holds their code anyway, and Numba's cache index is not safe when several
+  processes add different signatures of one function at once (one process's index
+  entry can end up naming another signature's machine code: a segfault on load).
+  Helpers called with many argument types are exactly that case.
 * Array functions ``bb_*`` validate their inputs in Python and run compiled ufuncs.
   Their ufunc loops never touch Python objects, so NumPy releases the GIL in them.
 """
@@ -51,21 +56,21 @@ def two_adic_generator(log_n: int) -> int:
 
 # --- Numba scalar kernels -----------------------------------------------------------
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def addmod(a, b):
     """``(a + b) mod P`` for canonical ``a, b``; returns ``np.uint64``."""
     s = np.uint64(a) + np.uint64(b)
     return s - _P if s >= _P else s
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def submod(a, b):
     """``(a - b) mod P`` for canonical ``a, b``; returns ``np.uint64``."""
     d = np.uint64(a) + _P - np.uint64(b)
     return d - _P if d >= _P else d
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def mulmod(a, b):
     """``(a * b) mod P`` for canonical ``a, b``; returns ``np.uint64``.
 
@@ -75,7 +80,7 @@ def mulmod(a, b):
     return (np.uint64(a) * np.uint64(b)) % _P
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def powmod(a, e):
     """``a^e mod P`` for canonical ``a`` and ``0 <= e < 2^64``; ``0^0 = 1``."""
     base = np.uint64(a)
@@ -89,7 +94,7 @@ def powmod(a, e):
     return acc
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def invmod(a):
     """``a^-1 mod P`` by Fermat's little theorem; ``invmod(0)`` returns 0.
 

@@ -6,15 +6,17 @@ Arrays of extension elements are ``np.uint32`` with a trailing axis of length 4.
 
 Two layers, as in :mod:`engine.field.babybear`:
 
-* Scalar kernels ``e4_add, e4_sub, e4_mul, e4_mul_base, e4_inv`` are ``@njit``
-  functions for other Numba kernels, on 4-tuples of ``np.uint64``.
-* Array functions ``ext_*`` validate their inputs and run compiled gufuncs that
-  broadcast over the leading axes like NumPy.
+* Scalar kernels ``e4_add, e4_sub, e4_mul, e4_mul_base, e4_inv, e4_pow`` are
+  ``@njit`` functions for other Numba kernels, on 4-tuples of integers; they return
+  4-tuples of ``np.uint64``. Like the base-field ones they are deliberately not
+  cached on their own (see :mod:`engine.field.babybear`).
+* Array functions ``ext_*`` validate their inputs, broadcast the leading axes like
+  NumPy and run compiled row kernels.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import guvectorize, njit
+from numba import njit
 
 from engine.field.babybear import P, _P, addmod, as_field_array, invmod, mulmod, submod
 
@@ -31,21 +33,21 @@ _W = np.uint64(W)
 
 # --- Numba scalar kernels (4-tuples of np.uint64) -------------------------------------
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_add(a, b):
     """Extension ``a + b`` on 4-tuples of canonical values; returns uint64 4-tuple."""
     return (addmod(a[0], b[0]), addmod(a[1], b[1]), addmod(a[2], b[2]),
             addmod(a[3], b[3]))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_sub(a, b):
     """Extension ``a - b`` on 4-tuples of canonical values; returns uint64 4-tuple."""
     return (submod(a[0], b[0]), submod(a[1], b[1]), submod(a[2], b[2]),
             submod(a[3], b[3]))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_mul(a, b):
     """Extension ``a * b`` on 4-tuples of canonical values; returns uint64 4-tuple.
 
@@ -64,13 +66,13 @@ def e4_mul(a, b):
     return (c0, c1, c2, c3)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_mul_base(a, s):
     """Extension ``a`` times base-field scalar ``s``; returns uint64 4-tuple."""
     return (mulmod(a[0], s), mulmod(a[1], s), mulmod(a[2], s), mulmod(a[3], s))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_inv(a):
     """Extension inverse; returns the zero tuple for zero (callers check for zero).
 
@@ -93,7 +95,7 @@ def e4_inv(a):
     return (c0, c1, c2, c3)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def e4_pow(a, e):
     """Extension ``a^e`` for ``0 <= e < 2^64`` by square-and-multiply; ``0^0 = 1``."""
     e = np.uint64(e)
@@ -107,53 +109,85 @@ def e4_pow(a, e):
     return acc
 
 
-# --- Gufuncs (broadcast over leading axes; the core axis has length 4) ----------------
+# --- Row kernels: (n, 4) C-contiguous arrays in, (n, 4) out --------------------------
+# (NumPy-side broadcasting feeds them. Numba's gufuncs would broadcast by themselves,
+# but their cached wrappers break when two processes fill the cache at once.)
+
+@njit(nogil=True)
+def _load(a, i):
+    return (a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+
+
+@njit(nogil=True)
+def _store(out, i, c):
+    out[i, 0], out[i, 1], out[i, 2], out[i, 3] = c[0], c[1], c[2], c[3]
+
 
 @njit(nogil=True, cache=True)
-def _store(out, c):
-    out[0], out[1], out[2], out[3] = c[0], c[1], c[2], c[3]
+def _add_rows(a, b, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_add(_load(a, i), _load(b, i)))
 
 
-@guvectorize(["void(uint32[:], uint32[:], uint32[:])"], "(k),(k)->(k)", nopython=True,
-             cache=True)
-def _add_gu(a, b, out):
-    _store(out, e4_add(a, b))
+@njit(nogil=True, cache=True)
+def _sub_rows(a, b, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_sub(_load(a, i), _load(b, i)))
 
 
-@guvectorize(["void(uint32[:], uint32[:], uint32[:])"], "(k),(k)->(k)", nopython=True,
-             cache=True)
-def _sub_gu(a, b, out):
-    _store(out, e4_sub(a, b))
+@njit(nogil=True, cache=True)
+def _mul_rows(a, b, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_mul(_load(a, i), _load(b, i)))
 
 
-@guvectorize(["void(uint32[:], uint32[:], uint32[:])"], "(k),(k)->(k)", nopython=True,
-             cache=True)
-def _mul_gu(a, b, out):
-    _store(out, e4_mul(a, b))
+@njit(nogil=True, cache=True)
+def _mul_base_rows(a, s, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_mul_base(_load(a, i), s[i]))
 
 
-@guvectorize(["void(uint32[:], uint32, uint32[:])"], "(k),()->(k)", nopython=True,
-             cache=True)
-def _mul_base_gu(a, s, out):
-    _store(out, e4_mul_base(a, s))
+@njit(nogil=True, cache=True)
+def _inv_rows(a, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_inv(_load(a, i)))
 
 
-@guvectorize(["void(uint32[:], uint32[:])"], "(k)->(k)", nopython=True, cache=True)
-def _inv_gu(a, out):
-    _store(out, e4_inv(a))
+@njit(nogil=True, cache=True)
+def _pow_rows(a, e, out):
+    for i in range(out.shape[0]):
+        _store(out, i, e4_pow(_load(a, i), e))
 
 
-@guvectorize(["void(uint32[:], uint64, uint32[:])"], "(k),()->(k)", nopython=True,
-             cache=True)
-def _pow_gu(a, e, out):
-    _store(out, e4_pow(a, e))
+@njit(nogil=True, cache=True)
+def _scale_coeffs_rows(a, scale, out):
+    for i in range(out.shape[0]):
+        for d in range(4):
+            out[i, d] = mulmod(a[i, d], scale[d])
 
 
-@guvectorize(["void(uint32[:], uint32[:], uint32[:])"], "(k),(k)->(k)", nopython=True,
-             cache=True)
-def _scale_coeffs_gu(a, scale, out):
-    _store(out, (mulmod(a[0], scale[0]), mulmod(a[1], scale[1]),
-                 mulmod(a[2], scale[2]), mulmod(a[3], scale[3])))
+def _rows(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """``x`` broadcast to ``shape + (4,)`` as an (n, 4) C-contiguous writeable array.
+
+    Writeable and contiguous always, so each kernel sees one argument type (one
+    compilation, one cache entry); copies only when ``x`` is not already like that.
+    """
+    if x.shape[:-1] != shape:
+        x = np.broadcast_to(x, shape + (DEGREE,))
+    return np.require(x, np.uint32, ["C", "W"]).reshape(-1, DEGREE)
+
+
+def _binary(kernel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    out = np.empty(shape + (DEGREE,), dtype=np.uint32)
+    kernel(_rows(a, shape), _rows(b, shape), out.reshape(-1, DEGREE))
+    return out
+
+
+def _unary(kernel, a: np.ndarray, *args) -> np.ndarray:
+    out = np.empty(a.shape, dtype=np.uint32)
+    kernel(_rows(a, a.shape[:-1]), *args, out.reshape(-1, DEGREE))
+    return out
 
 
 # --- Array operations -------------------------------------------------------------------
@@ -173,23 +207,22 @@ def as_ext_array(values) -> np.ndarray:
 
 def ext_add(a, b) -> np.ndarray:
     """Elementwise ``a + b`` of ``(..., 4)`` arrays (leading axes broadcast)."""
-    return _add_gu(as_ext_array(a), as_ext_array(b))
+    return _binary(_add_rows, as_ext_array(a), as_ext_array(b))
 
 
 def ext_sub(a, b) -> np.ndarray:
     """Elementwise ``a - b`` of ``(..., 4)`` arrays (leading axes broadcast)."""
-    return _sub_gu(as_ext_array(a), as_ext_array(b))
+    return _binary(_sub_rows, as_ext_array(a), as_ext_array(b))
 
 
 def ext_mul(a, b) -> np.ndarray:
     """Elementwise ``a * b`` of ``(..., 4)`` arrays (leading axes broadcast)."""
-    return _mul_gu(as_ext_array(a), as_ext_array(b))
+    return _binary(_mul_rows, as_ext_array(a), as_ext_array(b))
 
 
 def ext_neg(a) -> np.ndarray:
     """Elementwise ``-a`` of a ``(..., 4)`` array."""
-    arr = as_ext_array(a)
-    return _sub_gu(np.zeros(DEGREE, dtype=np.uint32), arr)
+    return _binary(_sub_rows, np.zeros(DEGREE, dtype=np.uint32), as_ext_array(a))
 
 
 def ext_mul_base(a_ext, b_base) -> np.ndarray:
@@ -197,7 +230,13 @@ def ext_mul_base(a_ext, b_base) -> np.ndarray:
 
     The leading axes of ``a_ext`` broadcast against the shape of ``b_base``.
     """
-    return _mul_base_gu(as_ext_array(a_ext), as_field_array(b_base))
+    a = as_ext_array(a_ext)
+    b = as_field_array(b_base)
+    shape = np.broadcast_shapes(a.shape[:-1], b.shape)
+    scalars = np.require(np.broadcast_to(b, shape), np.uint32, ["C", "W"]).reshape(-1)
+    out = np.empty(shape + (DEGREE,), dtype=np.uint32)
+    _mul_base_rows(_rows(a, shape), scalars, out.reshape(-1, DEGREE))
+    return out
 
 
 def ext_from_base(a) -> np.ndarray:
@@ -216,7 +255,7 @@ def ext_inv(a) -> np.ndarray:
     arr = as_ext_array(a)
     if np.any(np.all(arr == 0, axis=-1)):
         raise ZeroDivisionError("inverse of zero in the BabyBear quartic extension")
-    return _inv_gu(arr)
+    return _unary(_inv_rows, arr)
 
 
 def ext_pow(a, e: int) -> np.ndarray:
@@ -234,10 +273,11 @@ def ext_pow(a, e: int) -> np.ndarray:
     e = (e - 1) % (P ** DEGREE - 1) + 1
     # The kernel takes a 64-bit exponent: a^e = (a^(2^64))^hi · a^lo.
     hi, lo = divmod(e, 1 << 64)
-    low_part = _pow_gu(arr, np.uint64(lo))
+    low_part = _unary(_pow_rows, arr, np.uint64(lo))
     if hi == 0:
         return low_part
-    a_2_64 = _pow_gu(_pow_gu(arr, np.uint64(1 << 32)), np.uint64(1 << 32))
+    a_2_32 = _unary(_pow_rows, arr, np.uint64(1 << 32))
+    a_2_64 = _unary(_pow_rows, a_2_32, np.uint64(1 << 32))
     return ext_mul(ext_pow(a_2_64, hi), low_part)
 
 
@@ -250,4 +290,4 @@ def ext_frobenius(a, k: int = 1) -> np.ndarray:
     arr = as_ext_array(a)
     scale = np.array([pow(FROBENIUS_ROOT, i * k, P) for i in range(DEGREE)],
                      dtype=np.uint32)
-    return _scale_coeffs_gu(arr, scale)
+    return _unary(_scale_coeffs_rows, arr, scale)

@@ -28,7 +28,7 @@ def evaluate_poly(coeffs, points) -> np.ndarray:
     xs = as_field_array(points)
     out = np.empty((table.shape[0], xs.size), dtype=np.uint32)
     kernel = _horner_parallel if _is_large(table, xs.size) else _horner_serial
-    kernel(table, np.ascontiguousarray(xs).reshape(-1), out)
+    kernel(table, _writeable(xs).reshape(-1), out)
     out = out.reshape((table.shape[0],) + xs.shape)
     return out[0] if one_d else out
 
@@ -41,7 +41,7 @@ def evaluate_poly_ext(coeffs, points_ext) -> np.ndarray:
     """
     table, one_d = _coefficient_rows(coeffs)
     zs = as_ext_array(points_ext)
-    flat = np.ascontiguousarray(zs).reshape(-1, 4)
+    flat = _writeable(zs).reshape(-1, 4)
     out = np.empty((table.shape[0], flat.shape[0], 4), dtype=np.uint32)
     kernel = _horner_ext_parallel if _is_large(table, flat.shape[0]) else _horner_ext_serial
     kernel(table, flat, out)
@@ -59,10 +59,15 @@ def _coefficient_rows(coeffs) -> tuple[np.ndarray, bool]:
     if arr.ndim not in (1, 2):
         raise ValueError(f"coefficients have shape (n,) or (m, n), got {arr.shape}")
     one_d = arr.ndim == 1
-    return np.ascontiguousarray(arr.reshape(1, -1) if one_d else arr), one_d
+    return _writeable(arr.reshape(1, -1) if one_d else arr), one_d
 
 
-@njit(nogil=True, cache=True)
+def _writeable(arr: np.ndarray) -> np.ndarray:
+    """C-contiguous and writeable, so each kernel compiles for one argument type."""
+    return np.require(arr, np.uint32, ["C", "W"])
+
+
+@njit(nogil=True)
 def _horner_base(coeffs, row, x):
     """Polynomial ``coeffs[row]`` at base point ``x``."""
     acc = np.uint64(0)
@@ -86,7 +91,7 @@ def _horner_parallel(coeffs, xs, out):
         out[row, k] = _horner_base(coeffs, row, xs[k])
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _horner_ext_one(coeffs, row, z0, z1, z2, z3):
     """Polynomial ``coeffs[row]`` at the extension point ``(z0, z1, z2, z3)``."""
     z = (z0, z1, z2, z3)

@@ -213,7 +213,9 @@ def _columns(values) -> tuple[np.ndarray, bool]:
         raise ValueError(f"expected (n,) or (n_columns, n) field elements, got shape "
                          f"{arr.shape}")
     one_d = arr.ndim == 1
-    arr = np.ascontiguousarray(arr.reshape(1, -1) if one_d else arr)
+    # Contiguous and writeable always, so that each kernel compiles for one argument
+    # type (see engine.field.babybear on Numba's cache); copies only read-only input.
+    arr = np.require(arr.reshape(1, -1) if one_d else arr, np.uint32, ["C", "W"])
     n = arr.shape[1]
     if n == 0 or n & (n - 1):
         raise ValueError(f"column length must be a power of two, got {n}")

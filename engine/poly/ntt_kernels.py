@@ -22,7 +22,9 @@ turns the forward transform into the inverse one) and multiplied pointwise befor
 factor, length 0 means none. Every constant comes with its Shoup companion.
 
 Hot loops count with ``np.uint64``: Numba adds a negative-index fix-up to signed
-indices, and that fix-up stops LLVM from vectorizing.
+indices, and that fix-up stops LLVM from vectorizing. Only the drivers are cached;
+the helpers they call are compiled into them (see :mod:`engine.field.babybear` on
+why helpers are not cached on their own).
 """
 from __future__ import annotations
 
@@ -151,13 +153,13 @@ def _lde_by_columns(src, dst, scale, scale_q, small, big):
         _column(coeffs, dst[col], s, coeffs.size, False, scale, scale_q, none, none, big)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _scratch(tables):
     """A scratch buffer large enough for either pass of a transform."""
     return np.empty(LANES << max(tables.log_r, tables.log_c), dtype=np.uint32)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _column(x, y, s, n_src, reverse, in_scale, in_scale_q, out_scale, out_scale_q,
             tables):
     """The whole transform of one column ``x`` into ``y``, on one thread."""
@@ -168,7 +170,7 @@ def _column(x, y, s, n_src, reverse, in_scale, in_scale_q, out_scale, out_scale_
         _pass2_block(y, s, block, out_scale, out_scale_q, tables)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _block_counts(tables):
     """Scratch blocks per column in pass 1 (``R / LANES``) and pass 2 (``C / LANES``)."""
     r_size = 1 << tables.log_r
@@ -176,7 +178,7 @@ def _block_counts(tables):
     return r_size // min(LANES, r_size), c_size // min(LANES, c_size)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _pass1_block(x, y, s, block, n_src, reverse, scale, scale_q, tables):
     """Size-C transforms down matrix columns ``block·w .. +w`` of ``x``, twiddled and
     stored transposed into ``y``."""
@@ -191,7 +193,7 @@ def _pass1_block(x, y, s, block, n_src, reverse, scale, scale_q, tables):
     _store_transposed(s, y, block * w, w, c_size, tables.rev_c)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _pass2_block(y, s, block, scale, scale_q, tables):
     """Size-R transforms down matrix columns ``block·w .. +w`` of ``y`` (R × C), in place."""
     r_size = 1 << tables.log_r
@@ -202,7 +204,7 @@ def _pass2_block(y, s, block, scale, scale_q, tables):
     _store_rows(s, y, scale, scale_q, block * w, w, r_size, c_size, tables.rev_r)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _gather_rows(x, s, n_src, reverse, scale, scale_q, c0, w, r_size, c_size):
     """``s[n2, c] = a[c0 + c + R·n2]`` where ``a`` is ``x`` zero-extended, maybe reversed
     and scaled (see the module docstring)."""
@@ -228,7 +230,7 @@ def _gather_rows(x, s, n_src, reverse, scale, scale_q, c0, w, r_size, c_size):
         n2 += _U1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _dif_rows(s, n_rows, w, roots, roots_q):
     """Radix-2 decimation in frequency down the columns of ``s`` seen as (n_rows, w).
 
@@ -256,7 +258,7 @@ def _dif_rows(s, n_rows, w, roots, roots_q):
         h >>= _U1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _twiddle_rows(s, n_rows, w, lane_tw, lane_tw_q, block_tw, block_tw_q):
     """Multiply row ``t``, lane ``c`` of ``s`` by ``lane_tw[t, c] · block_tw[t]``."""
     w = np.uint64(w)
@@ -273,7 +275,7 @@ def _twiddle_rows(s, n_rows, w, lane_tw, lane_tw_q, block_tw, block_tw_q):
         t += _U1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _store_transposed(s, y, c0, w, c_size, rev_c):
     """``y[(c0 + c)·C + k2] = s[rev_c[k2], c]``: undo the bit reversal and transpose."""
     w = np.uint64(w)
@@ -288,7 +290,7 @@ def _store_transposed(s, y, c0, w, c_size, rev_c):
         c += _U1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _load_block(y, s, c0, w, r_size, c_size):
     """``s[n1, c] = y[n1·C + c0 + c]``: the pass-2 block, matrix columns ``c0 .. c0+w``."""
     w = np.uint64(w)
@@ -302,7 +304,7 @@ def _load_block(y, s, c0, w, r_size, c_size):
         n1 += _U1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True)
 def _store_rows(s, y, scale, scale_q, c0, w, r_size, c_size, rev_r):
     """``y[rev_r[t]·C + c0 + c] = s[t, c]``, times ``scale`` at that output index."""
     w = np.uint64(w)
