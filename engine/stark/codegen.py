@@ -50,9 +50,11 @@ _modules: dict[str, object] = {}
 def constraint_kernel(air) -> Callable:
     """The compiled quotient-numerator kernel of ``air`` (generated once per process).
 
-    Its signature is ``kernel(stride, main, prep, aux, sel, publics, challenges,
-    aux_publics, alpha_pows, out)``; use :func:`engine.stark.constraints.
-    evaluate_constraints`, which validates the arguments, rather than calling it.
+    Its signature is ``kernel(row0, stride, n_domain, main, prep, aux, sel, publics,
+    challenges, aux_publics, alpha_pows, out)``: ``out[i]`` (shape ``(m, 4)``) gets the
+    value at point ``row0 + i``, whose next row is point ``(row0 + i + stride) mod
+    n_domain``. Use :func:`engine.stark.constraints.evaluate_constraints`, which
+    validates the arguments, rather than calling it.
     """
     with _lock:
         kernel = _constraint_kernels.get(air)
@@ -130,17 +132,16 @@ def _constraint_source(constraints) -> str:
         hoisted += [f"al{i}_{c} = np.uint64(alpha_pows[{i}, {c}])"
                     for i, _ in part for c in range(4)]
         per_row += _accumulate(part, lowering, store=(k == 0))
-        functions.append(_function(f"_part{k}", hoisted, per_row,
-                                   "start, end, stride, n, " + _ARGS, "n"))
-    calls = "\n".join(f"        _part{k}(start, end, stride, n, {_ARGS})"
+        functions.append(_function(f"_part{k}", hoisted, per_row))
+    calls = "\n".join(f"        _part{k}(start, end, row0, stride, n, {_ARGS})"
                       for k in range(len(parts)))
     driver = f'''
 @njit(nogil=True, cache=True, parallel=True)
-def evaluate(stride, {_ARGS}):
-    n = out.shape[0]
-    for b in prange((n + _BLOCK - 1) // _BLOCK):
+def evaluate(row0, stride, n, {_ARGS}):
+    m = out.shape[0]
+    for b in prange((m + _BLOCK - 1) // _BLOCK):
         start = b * _BLOCK
-        end = min(n, start + _BLOCK)
+        end = min(m, start + _BLOCK)
 {calls}
 '''
     return _HEADER + lowering.constants() + "\n".join(functions) + driver
@@ -160,8 +161,7 @@ def _row_source(exprs: list[Expr], all_ext: bool) -> str:
         for c, name in enumerate(names):
             per_row.append(f"out[{row + c}, i] = {name}")
         row += len(names)
-    body = _function("_rows", hoisted, per_row,
-                     "start, end, row0, stride, n, " + _ARGS, "n", row_offset="row0")
+    body = _function("_rows", hoisted, per_row)
     driver = f'''
 @njit(nogil=True, cache=True, parallel=True)
 def evaluate(row0, stride, n, main, prep, aux, publics, challenges, aux_publics, out):
@@ -176,15 +176,16 @@ def evaluate(row0, stride, n, main, prep, aux, publics, challenges, aux_publics,
     return _HEADER + lowering.constants() + body + driver
 
 
-def _function(name: str, hoisted: list[str], per_row: list[str], args: str, n: str,
-              row_offset: str | None = None) -> str:
-    row = f"r = {row_offset} + i" if row_offset else "r = i"
+def _function(name: str, hoisted: list[str], per_row: list[str]) -> str:
+    """One generated function: output index ``i`` in ``[start, end)`` is point
+    ``r = row0 + i``; its next row is point ``j = (r + stride) mod n``."""
     # error_model="numpy": no zero-division check on each "% _P" (the modulus is a
     # constant), which keeps the IR, and the compile time, small.
-    lines = ['@njit(nogil=True, cache=True, error_model="numpy")', f"def {name}({args}):"]
+    lines = ['@njit(nogil=True, cache=True, error_model="numpy")',
+             f"def {name}(start, end, row0, stride, n, {_ARGS}):"]
     lines += ["    " + s for s in hoisted]
-    lines += ["    for i in range(start, end):", f"        {row}", "        j = r + stride",
-              f"        if j >= {n}:", f"            j -= {n}"]
+    lines += ["    for i in range(start, end):", "        r = row0 + i",
+              "        j = r + stride", "        if j >= n:", "            j -= n"]
     lines += ["        " + s for s in per_row]
     lines.append("    return")
     return "\n".join(lines) + "\n\n"

@@ -19,15 +19,24 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.field.babybear import P
+from engine.field.ext4 import W
 from engine.field.scalar import Ext
 from engine.stark import codegen, symbolic
-from engine.stark.eval_inputs import as_base_vector, as_ext, as_ext_rows, as_matrix
+from engine.stark.eval_inputs import (
+    as_base_vector,
+    as_ext,
+    as_ext_rows,
+    as_matrix,
+    check_points,
+)
 from engine.stark.numpy_eval import evaluate_numpy
 
 
 def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges,
-                         aux_publics, alpha, stride: int) -> np.ndarray:
-    """The quotient numerator at every point of a domain of ``N`` points.
+                         aux_publics, alpha, stride: int, start: int = 0,
+                         stop: int | None = None) -> np.ndarray:
+    """The quotient numerator at the points ``start .. stop - 1`` of a domain of ``N``
+    points (all of them by default).
 
     ``main`` ``(n_main, N)``, ``prep`` ``(n_prep, N)`` and ``aux`` ``(4·n_aux, N)``
     are uint32 column evaluations (``None`` for an empty one), in natural order over
@@ -35,33 +44,38 @@ def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges
     :func:`engine.stark.selectors.selector_vectors`; the next row of point ``i`` is
     point ``(i + stride) mod N`` (``stride = N / H`` on a coset of size ``N``).
     ``publics`` ``(n_public,)``; ``challenges`` and ``aux_publics`` ``(n, 4)`` arrays
-    or ``Ext`` sequences; ``alpha`` an ``Ext`` or ``(4,)`` array.
+    or ``Ext`` sequences; ``alpha`` an ``Ext`` or ``(4,)`` array. A prover that wants
+    progress reports or cancellation calls it on consecutive ranges of points.
 
-    Returns ``(N, 4)`` uint32 extension values. Raises ``ValueError`` for a wrong shape
-    or a value outside ``[0, P)``.
+    Returns ``(stop - start, 4)`` uint32 extension values. Raises ``ValueError`` for a
+    wrong shape, a bad range, or a value outside ``[0, P)`` among those read.
     """
-    args = _prover_inputs(air, main, prep, aux, selectors, publics, challenges,
-                          aux_publics, stride)
+    args, start, stop = _prover_inputs(air, main, prep, aux, selectors, publics,
+                                       challenges, aux_publics, stride, start, stop)
     n = args["main"].shape[1]
-    out = np.empty((n, 4), dtype=np.uint32)
-    if not air.constraints or n == 0:
-        out[:] = 0
+    out = np.zeros((stop - start, 4), dtype=np.uint32)
+    if not air.constraints or stop == start:
         return out
     kernel = codegen.constraint_kernel(air)
-    kernel(stride, args["main"], args["prep"], args["aux"], args["selectors"],
+    kernel(start, stride, n, args["main"], args["prep"], args["aux"], args["selectors"],
            args["publics"], args["challenges"], args["aux_publics"],
            alpha_powers(alpha, len(air.constraints)), out)
     return out
 
 
 def evaluate_constraints_numpy(air, *, main, prep, aux, selectors, publics, challenges,
-                               aux_publics, alpha, stride: int) -> np.ndarray:
+                               aux_publics, alpha, stride: int, start: int = 0,
+                               stop: int | None = None) -> np.ndarray:
     """Same inputs, output and errors as :func:`evaluate_constraints`, computed with
-    vectorized NumPy (slower; the reference and the benchmark baseline)."""
-    args = _prover_inputs(air, main, prep, aux, selectors, publics, challenges,
-                          aux_publics, stride)
-    sel = args.pop("selectors")
+    vectorized NumPy over the whole domain (slower; the reference and the benchmark
+    baseline)."""
+    args, _, _ = _prover_inputs(air, main, prep, aux, selectors, publics, challenges,
+                                aux_publics, stride, 0, None)
     n = args["main"].shape[1]
+    stop = n if stop is None else stop
+    if not 0 <= start <= stop <= n:
+        raise ValueError(f"points {start}..{stop} do not lie in a domain of {n} points")
+    sel = args.pop("selectors")
     exprs = [c.expr for c in air.constraints]
     values = evaluate_numpy(exprs, stride=stride, **args)
     powers = alpha_powers(alpha, len(exprs)).astype(np.uint64)
@@ -69,7 +83,7 @@ def evaluate_constraints_numpy(air, *, main, prep, aux, selectors, publics, chal
     for i, (c, v) in enumerate(zip(air.constraints, values)):
         term = _ext_times(powers[i], v.astype(np.uint64))
         total = (total + term * sel[int(c.when)].astype(np.uint64) % P) % P
-    return np.ascontiguousarray(total.T).astype(np.uint32)
+    return np.ascontiguousarray(total.T[start:stop]).astype(np.uint32)
 
 
 def evaluate_constraints_at_point(air, *, main_local, main_next, prep_local=(),
@@ -130,20 +144,30 @@ def alpha_powers(alpha, n: int) -> np.ndarray:
 # --- helpers -------------------------------------------------------------------------
 
 def _prover_inputs(air, main, prep, aux, selectors, publics, challenges, aux_publics,
-                   stride) -> dict:
-    main = as_matrix(main, air.n_main, None, "main")
+                   stride, start, stop) -> tuple[dict, int, int]:
+    main = as_matrix(main, air.n_main, None, "main", check_range=False)
     n = main.shape[1]
+    stop = n if stop is None else stop
+    if not 0 <= start <= stop <= n:
+        raise ValueError(f"points {start}..{stop} do not lie in a domain of {n} points")
     if not isinstance(stride, (int, np.integer)) or not 0 < stride <= max(n, 1):
         raise ValueError(f"stride must lie in [1, N] = [1, {n}], not {stride!r}")
-    return {
+    args = {
         "main": main,
-        "prep": as_matrix(prep, air.n_prep, n, "prep"),
-        "aux": as_matrix(aux, air.n_aux_base, n, "aux"),
-        "selectors": as_matrix(selectors, 4, n, "selectors"),
+        "prep": as_matrix(prep, air.n_prep, n, "prep", check_range=False),
+        "aux": as_matrix(aux, air.n_aux_base, n, "aux", check_range=False),
+        "selectors": as_matrix(selectors, 4, n, "selectors", check_range=False),
         "publics": as_base_vector(publics, len(air.public_names), "public values"),
         "challenges": as_ext_rows(challenges, len(air.challenge_names), "challenges"),
         "aux_publics": as_ext_rows(aux_publics, len(air.aux_public_names), "aux publics"),
     }
+    # Check only the points this call reads: a prover evaluating a large domain in
+    # ranges then scans each column once in all.
+    for key in ("main", "prep", "aux", "selectors"):
+        check_points(args[key], start, stop, key)
+        if key != "selectors":
+            check_points(args[key], start + stride, stop + stride, key)
+    return args, start, stop
 
 
 def _ext_times(a: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -156,7 +180,7 @@ def _ext_times(a: np.ndarray, v: np.ndarray) -> np.ndarray:
             prod = a[i] * v[j] % P
             k = i + j
             if k >= 4:
-                prod, k = prod * 11 % P, k - 4
+                prod, k = prod * W % P, k - 4
             out[k] = (out[k] + prod) % P
     return out
 

@@ -11,10 +11,12 @@ from engine.field.babybear import P
 from engine.field.scalar import Ext, Fp
 
 
-def as_matrix(values, n_columns: int, height: int | None, what: str) -> np.ndarray:
+def as_matrix(values, n_columns: int, height: int | None, what: str,
+              check_range: bool = True) -> np.ndarray:
     """``values`` as a C-contiguous ``(n_columns, height)`` uint32 matrix of canonical
     elements, one column per row of the array (``None`` means no columns).
-    ``height=None`` accepts any height.
+    ``height=None`` accepts any height. ``check_range=False`` skips the scan for values
+    ``>= P`` in a uint32 matrix (for callers that check the part they read).
 
     Raises ``ValueError`` for a wrong shape or an out-of-range value.
     """
@@ -31,9 +33,25 @@ def as_matrix(values, n_columns: int, height: int | None, what: str) -> np.ndarr
         if arr.size and (arr.min() < 0 or arr.max() >= P):
             raise ValueError(f"{what}: values must lie in [0, P)")
         arr = arr.astype(np.uint32)
-    elif arr.size and arr.max() >= P:
+    elif check_range and arr.size and arr.max() >= P:
         raise ValueError(f"{what}: values must lie in [0, P)")
     return np.ascontiguousarray(arr)
+
+
+def check_points(matrix: np.ndarray, start: int, stop: int, what: str) -> None:
+    """Raise ``ValueError`` if a column value at points ``start .. stop - 1`` (taken
+    modulo the matrix height) is not below P."""
+    n = matrix.shape[1]
+    if not matrix.size or stop <= start:
+        return
+    if stop - start >= n:
+        ranges = [(0, n)]
+    else:
+        a, b = start % n, stop % n
+        ranges = [(a, b)] if a < b else [(a, n), (0, b)]
+    for a, b in ranges:
+        if b > a and matrix[:, a:b].max() >= P:
+            raise ValueError(f"{what}: values must lie in [0, P)")
 
 
 def as_base_vector(values, n: int, what: str) -> np.ndarray:

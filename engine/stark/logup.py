@@ -22,7 +22,8 @@ Batches are filled first-fit in declaration order while the constraint's degree 
 within the AIR's maximum: pairs for degree-1 messages and multiplicities at degree 3.
 The verifier checks ``S + public_interaction_sum(...) = 0``.
 
-The trace builder and the public sum live in :mod:`engine.stark.logup_trace`.
+The numerics (the prover's aux trace, the verifier's public sum) live in
+:mod:`engine.stark.logup_trace` and are re-exported here.
 """
 from __future__ import annotations
 
@@ -31,12 +32,22 @@ from dataclasses import dataclass
 
 from engine.stark import symbolic
 from engine.stark.air import EVERY, FIRST, LAST, TRANSITION, Constraint, Interaction
+from engine.stark.logup_trace import (
+    PublicMessages,
+    build_aux_trace,
+    public_interaction_sum,
+    total_interactions,
+)
 from engine.stark.symbolic import Expr
 
 GAMMA = symbolic.challenge(0, "logup.gamma")
 BETA = symbolic.challenge(1, "logup.beta")
 CHALLENGE_NAMES = ("logup.gamma", "logup.beta")
 SUM = symbolic.aux_public(0, "logup.sum")
+
+__all__ = ["BETA", "CHALLENGE_NAMES", "GAMMA", "SUM", "Fraction", "LogupPlan",
+           "PublicMessages", "build_aux_trace", "fingerprint", "plan_logup",
+           "public_interaction_sum", "total_interactions"]
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,31 @@ def test_evaluators_reject_wrong_shapes_and_out_of_range_values():
         evaluate_constraints(air, **{**inputs, "main": too_big})
 
 
+def test_evaluating_consecutive_ranges_of_points_gives_the_whole_domain():
+    air = EXAMPLES[4][0].build_air(**EXAMPLES[4][1])
+    inputs = random_inputs(air, N, STRIDE, np.random.default_rng(8))
+    whole = evaluate_constraints(air, **inputs)
+    pieces = [evaluate_constraints(air, **inputs, start=a, stop=b)
+              for a, b in ((0, 7), (7, 7), (7, 40), (40, N))]
+    assert np.array_equal(np.concatenate(pieces), whole)
+    assert np.array_equal(evaluate_constraints_numpy(air, **inputs, start=7, stop=40),
+                          whole[7:40])
+    with pytest.raises(ValueError, match="do not lie"):
+        evaluate_constraints(air, **inputs, start=10, stop=N + 1)
+
+
+def test_values_out_of_range_are_found_where_the_range_reads_them():
+    air = EXAMPLES[0][0].build_air()
+    inputs = random_inputs(air, N, STRIDE, np.random.default_rng(9))
+    inputs["main"][1, 10] = P
+    evaluate_constraints(air, **inputs, start=11, stop=20)   # reads 11..19 and 15..23
+    for start, stop in ((10, 11), (6, 7), (N - 1, N)):       # 10 as a point, a next row
+        if start == N - 1:
+            inputs["main"][1, 10], inputs["main"][0, 3] = 0, P    # (N - 1 + 4) mod N
+        with pytest.raises(ValueError, match=r"\[0, P\)"):
+            evaluate_constraints(air, **inputs, start=start, stop=stop)
+
+
 def test_alpha_powers_start_at_one():
     powers = alpha_powers(Ext(2, 0, 0, 0), 4)
     assert powers[:, 0].tolist() == [1, 2, 4, 8] and not powers[:, 1:].any()
