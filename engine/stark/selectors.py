@@ -42,14 +42,8 @@ def selector_vectors(shift: int, log_n: int, shape: TraceShape) -> np.ndarray:
     """
     n, h = 1 << log_n, shape.height
     shift = int(shift) % P
-    g = two_adic_generator(log_n)
-    x = bb_mul(bb_powers(g, n), np.uint32(shift))
-    # x^H = shift^H · (g^H)^i: powers of one element instead of N exponentiations.
-    x_pow_h = bb_mul(bb_powers(pow(g, h, P), n), np.uint32(pow(shift, h, P)))
-    z_h = bb_sub(x_pow_h, np.uint32(1))
-    if np.any(z_h == 0):
-        raise ValueError("the evaluation coset meets the trace domain: choose a shift "
-                         "outside the subgroup of order H")
+    x = bb_mul(bb_powers(two_adic_generator(log_n), n), np.uint32(shift))
+    z_h = vanishing_on_coset(shift, log_n, h)
     omega = two_adic_generator(shape.log_height)
     last = pow(omega, shape.real_rows - 1, P)
     inv_h = pow(h, P - 2, P)
@@ -63,6 +57,22 @@ def selector_vectors(shift: int, log_n: int, shape: TraceShape) -> np.ndarray:
     out[Selector.EVERY] = _vanishing_on(x, exempt)
     out[Selector.TRANSITION] = bb_mul(out[Selector.EVERY], bb_sub(x, np.uint32(last)))
     return out
+
+
+def vanishing_on_coset(shift: int, log_n: int, height: int) -> np.ndarray:
+    """``Z_H(x) = x^H - 1`` at the points ``shift·g^i`` of a coset of size
+    ``N = 2^log_n``: ``(N,)`` uint32 (periodic with period ``N / H``), what the prover
+    divides the quotient numerator by. Raises ``ValueError`` if a value is zero (the
+    coset meets the trace domain).
+    """
+    n, g, shift = 1 << log_n, two_adic_generator(log_n), int(shift) % P
+    # x^H = shift^H · (g^H)^i: powers of one element instead of N exponentiations.
+    x_pow_h = bb_mul(bb_powers(pow(g, height, P), n), np.uint32(pow(shift, height, P)))
+    z_h = bb_sub(x_pow_h, np.uint32(1))
+    if np.any(z_h == 0):
+        raise ValueError("the evaluation coset meets the trace domain: choose a shift "
+                         "outside the subgroup of order H")
+    return z_h
 
 
 def selectors_at_point(zeta, shape: TraceShape) -> tuple:

@@ -14,6 +14,7 @@ from engine.stark.selectors import (
     quotient_degree,
     selector_vectors,
     selectors_at_point,
+    vanishing_on_coset,
 )
 from tests.stark.test_air_support import coset_lde, interpolate
 
@@ -66,6 +67,12 @@ def test_selectors_at_a_point_match_the_definitions():
         assert value == definition(kind, zeta, SHAPE)
     with pytest.raises(ValueError):
         selectors_at_point(Ext(two_adic_generator(4)), SHAPE)
+
+
+def test_vanishing_polynomial_on_a_coset_is_x_to_the_h_minus_one():
+    g = two_adic_generator(6)
+    values = vanishing_on_coset(SHIFT, 6, 16)
+    assert values.tolist() == [(pow(SHIFT * pow(g, i, P), 16, P) - 1) % P for i in range(64)]
 
 
 def test_a_coset_meeting_the_trace_domain_is_refused():
