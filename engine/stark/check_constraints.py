@@ -138,6 +138,9 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
         "prep": as_matrix(preprocessed, air.n_prep, shape.height, "preprocessed trace"),
         "publics": as_base_vector(publics, len(air.public_names), "public values"),
     }
+    unknown = {m.bus for m in public_messages} - {b.name for b in air.buses}
+    if unknown:
+        raise ValueError(f"public messages for unknown buses {sorted(unknown)}")
     aux_checked = aux is not None
     if aux_checked:
         inputs["aux"] = as_matrix(aux, air.n_aux_base, shape.height, "aux trace")

@@ -109,3 +109,6 @@ def test_malformed_inputs_are_refused():
         check_constraints(air, witness.main, None, witness.publics[:2], zk_rows=8)
     with pytest.raises(ValueError):
         check_constraints(air, witness.main, None, witness.publics, zk_rows=SHAPE.height)
+    with pytest.raises(ValueError, match="unknown buses"):
+        check_constraints(air, witness.main, None, witness.publics, zk_rows=8,
+                          public_messages=[PublicMessages.sends("nope", [[1]])])
