@@ -9,7 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
+# Each pytest-xdist worker gets its own Numba cache: two processes adding entries to
+# one cache index at the same moment can leave an entry pointing at another
+# signature's machine code (seen here as a segfault on load). Set before anything
+# imports Numba, which reads it once.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER and "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".numba_cache", _WORKER)
+
+import pytest  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
