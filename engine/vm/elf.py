@@ -229,7 +229,7 @@ def _function_symbols(elf: ELFFile) -> tuple[Symbol, ...]:
     for i, sym in enumerate(symtab.iter_symbols()):
         if i >= MAX_SYMBOLS:
             break
-        if sym["st_info"]["type"] == "STT_FUNC" and sym.name:
+        if sym["st_info"]["type"] == "STT_FUNC" and sym.name and sym["st_shndx"] not in ("SHN_UNDEF", "SHN_ABS"):
             out.append(Symbol(name=sym.name, address=sym["st_value"], size=sym["st_size"]))
     out.sort(key=lambda s: s.address)
     return tuple(out)
