@@ -117,7 +117,8 @@ def test_default_parameters_follow_the_design():
     assert (params.log_blowup, params.blowup) == (2, 4)
     assert params.num_queries >= 43 and params.query_pow_bits == 16
     assert params.logup_pow_bits == 8 and params.zk
-    assert params.zk_rows == params.num_queries + 2 + 4
+    # ζ, ζ·ω and, per query, x_j and ω·x_j (through the quotient), plus 4 spare rows.
+    assert params.zk_rows == 2 * (params.num_queries + 1) + 4 == 92
     assert ProofParams(zk=False).zk_rows == 0
 
 

@@ -1,0 +1,297 @@
+"""The STARK prover: a main trace that satisfies an AIR in, a :class:`Proof` out.
+
+::
+
+    proof = prove(air, main, public_values=publics, public_data=data,
+                  public_messages=messages, claim=claim_bytes)
+
+``main`` is the full ``(n_main, H)`` trace: the witness in rows
+``0 .. H − zk_rows − 1`` and anything in the last ``params.zk_rows`` rows, which the
+prover overwrites with fresh random values (``trace_shape(H, params)`` says where they
+start; ``trace_height_for(rows, params)`` picks H for a witness of ``rows`` rows).
+The steps, in transcript order (``docs/stark.md``):
+
+1. bind the public inputs (:func:`engine.stark.protocol.start_transcript`);
+2. commit the preprocessed columns (``air.compute_preprocessed(shape, public_data)``);
+3. commit the main trace;
+4. LogUp: grind, draw γ and β, build and commit the aux trace, send its sum S;
+5. draw α, evaluate the constraints over the LDE coset, divide by ``Z_H`` and commit
+   the randomized quotient chunks (:mod:`engine.stark.quotient`);
+6. draw ζ and open every commitment at ζ (the trace also at ζ·ω) with one DEEP-FRI
+   proof (:mod:`engine.stark.pcs`).
+
+With ``check=True`` (the default) the row checker runs first and a witness that does
+not satisfy the AIR raises :class:`ProvingError` carrying its report (first failing
+row and constraint by name, unbalanced bus messages). ``check=False`` skips every
+prover-side check, so tests can build proofs of wrong witnesses and watch the
+verifier reject them.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.errors import ZkwbError
+from engine.events import (
+    CancelToken,
+    Committed,
+    EventCallback,
+    FriLayers,
+    PhaseFinished,
+    PhaseStarted,
+    QueryPositions,
+    Reporter,
+    TraceReady,
+)
+from engine.field.babybear import P, bb_random, two_adic_generator
+from engine.field.scalar import Ext
+from engine.stark.air import Air
+from engine.stark.check_constraints import CheckReport, check_constraints
+from engine.stark.fri import fri_shape
+from engine.stark.logup_trace import (
+    PublicMessages,
+    build_aux_trace,
+    public_interaction_sum,
+    total_interactions,
+)
+from engine.stark.params import ProofParams
+from engine.stark.pcs import CommittedMatrices, commit, prove_openings
+from engine.stark.proof import Proof
+from engine.stark.protocol import (
+    LABEL_ALPHA,
+    LABEL_AUX,
+    LABEL_LOGUP_CHALLENGE,
+    LABEL_LOGUP_SUM,
+    LABEL_MAIN,
+    LABEL_PREPROCESSED,
+    LABEL_QUOTIENT,
+    draw_zeta,
+    public_messages_digest,
+    public_values_vector,
+    security_centibits,
+    security_report,
+    start_transcript,
+    trace_shape,
+)
+from engine.stark.quotient import chunk_count, quotient_values, split_quotient
+from engine.stark.security import MIN_SECURITY_BITS
+from engine.stark.selectors import quotient_degree
+from engine.stark.transcript import Transcript
+
+__all__ = ["ProvingError", "prove"]
+
+
+class ProvingError(ZkwbError):
+    """The witness cannot be proven. ``report`` is the row checker's
+    :class:`engine.stark.check_constraints.CheckReport` when it found the problem."""
+
+    def __init__(self, message: str, report: CheckReport | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
+          public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
+          params: ProofParams = ProofParams(), rng: np.random.Generator | None = None,
+          check: bool = True, on_event: EventCallback | None = None,
+          cancel: CancelToken | None = None) -> Proof:
+    """Prove that ``main`` satisfies ``air`` for the given public inputs.
+
+    ``main``: ``(air.n_main, H)`` integer array, H a power of two in
+    ``[min_trace_height(params), 2^22]``; its last ``params.zk_rows`` rows are
+    replaced by random values (the caller's array is not modified).
+    ``public_values``: a mapping name -> int or a sequence in declaration order.
+    ``public_data``: what ``air.compute_preprocessed`` needs. ``public_messages``:
+    the verifier's own bus messages (e.g. the journal). ``claim``: public bytes bound
+    into the transcript (the machine AIR passes image ID ‖ exit code ‖ journal
+    digest); the verifier must be given the same. ``rng``: randomness for the
+    zero-knowledge rows, the quotient pads and the FRI mask — ``None`` (the default)
+    uses the operating system's secure source; a seeded Generator is for tests only.
+    ``check``: run the row checker first (and the other prover-side checks).
+    ``on_event``/``cancel``: progress events (:mod:`engine.events`) and cancellation.
+
+    Raises :class:`ProvingError` (with ``check``) for a witness that does not
+    satisfy the AIR or parameters below the verifier's security floor;
+    ``ValueError``/``TypeError`` for malformed inputs; ``engine.errors.Cancelled``
+    when cancelled.
+    """
+    reporter = Reporter(on_event, cancel)
+    if not isinstance(air, Air):
+        raise TypeError("air must be an engine.stark.air.Air")
+    if not isinstance(params, ProofParams):
+        raise TypeError("params must be a ProofParams")
+    trace = _trace(air, main)
+    shape = trace_shape(trace.shape[1], params)
+    publics = public_values_vector(air, public_values)
+    messages = tuple(public_messages)
+    messages_digest = public_messages_digest(air, messages)
+    if not isinstance(claim, (bytes, bytearray, memoryview)):
+        raise TypeError("claim must be bytes")
+    claim = bytes(claim)
+    report = security_report(air, params, shape.height)
+    if check and report.bits < MIN_SECURITY_BITS:
+        raise ProvingError(f"the parameters give {report.bits:.1f} bits of security at "
+                           f"{shape.height} rows, below the verifier's floor of "
+                           f"{MIN_SECURITY_BITS}")
+    trace[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
+    view = trace.view()
+    view.flags.writeable = False
+    reporter.emit(TraceReady(air.main_names, view))
+
+    prep = air.compute_preprocessed(shape, public_data)
+    if check:
+        with reporter.phase("check"):
+            _check_witness(air, trace, prep, publics, shape, messages)
+
+    transcript = start_transcript(air, params, shape.log_height, publics, claim,
+                                  messages_digest, transcript_type=_ProverTranscript)
+    groups: list[CommittedMatrices] = []
+    prep_root = b""
+    if air.n_prep:
+        with reporter.phase("preprocessed"):
+            prep_commit = _commit(prep, params, reporter, "preprocessed")
+        prep_root = prep_commit.root
+        transcript.absorb_digest(LABEL_PREPROCESSED, prep_root)
+        groups.append(prep_commit)
+
+    with reporter.phase("commit main"):
+        main_commit = _commit(trace, params, reporter, "main")
+    transcript.absorb_digest(LABEL_MAIN, main_commit.root)
+    groups.append(main_commit)
+
+    aux_commit, aux_root, nonce = None, b"", 0
+    challenges = np.zeros((0, 4), dtype=np.uint32)
+    logup_sum = np.zeros(0, dtype=np.uint32)
+    if air.logup is not None:
+        with reporter.phase("logup"):
+            nonce = transcript.grind(params.logup_pow_bits)
+            challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
+                                   for _ in air.challenge_names], dtype=np.uint32)
+            try:
+                aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
+                                                 shape.zk_rows, rng)
+            except ValueError as error:
+                raise ProvingError(f"cannot build the LogUp trace: {error}") from error
+            if check:
+                _check_logup_sum(air, shape.height, messages, challenges, logup_sum)
+            reporter.check_cancel()
+            aux_commit = _commit(aux, params, reporter, "aux")
+        aux_root = aux_commit.root
+        transcript.absorb_digest(LABEL_AUX, aux_root)
+        transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
+        groups.append(aux_commit)
+
+    with reporter.phase("quotient"):
+        alpha = Ext(*transcript.squeeze_ext(LABEL_ALPHA))
+        values = quotient_values(
+            air, main=main_commit.ldes[0], prep=prep_commit.ldes[0] if air.n_prep else None,
+            aux=aux_commit.ldes[0] if aux_commit else None, shape=shape,
+            log_blowup=params.log_blowup, publics=publics, challenges=challenges,
+            aux_publics=logup_sum.reshape(-1, 4), alpha=alpha,
+            progress=lambda f: reporter.progress("quotient", 0.8 * f))
+        bound = quotient_degree(air, shape) if check else None
+        try:
+            chunks = split_quotient(values, shape.height, chunk_count(air, shape), rng,
+                                    degree_bound=bound)
+        except ValueError as error:
+            raise ProvingError(str(error)) from error
+        reporter.check_cancel()
+        quotient_commit = _commit(chunks, params, reporter, "quotient", coefficients=True)
+    transcript.absorb_digest(LABEL_QUOTIENT, quotient_commit.root)
+    groups.append(quotient_commit)
+
+    zeta = draw_zeta(transcript)
+    zeta_next = zeta * two_adic_generator(shape.log_height)
+    points = [[zeta, zeta_next]] * (len(groups) - 1) + [[zeta]]
+    fri_layers = len(fri_shape(shape.log_height + params.log_blowup, params).log_arities)
+    transcript.observe(reporter, fri_layers)
+    opening, positions = prove_openings(groups, points, params, transcript, rng=rng)
+    transcript.finish()
+    domain = shape.height << params.log_blowup
+    sizes = fri_shape(shape.log_height + params.log_blowup, params).layer_log_sizes()
+    reporter.emit(FriLayers(tuple(1 << s for s in sizes)))
+    reporter.emit(QueryPositions(positions, domain))
+    return Proof(shape.log_height, security_centibits(report), prep_root, main_commit.root,
+                 aux_root, nonce, logup_sum, quotient_commit.root, opening)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _trace(air: Air, main: object) -> np.ndarray:
+    """A private C-contiguous uint32 copy of ``main``; ``ValueError`` if malformed."""
+    array = np.asarray(main)
+    if array.ndim != 2 or array.shape[0] != air.n_main:
+        raise ValueError(f"main trace: expected shape ({air.n_main}, H), got {array.shape}")
+    if array.dtype.kind not in "ui":
+        raise ValueError(f"main trace: expected integers, got {array.dtype}")
+    if array.size and (int(array.min()) < 0 or int(array.max()) >= P):
+        raise ValueError("main trace: values must lie in [0, P)")
+    return np.array(array, dtype=np.uint32, order="C", copy=True)
+
+
+def _check_witness(air, trace, prep, publics, shape, messages) -> None:
+    report = check_constraints(air, trace, prep, publics, zk_rows=shape.zk_rows,
+                               public_messages=messages)
+    if not report.ok:
+        raise ProvingError(str(report), report)
+    terms = total_interactions(air, shape.height, messages)
+    if terms >= P:
+        raise ProvingError(f"{terms} LogUp terms: LogUp is sound only below p = {P}")
+
+
+def _check_logup_sum(air, height, messages, challenges, logup_sum) -> None:
+    total = Ext(*logup_sum.tolist()) + public_interaction_sum(air, messages, challenges)
+    if total != Ext.ZERO:
+        raise ProvingError("the LogUp sum and the public messages do not cancel: a bus is "
+                           "unbalanced")
+
+
+def _commit(matrix: np.ndarray, params: ProofParams, reporter: Reporter, name: str, *,
+            coefficients: bool = False) -> CommittedMatrices:
+    committed = commit([matrix], params, coefficients=coefficients)
+    reporter.emit(Committed(name, committed.root))
+    return committed
+
+
+class _ProverTranscript(Transcript):
+    """The prover's transcript. ``prove_openings`` is a proof's last and longest call;
+    watching its transcript calls lets the prover report the switch from the DEEP
+    openings to FRI (the first FRI layer root), each FRI layer, and poll the cancel
+    token there and before the query proof of work."""
+
+    _reporter: Reporter | None = None
+
+    def observe(self, reporter: Reporter, layers: int) -> None:
+        """Start phase "open"; FRI has ``layers`` committed layers."""
+        self._reporter, self._layers, self._seen = reporter, max(layers, 1), 0
+        reporter.emit(PhaseStarted("open"))
+        self._started = time.perf_counter()
+
+    def finish(self) -> None:
+        """End phase "fri" (after ``prove_openings`` returned)."""
+        if self._seen == 0:
+            self._switch_to_fri()
+        self._reporter.emit(PhaseFinished("fri", time.perf_counter() - self._started))
+        self._reporter = None
+
+    def absorb_digest(self, label: bytes, digest: bytes) -> None:
+        if self._reporter is not None and label == b"fri-layer":
+            if self._seen == 0:
+                self._switch_to_fri()
+            self._seen += 1
+            self._reporter.progress("fri", self._seen / (self._layers + 1))
+        super().absorb_digest(label, digest)
+
+    def grind(self, bits: int) -> int:
+        if self._reporter is not None:
+            self._reporter.check_cancel()
+        return super().grind(bits)
+
+    def _switch_to_fri(self) -> None:
+        now = time.perf_counter()
+        self._reporter.emit(PhaseFinished("open", now - self._started))
+        self._reporter.emit(PhaseStarted("fri"))
+        self._started = now

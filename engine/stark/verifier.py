@@ -1,0 +1,312 @@
+"""The STARK verifier: replay the transcript, check every claim of a :class:`Proof`.
+
+::
+
+    result = verify(air, proof, public_values=publics, public_data=data,
+                    public_messages=messages, claim=claim_bytes)
+    if not result.valid:
+        print("invalid:", result.reason)
+
+The checks, in transcript order (``docs/stark.md``): the trace height is supported
+and the proof's stated security is the verifier's own estimate, at least
+``MIN_SECURITY_BITS``; the public inputs are bound as the prover bound them; the
+preprocessed columns are recomputed from the public data and their root compared
+with the proof's; LogUp's proof of work holds, the number of LogUp terms is below p
+and ``S + public_interaction_sum(...) = 0``; every opening is consistent with its
+commitment (DEEP-FRI, :func:`engine.stark.pcs.verify_openings`); and the constraint
+combination at ζ equals ``Z_H(ζ)·Q(ζ)`` with ``Q(ζ)`` recombined from the quotient
+chunks' openings.
+
+A proof is untrusted input: :func:`verify` never raises on a malformed or tampered
+proof (wrong types, shapes, lengths, values ≥ p...), it returns a
+:class:`VerifyResult` whose ``reason`` says what is wrong. It raises only
+``engine.errors.Cancelled`` when cancelled.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.errors import Cancelled
+from engine.events import (
+    CancelToken,
+    Committed,
+    EventCallback,
+    QueryChecked,
+    QueryPositions,
+    Reporter,
+)
+from engine.field.babybear import P, two_adic_generator
+from engine.field.scalar import Ext
+from engine.stark.air import Air
+from engine.stark.constraints import evaluate_constraints_at_point
+from engine.stark.logup_trace import PublicMessages, public_interaction_sum, total_interactions
+from engine.stark.params import ProofParams
+from engine.stark.pcs import Commitment, commit, verify_openings
+from engine.stark.proof import Proof
+from engine.stark.protocol import (
+    LABEL_ALPHA,
+    LABEL_AUX,
+    LABEL_LOGUP_CHALLENGE,
+    LABEL_LOGUP_SUM,
+    LABEL_MAIN,
+    LABEL_PREPROCESSED,
+    LABEL_QUOTIENT,
+    MAX_LOG_HEIGHT,
+    draw_zeta,
+    min_trace_height,
+    public_messages_digest,
+    public_values_vector,
+    security_centibits,
+    security_report,
+    start_transcript,
+    trace_shape,
+)
+from engine.stark.quotient import chunk_count, recombine
+from engine.stark.security import MIN_SECURITY_BITS
+from engine.stark.selectors import selectors_at_point
+
+__all__ = ["INTERNAL_ERROR", "VerifyResult", "verify"]
+
+#: Prefix of the reason given when verification hit an unexpected error. A proof
+#: is rejected then too, but the reason names no check: it marks a verifier bug.
+INTERNAL_ERROR = "verifier error"
+
+_PREPROCESSED_CACHE_SIZE = 16
+_preprocessed_roots: OrderedDict[bytes, bytes] = OrderedDict()
+_preprocessed_lock = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class VerifyResult:
+    """The verdict on a proof.
+
+    ``valid``: True only if every check passed. ``reason``: None when valid, else
+    what failed, for a person. ``security_bits``: the verifier's own conjectured
+    security estimate for this AIR and height (hundredths of a bit, rounded down),
+    None if the height could not be read. ``query_positions``: the (num_queries,)
+    int64 LDE positions FRI queried, once drawn (else None); ``query_passed``: the
+    (num_queries,) bool outcome of each query's checks, once they ran.
+    """
+
+    valid: bool
+    reason: str | None
+    security_bits: float | None = None
+    query_positions: np.ndarray | None = None
+    query_passed: np.ndarray | None = None
+
+
+def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
+           public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
+           params: ProofParams = ProofParams(), on_event: EventCallback | None = None,
+           cancel: CancelToken | None = None) -> VerifyResult:
+    """Check ``proof`` against ``air`` and the public inputs (see the module docstring).
+
+    The arguments mean what they mean for :func:`engine.stark.prover.prove`, and
+    must be the prover's: a proof binds its public values, public data, public
+    messages (in order), claim bytes and parameters. Returns a
+    :class:`VerifyResult`; never raises on bad input, except ``Cancelled``.
+    """
+    run = _Verification(Reporter(on_event, cancel))
+    try:
+        run.verify(air, proof, public_values, public_data, tuple(public_messages), claim,
+                   params)
+    except Cancelled:
+        raise
+    except _Rejected as rejection:
+        return run.result(rejection.reason)
+    except Exception as error:  # a bug, or input nobody foresaw: still a clean verdict
+        return run.result(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
+    return run.result(None)
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reject(reason: str):
+    raise _Rejected(reason)
+
+
+class _Verification:
+    """One verification's state, so a rejection still reports what was learnt."""
+
+    def __init__(self, reporter: Reporter):
+        self.reporter = reporter
+        self.security_bits: float | None = None
+        self.positions: np.ndarray | None = None
+        self.passed: np.ndarray | None = None
+
+    def result(self, reason: str | None) -> VerifyResult:
+        return VerifyResult(reason is None, reason, self.security_bits, self.positions,
+                            self.passed)
+
+    def verify(self, air, proof, public_values, public_data, messages, claim, params) -> None:
+        if not isinstance(air, Air):
+            _reject("the AIR is not an engine.stark.air.Air")
+        if not isinstance(params, ProofParams):
+            _reject("the parameters are not a ProofParams")
+        if not isinstance(proof, Proof):
+            _reject("the proof is not a Proof")
+        shape = self._shape(proof, params)
+        self._security(air, params, proof, shape.height)
+        try:
+            publics = public_values_vector(air, public_values)
+            messages_digest = public_messages_digest(air, messages)
+        except (ValueError, KeyError, TypeError) as error:
+            _reject(f"public inputs: {error}")
+        if not isinstance(claim, (bytes, bytearray, memoryview)):
+            _reject("the claim is not bytes")
+        transcript = start_transcript(air, params, shape.log_height, publics, bytes(claim),
+                                      messages_digest)
+        commitments = []
+        if air.n_prep:
+            with self.reporter.phase("preprocessed"):
+                root = self._preprocessed_root(air, shape, public_data, params)
+            if proof.preprocessed_root != root:
+                _reject("the preprocessed columns do not match the public data (their "
+                        "root differs from the proof's)")
+            transcript.absorb_digest(LABEL_PREPROCESSED, root)
+            commitments.append(Commitment(root, (air.n_prep,)))
+        elif proof.preprocessed_root != b"":
+            _reject("the proof has a preprocessed root but the AIR has no preprocessed columns")
+        transcript.absorb_digest(LABEL_MAIN, self._root(proof.main_root, "main"))
+        commitments.append(Commitment(proof.main_root, (air.n_main,)))
+
+        challenges = np.zeros((0, 4), dtype=np.uint32)
+        aux_publics = np.zeros((0, 4), dtype=np.uint32)
+        if air.logup is not None:
+            with self.reporter.phase("logup"):
+                challenges = self._logup(air, proof, params, transcript, shape.height,
+                                         messages)
+            aux_publics = proof.logup_sum.reshape(1, 4)
+            commitments.append(Commitment(proof.aux_root, (air.n_aux_base,)))
+        elif (proof.aux_root != b"" or proof.logup_pow_nonce != 0
+              or not isinstance(proof.logup_sum, np.ndarray) or proof.logup_sum.size):
+            _reject("the proof has LogUp data but the AIR has no buses")
+
+        alpha = Ext(*transcript.squeeze_ext(LABEL_ALPHA))
+        transcript.absorb_digest(LABEL_QUOTIENT, self._root(proof.quotient_root, "quotient"))
+        chunks = chunk_count(air, shape)
+        commitments.append(Commitment(proof.quotient_root, (4 * chunks,)))
+        zeta = draw_zeta(transcript)
+        try:
+            selectors = selectors_at_point(zeta, shape)
+        except ValueError:
+            _reject("the out-of-domain point lies in the trace domain")
+        points = [[zeta, zeta * two_adic_generator(shape.log_height)]] * (len(commitments) - 1)
+        points.append([zeta])
+
+        with self.reporter.phase("open"):
+            verdict = verify_openings(commitments, points, shape.log_height, proof.opening,
+                                      params, transcript)
+            self._report_queries(verdict, shape.height << params.log_blowup)
+        if not verdict.ok:
+            _reject(f"openings: {verdict.reason}")
+
+        with self.reporter.phase("constraints"):
+            opened = list(proof.opening.opened_values)
+            prep = opened.pop(0) if air.n_prep else np.zeros((2, 0, 4), dtype=np.uint32)
+            main = opened.pop(0)
+            aux = opened.pop(0) if air.logup is not None else np.zeros((2, 0, 4),
+                                                                       dtype=np.uint32)
+            numerator = evaluate_constraints_at_point(
+                air, main_local=main[0], main_next=main[1], prep_local=prep[0],
+                prep_next=prep[1], aux_local=aux[0], aux_next=aux[1], selectors=selectors,
+                publics=publics, challenges=challenges, aux_publics=aux_publics, alpha=alpha)
+            quotient = recombine(opened.pop(0)[0], zeta, shape.height)
+            if numerator != quotient * (zeta ** shape.height - 1):
+                _reject("the constraints do not hold: at the out-of-domain point ζ the "
+                        "constraint combination differs from Z_H(ζ)·Q(ζ)")
+
+    # --- steps ----------------------------------------------------------------------
+
+    def _shape(self, proof: Proof, params: ProofParams):
+        log_height = proof.log_height
+        low = min_trace_height(params).bit_length() - 1
+        if type(log_height) is not int or not low <= log_height <= MAX_LOG_HEIGHT:
+            _reject(f"the trace height 2^{log_height} is outside the supported "
+                    f"2^{low}..2^{MAX_LOG_HEIGHT}")
+        return trace_shape(1 << log_height, params)
+
+    def _security(self, air, params, proof, height) -> None:
+        report = security_report(air, params, height)
+        centibits = security_centibits(report)
+        self.security_bits = centibits / 100
+        if type(proof.security_centibits) is not int or proof.security_centibits != centibits:
+            _reject(f"the proof states {proof.security_centibits!r} centibits of security, "
+                    f"the verifier computes {centibits}")
+        if report.bits < MIN_SECURITY_BITS:
+            _reject(f"{report.bits:.1f} bits of conjectured security ({report.binding}) is "
+                    f"below the floor of {MIN_SECURITY_BITS}")
+
+    def _root(self, root: object, name: str) -> bytes:
+        if not isinstance(root, bytes) or len(root) != 32:
+            _reject(f"the {name} root is not 32 bytes")
+        self.reporter.emit(Committed(name, root))
+        return root
+
+    def _preprocessed_root(self, air, shape, public_data, params) -> bytes:
+        try:
+            prep = air.compute_preprocessed(shape, public_data)
+        except Exception as error:  # the AIR's own function, on the caller's data
+            _reject(f"the preprocessed columns cannot be computed from the public data: "
+                    f"{error}")
+        key = hashlib.sha256(params.to_words().tobytes()
+                             + np.array(prep.shape, dtype="<u8").tobytes())
+        key.update(np.ascontiguousarray(prep, dtype="<u4").data)
+        digest = key.digest()
+        with _preprocessed_lock:
+            root = _preprocessed_roots.get(digest)
+            if root is not None:
+                _preprocessed_roots.move_to_end(digest)
+        if root is None:
+            root = commit([prep], params).root
+            with _preprocessed_lock:
+                _preprocessed_roots[digest] = root
+                while len(_preprocessed_roots) > _PREPROCESSED_CACHE_SIZE:
+                    _preprocessed_roots.popitem(last=False)
+        self.reporter.emit(Committed("preprocessed", root))
+        return root
+
+    def _logup(self, air, proof, params, transcript, height, messages) -> np.ndarray:
+        aux_root = self._root(proof.aux_root, "aux")
+        logup_sum = proof.logup_sum
+        if (not isinstance(logup_sum, np.ndarray) or logup_sum.dtype != np.uint32
+                or logup_sum.shape != (4,) or np.any(logup_sum >= P)):
+            _reject("the LogUp sum is not one canonical extension element")
+        if not transcript.check_pow(proof.logup_pow_nonce, params.logup_pow_bits):
+            _reject("the LogUp proof of work is invalid")
+        challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
+                               for _ in air.challenge_names], dtype=np.uint32)
+        transcript.absorb_digest(LABEL_AUX, aux_root)
+        transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
+        terms = total_interactions(air, height, messages)
+        if terms >= P:
+            _reject(f"{terms} LogUp terms: LogUp is sound only below p = {P}")
+        try:
+            public_sum = public_interaction_sum(air, messages, challenges)
+        except ValueError as error:
+            _reject(f"public messages: {error}")
+        if Ext(*logup_sum.tolist()) + public_sum != Ext.ZERO:
+            _reject("the LogUp sum S and the public messages do not cancel: a bus is "
+                    "unbalanced (the trace's messages are not the claimed ones)")
+        return challenges
+
+    def _report_queries(self, verdict, domain_size: int) -> None:
+        self.positions, self.passed = verdict.query_indices, verdict.query_passed
+        if self.positions is None:
+            return
+        self.reporter.emit(QueryPositions(self.positions, domain_size))
+        if self.passed is not None:
+            for i, (position, ok) in enumerate(zip(self.positions.tolist(),
+                                                   self.passed.tolist())):
+                self.reporter.emit(QueryChecked(i, position, bool(ok)))
