@@ -5,6 +5,7 @@ Exit codes: 0 success; 2 usage error or unreadable input; 3 guest fault.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -54,7 +55,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_bench)
+
+    _add_ml_commands(sub)
     return parser
+
+
+def _add_ml_commands(sub) -> None:
+    """``zkwb ml ...``: the model commitment and private input of the digit guests."""
+    group = sub.add_parser("ml", help="private inference: model commitments and guest inputs",
+                           description="Helpers for the digit classifier guests "
+                                       "(digits_mlp.elf, digits_forest.elf); see docs/ml.md.")
+    group.set_defaults(run=lambda args: _usage(group))
+    ml = group.add_subparsers(dest="ml_command", metavar="ML_COMMAND")
+
+    p = ml.add_parser("commit", help="print a model's commitment (SHA-256 of its blob)")
+    p.add_argument("model", metavar="MODEL.bin")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_ml_commit)
+
+    p = ml.add_parser("input", help="build a guest's private input: model blob + image",
+                      description="Writes MODEL.bin followed by the 64 pixels of the image, "
+                                  "the private input of digits_mlp.elf and digits_forest.elf.")
+    p.add_argument("model", metavar="MODEL.bin")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("image", metavar="IMAGE", nargs="?",
+                        help="a 64-byte raw image (pixels 0..16), a PNG or a .npy array")
+    source.add_argument("--digit", type=_natural_int, metavar="N",
+                        help="image N of the bundled digits data set instead of a file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="where to write the private input (- for stdout)")
+    p.add_argument("--ink", choices=("auto", "light", "dark"), default="auto",
+                   help="PNG only: light strokes on dark, dark strokes on light, or guess (default)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_ml_input)
 
 
 def _positive_int(text: str) -> int:
@@ -65,6 +98,21 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return value
+
+
+def _natural_int(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
 
 
 def read_input(spec: str | None) -> bytes:
@@ -154,6 +202,70 @@ def _cmd_bench(args) -> int:
         for key, value in results.items():
             print(f"{key:<{width}}  {value}")
     return EXIT_OK
+
+
+def _cmd_ml_commit(args) -> int:
+    from engine.ml.blob import model_kind_name
+    from engine.ml.interface import commitment, read_model
+    blob, model = read_model(args.model)
+    digest = commitment(blob).hex()
+    if args.json:
+        _print_json({"commitment": digest, "model": args.model, "kind": model_kind_name(model),
+                     "bytes": len(blob)})
+    else:
+        print(digest)
+    return EXIT_OK
+
+
+def _cmd_ml_input(args) -> int:
+    from engine.ml.blob import model_kind_name
+    from engine.ml.claim import render_ascii
+    from engine.ml.interface import commitment, image_bytes, read_model
+    if args.json and args.output == "-":
+        raise InputError("--json prints on stdout, so the input cannot go there too: "
+                         "give -o a file")
+    blob, model = read_model(args.model)
+    if args.digit is not None:
+        from engine.ml.dataset import load_digits
+        digits = load_digits()
+        if args.digit >= len(digits.labels):
+            raise InputError(f"the data set has {len(digits.labels)} images; "
+                             f"--digit must be below that")
+        pixels = digits.images[args.digit]
+    else:
+        from engine.ml.image import load_image
+        pixels = load_image(args.image, ink=args.ink)
+    data = blob + image_bytes(pixels)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        _write_atomically(args.output, data)
+    summary = {"output": args.output, "bytes": len(data), "kind": model_kind_name(model),
+               "model_bytes": len(blob), "commitment": commitment(blob).hex(),
+               "image": pixels.reshape(8, 8).tolist()}
+    if args.digit is not None:
+        summary["label"] = int(digits.labels[args.digit])
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"zkwb: wrote {len(data)} bytes to {args.output}: {model_kind_name(model)} model "
+              f"{summary['commitment']} ({len(blob)} bytes) and the image\n"
+              f"{render_ascii(pixels)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write through a temporary file and a rename, so a reader never sees half a file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"{path}: cannot write it ({e.strerror or e})") from None
 
 
 def _report_fault(args, fault: GuestFault) -> int:

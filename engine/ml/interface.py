@@ -7,11 +7,13 @@ image bytes | the predicted class (1 byte) | the class scores (10 x int32, LE).
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 
 from engine.codec import DecodeError
-from engine.ml.blob import CLASS_COUNT, INPUT_SIZE, decode_model
+from engine.errors import InputError
+from engine.ml.blob import CLASS_COUNT, INPUT_SIZE, MAX_MODEL_BYTES, Model, decode_model
 
 IMAGE_BYTES = INPUT_SIZE
 IMAGE_SIDE = 8
@@ -51,3 +53,26 @@ def image_bytes(image: np.ndarray) -> bytes:
     if pixels.min() < 0 or pixels.max() > PIXEL_MAX:
         raise DecodeError(f"pixels must be 0..{PIXEL_MAX} (found {pixels.min()}..{pixels.max()})")
     return pixels.astype(np.uint8).reshape(-1).tobytes()
+
+
+def read_model(path: str | os.PathLike) -> tuple[bytes, Model]:
+    """The blob in the file at ``path`` and the model it decodes to.
+
+    Raises ``InputError`` if the file cannot be read or is larger than any blob, and
+    ``DecodeError`` if it is not a valid model blob.
+    """
+    try:
+        with open(path, "rb") as f:
+            blob = f.read(MAX_MODEL_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a model blob") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if len(blob) > MAX_MODEL_BYTES:
+        raise InputError(f"{path} is larger than a model blob can be ({MAX_MODEL_BYTES} bytes)")
+    try:
+        return blob, decode_model(blob)
+    except DecodeError as e:
+        raise DecodeError(f"{os.fspath(path)}: {e}") from None

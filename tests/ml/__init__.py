@@ -1,0 +1,1 @@
+"""Tests of the machine-learning guests, the model blob format and ``zkwb ml``."""
