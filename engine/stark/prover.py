@@ -46,8 +46,10 @@ from engine.events import (
     Reporter,
     TraceReady,
 )
-from engine.field.babybear import P, bb_random, two_adic_generator
+from engine.field.babybear import GENERATOR, P, bb_random, two_adic_generator
 from engine.field.scalar import Ext
+from engine.hash.merkle import MerkleTree
+from engine.poly.ntt import coset_lde, coset_ntt
 from engine.stark.air import Air
 from engine.stark.check_constraints import CheckReport, check_constraints
 from engine.stark.fri import fri_shape
@@ -82,6 +84,10 @@ from engine.stark.selectors import quotient_degree
 from engine.stark.transcript import Transcript
 
 __all__ = ["ProvingError", "prove"]
+
+# LDE points extended per batch of columns in a large commit: about 0.1 s of work, so a
+# cancel takes effect quickly.
+_LDE_POINTS_PER_BATCH = 1 << 24
 
 
 class ProvingError(ZkwbError):
@@ -251,7 +257,26 @@ def _check_logup_sum(air, height, messages, challenges, logup_sum) -> None:
 
 def _commit(matrix: np.ndarray, params: ProofParams, reporter: Reporter, name: str, *,
             coefficients: bool = False) -> CommittedMatrices:
-    committed = commit([matrix], params, coefficients=coefficients)
+    """:func:`engine.stark.pcs.commit` of one matrix, extended a batch of columns at a
+    time with a cancel check between batches when the LDE is large (a 100-column
+    2^18-row trace takes about a second to extend)."""
+    m, n = matrix.shape
+    n_out = n << params.log_blowup
+    per_batch = max(1, _LDE_POINTS_PER_BATCH // n_out)
+    if m <= per_batch:
+        committed = commit([matrix], params, coefficients=coefficients)
+    else:
+        lde = np.empty((m, n_out), dtype=np.uint32)
+        for first in range(0, m, per_batch):
+            rows = slice(first, min(m, first + per_batch))
+            if coefficients:
+                lde[rows] = coset_ntt(matrix[rows], GENERATOR, params.log_blowup)
+            else:
+                coset_lde(matrix[rows], params.log_blowup, GENERATOR, out=lde[rows])
+            reporter.check_cancel()
+        tree = MerkleTree.commit([lde])
+        lde.flags.writeable = False
+        committed = CommittedMatrices(tree, (lde,), n.bit_length() - 1, params.log_blowup)
     reporter.emit(Committed(name, committed.root))
     return committed
 
@@ -278,6 +303,8 @@ class _ProverTranscript(Transcript):
         self._reporter = None
 
     def absorb_digest(self, label: bytes, digest: bytes) -> None:
+        if self._reporter is not None and label == b"pcs-mask":
+            self._reporter.progress("open", 0.5)
         if self._reporter is not None and label == b"fri-layer":
             if self._seen == 0:
                 self._switch_to_fri()

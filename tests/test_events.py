@@ -1,0 +1,92 @@
+"""Progress events and the cancel token: plain frozen data, prompt and thread-safe cancel."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+import pytest
+
+from engine.errors import Cancelled, ZkwbError
+from engine.events import (
+    CancelToken,
+    Committed,
+    FriLayers,
+    PhaseFinished,
+    PhaseStarted,
+    Progress,
+    QueryChecked,
+    QueryPositions,
+    Reporter,
+    TraceReady,
+)
+
+
+def test_events_are_frozen_dataclasses():
+    events = [PhaseStarted("commit main"), PhaseFinished("commit main", 0.5),
+              Progress("quotient", 0.25), TraceReady(("a",), np.zeros((1, 4), np.uint32)),
+              Committed("main", bytes(32)), FriLayers((64, 16, 4)),
+              QueryPositions(np.arange(3), 64), QueryChecked(0, 5, True)]
+    for event in events:
+        assert dataclasses.is_dataclass(event)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            event.phase = "x"
+
+
+def test_cancel_token_starts_clear_and_stays_cancelled():
+    token = CancelToken()
+    assert not token.cancelled
+    token.raise_if_cancelled()
+    token.cancel()
+    token.cancel()
+    assert token.cancelled
+    with pytest.raises(Cancelled):
+        token.raise_if_cancelled()
+    assert issubclass(Cancelled, ZkwbError)
+
+
+def test_cancel_from_another_thread_is_seen():
+    token = CancelToken()
+    thread = threading.Thread(target=token.cancel)
+    thread.start()
+    thread.join()
+    assert token.cancelled
+
+
+def test_reporter_emits_phases_in_order_with_timings():
+    seen = []
+    reporter = Reporter(seen.append)
+    with reporter.phase("one"):
+        reporter.progress("one", 0.5)
+        reporter.progress("one", 7)
+    assert [type(e) for e in seen] == [PhaseStarted, Progress, Progress, PhaseFinished]
+    assert seen[1].fraction == 0.5 and seen[2].fraction == 1.0
+    assert seen[-1].phase == "one" and seen[-1].seconds >= 0
+
+
+def test_reporter_checks_the_token_at_every_event():
+    token = CancelToken()
+    seen = []
+    reporter = Reporter(seen.append, token)
+    reporter.progress("work", 0.1)
+    token.cancel()
+    with pytest.raises(Cancelled):
+        reporter.progress("work", 0.2)
+    with pytest.raises(Cancelled):
+        with reporter.phase("later"):
+            pass  # pragma: no cover - the phase never starts
+    assert len(seen) == 3
+
+
+def test_reporter_without_callback_or_token_is_silent():
+    reporter = Reporter()
+    with reporter.phase("quiet"):
+        reporter.progress("quiet", 1.0)
+        reporter.check_cancel()
+
+
+def test_reporter_refuses_bad_arguments():
+    with pytest.raises(TypeError):
+        Reporter(on_event=42)
+    with pytest.raises(TypeError):
+        Reporter(cancel=threading.Event())
