@@ -30,11 +30,19 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from engine.ml.blob import (  # noqa: E402
-    HIDDEN_MAX, LEAF, MAX_MULTIPLIER, MAX_SHIFT, DenseLayer, ForestModel, MlpModel, Tree,
-    encode_model)
-from engine.ml.interface import PIXEL_MAX  # noqa: E402
-from engine.ml.reference import predict  # noqa: E402
+from engine.ml.blob import (
+    HIDDEN_MAX,
+    LEAF,
+    MAX_MULTIPLIER,
+    MAX_SHIFT,
+    DenseLayer,
+    ForestModel,
+    MlpModel,
+    Tree,
+    encode_model,
+)
+from engine.ml.interface import PIXEL_MAX
+from engine.ml.reference import predict
 
 SEED = 7
 TEST_FRACTION = 0.25
@@ -69,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     record = {
         "data_set": "scikit-learn load_digits (UCI optical recognition of handwritten digits)",
-        "images": int(len(labels)),
+        "images": len(labels),
         "split": {"method": "sklearn.model_selection.train_test_split, stratified by label",
                   "test_fraction": TEST_FRACTION, "seed": SEED,
-                  "train": int(len(train_index)), "test": int(len(test_index))},
+                  "train": len(train_index), "test": len(test_index)},
         "versions": {"python": sys.version.split()[0], "numpy": np.__version__,
                      "scikit-learn": sklearn.__version__},
         "models": {},
@@ -153,7 +161,7 @@ def fixed_point(factor: float) -> tuple[int, int]:
     shift = 0
     while factor * 2 ** (shift + 1) <= MAX_MULTIPLIER and shift < MAX_SHIFT:
         shift += 1
-    return int(round(factor * 2 ** shift)), shift
+    return round(factor * 2 ** shift), shift
 
 
 def _describe_mlp(net, model: MlpModel) -> dict:

@@ -5,8 +5,15 @@ The model blob format (``blob``), the guests' input and journal (``interface``,
 loading (``image``). Nothing here needs scikit-learn; training lives in
 ``tools/train_digits.py``.
 """
-from engine.ml.blob import (DenseLayer, ForestModel, MlpModel, Model, Tree, decode_model,
-                            encode_model)
+from engine.ml.blob import (
+                            DenseLayer,
+                            ForestModel,
+                            MlpModel,
+                            Model,
+                            Tree,
+                            decode_model,
+                            encode_model,
+)
 from engine.ml.claim import MlClaim, decode_journal, render_ascii
 from engine.ml.interface import commitment, image_bytes, private_input
 from engine.ml.reference import predict, scores

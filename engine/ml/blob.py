@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
@@ -114,7 +113,7 @@ class ForestModel:
     kind = KIND_FOREST
 
 
-Model = Union[MlpModel, ForestModel]
+Model = MlpModel | ForestModel
 
 
 def encode_model(model: Model) -> bytes:
@@ -192,7 +191,7 @@ def _encode(model: Model) -> bytes:
     return b"".join(parts)
 
 
-def _read_layers(r: "_BlobReader") -> tuple[DenseLayer, ...]:
+def _read_layers(r: _BlobReader) -> tuple[DenseLayer, ...]:
     count = r.u8("layer count")
     if not 1 <= count <= MAX_LAYERS:
         raise DecodeError(f"model blob: layer count is {count}; it must be 1 to {MAX_LAYERS}")
@@ -226,7 +225,7 @@ def _read_layers(r: "_BlobReader") -> tuple[DenseLayer, ...]:
     return tuple(layers)
 
 
-def _read_trees(r: "_BlobReader") -> tuple[Tree, ...]:
+def _read_trees(r: _BlobReader) -> tuple[Tree, ...]:
     count = r.u16("tree count")
     if not 1 <= count <= MAX_TREES:
         raise DecodeError(f"model blob: tree count is {count}; it must be 1 to {MAX_TREES}")

@@ -15,7 +15,13 @@ import numpy as np
 
 from engine.codec import DecodeError, Reader
 from engine.ml.blob import CLASS_COUNT
-from engine.ml.interface import DIGEST_BYTES, IMAGE_BYTES, IMAGE_SIDE, JOURNAL_BYTES, PIXEL_MAX
+from engine.ml.interface import (
+    DIGEST_BYTES,
+    IMAGE_BYTES,
+    IMAGE_SIDE,
+    JOURNAL_BYTES,
+    PIXEL_MAX,
+)
 
 # Darker glyphs for more ink: pixel values 0..16 in five steps.
 _SHADES = " .:*#"

@@ -14,7 +14,6 @@ from engine.ml.blob import HIDDEN_MAX, INPUT_SIZE, LEAF, ForestModel, MlpModel, 
 from engine.ml.interface import PIXEL_MAX
 
 
-
 def scores(model: Model, images: np.ndarray) -> np.ndarray:
     """Class scores of each image: int32, shape (n, class_count).
 

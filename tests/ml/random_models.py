@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.ml.blob import (CLASS_COUNT, INPUT_SIZE, LEAF, MAX_BIAS, MAX_MULTIPLIER, MAX_SHIFT,
-                            DenseLayer, ForestModel, MlpModel, Tree)
+from engine.ml.blob import (
+    CLASS_COUNT,
+    INPUT_SIZE,
+    LEAF,
+    MAX_BIAS,
+    MAX_MULTIPLIER,
+    MAX_SHIFT,
+    DenseLayer,
+    ForestModel,
+    MlpModel,
+    Tree,
+)
 
 
 def random_mlp(rng: np.random.Generator, max_layers: int = 3, max_width: int = 40) -> MlpModel:

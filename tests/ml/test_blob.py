@@ -7,8 +7,19 @@ import numpy as np
 import pytest
 
 from engine.codec import DecodeError
-from engine.ml.blob import (KIND_FOREST, KIND_MLP, LEAF, MAX_BIAS, MAX_MODEL_BYTES, DenseLayer,
-                            ForestModel, MlpModel, Tree, decode_model, encode_model)
+from engine.ml.blob import (
+    KIND_FOREST,
+    KIND_MLP,
+    LEAF,
+    MAX_BIAS,
+    MAX_MODEL_BYTES,
+    DenseLayer,
+    ForestModel,
+    MlpModel,
+    Tree,
+    decode_model,
+    encode_model,
+)
 from tests.ml.random_models import random_forest, random_mlp
 
 
