@@ -1,4 +1,4 @@
-"""Entry point of ``zkwb-workbench``."""
+"""Entry point of ``zkwb-workbench``: ``zkwb-workbench [PROGRAM.elf | RECEIPT.zkr]``."""
 from __future__ import annotations
 
 import sys
@@ -10,12 +10,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from workbench.main_window import MainWindow, icon_path
 
-    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    argv = list(sys.argv if argv is None else argv)
+    app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("ZK Workbench")
     app.setOrganizationName("zkwb")
+    app.setDesktopFileName("zkwb-workbench")
     app.setWindowIcon(QIcon(icon_path()))
     window = MainWindow()
     window.show()
+    if len(argv) > 1:
+        window.handle_dropped_paths(argv[1:2])
     return app.exec()
 
 

@@ -1,22 +1,46 @@
-"""The main window: open a guest, give it a private input, execute it in a worker.
+"""The main window: open a guest, give it a private input, execute it, look inside.
 
-Thin Qt layer over the engine (STYLE.md, napari): widgets show state and forward
-intent; the work runs in a superqt generator worker so the event loop never stops.
+Thin Qt layer over the engine (STYLE.md, napari): the panels show state and forward
+intent, the work runs in ``workbench.tasks`` functions on a worker thread
+(``workbench.runner``), so the event loop never stops. Proving and verifying plug into
+the same runner once the engine offers ``engine.prove`` and ``engine.verify``.
 """
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QMainWindow, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
-from superqt.utils import thread_worker
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel,
+                               QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
+                               QToolButton, QVBoxLayout, QWidget)
 
-from engine.errors import Cancelled, ZkwbError
-from engine.resources import guest_path, resources_dir
-from engine.vm import execute, load_elf
+import engine
+from engine.errors import Cancelled, GuestFault, ZkwbError
+from engine.resources import resources_dir
+from engine.vm import load_elf
+from workbench import files, tasks, theme
+from workbench.about import about_html
+from workbench.actions import build_actions
+from workbench.disassembly_panel import DisassemblyPanel
+from workbench.input_panel import InputPanel
+from workbench.profile_panel import ProfilePanel
+from workbench.program_panel import ProgramPanel
+from workbench.progress_panel import ProgressPanel
+from workbench.query_plot import QueryPlot
+from workbench.result_panel import ResultPanel
+from workbench.runner import TaskRunner
+from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
+from workbench.settings import Settings
+from workbench.trace_plot import TracePlot
+from workbench.verify_panel import VerifyPanel
+
+NOT_YET_PROVING = "Proving arrives with the prover: this build can execute guests but " \
+    "not prove them yet."
+NOT_YET_VERIFYING = "Receipt verification arrives with proving: this build cannot " \
+    "check .zkr receipts yet."
 
 
 def icon_path() -> str:
@@ -28,196 +52,452 @@ class MainWindow(QMainWindow):
 
     executeFinished = Signal(dict)
     executeFailed = Signal(str)
+    proveFinished = Signal(str)
+    proveFailed = Signal(str)
+    verifyFinished = Signal(bool, str)
+    exportFinished = Signal(str)
+    noticeShown = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
-        self.setWindowTitle("ZK Workbench")
-        self.resize(1100, 720)
+        self.setWindowIcon(QIcon(icon_path()))
+        self.setAcceptDrops(True)
         self.program = None
-        self._private_input = b""
-        self._worker = None
-        self._cancel_requested = False
+        self._cycles_so_far = 0
+        self.last_outcome: tasks.ExecutionOutcome | None = None
+        self._program_path = ""
+        self.settings = Settings()
+        theme.apply_theme(self.settings.theme())
+        self.runner = TaskRunner(self)
+        self.runner.event.connect(self._on_event)
+        self.runner.tick.connect(lambda s: self.progress.set_elapsed(s))
+        self.runner.succeeded.connect(self._on_succeeded)
+        self.runner.failed.connect(self._on_failed)
         self._build_ui()
-        self._build_menu()
-        self.statusBar().showMessage("Open a RISC-V guest (File → Open) or use the sample")
-        try:
-            self.open_program(guest_path("hello"))
-            self.set_private_input(b"Hello, ZK Workbench!")
-        except ZkwbError as e:
-            self.statusBar().showMessage(str(e))
+        self.actions = build_actions(self)
+        self._route_file_drops()
+        self._restore_window()
+        self._update_actions()
+        self.statusBar().showMessage("Open a RISC-V guest (Ctrl+O), drop one on the window, "
+                                     "or press Execute to run the sample")
+        self.open_sample(DEFAULT_SAMPLE, remember=False)
 
     # -- automation contract -------------------------------------------------------
-    def open_program(self, path: str) -> None:
-        """Load an ELF; on failure show the reason and keep the previous program."""
+    def open_program(self, path: str, remember: bool = True) -> bool:
+        """Load an ELF; on failure say why and keep the previous program."""
+        if self.runner.busy:
+            self.notify("A task is running: wait for it or press Cancel first.", "warning")
+            return False
         try:
             program = load_elf(path)
         except ZkwbError as e:
-            self.statusBar().showMessage(f"Cannot open {os.path.basename(path)}: {e}")
-            self._program_info.setPlainText(str(e))
-            return
-        self.program = program
-        self._show_program(program)
-        self.statusBar().showMessage(f"Opened {program.name}")
+            self.notify(f"Cannot open {os.path.basename(path)}: {e}", "error")
+            return False
+        self.program, self._program_path = program, os.path.abspath(path)
+        self.last_outcome = None
+        self.program_panel.show_program(program)
+        self.disassembly.set_program(program)
+        self.results.clear()
+        self.trace_plot.show_message("Press Execute (Ctrl+E) to run the program and see its "
+                                     "trace.")
+        self.profile.show_message("Execute the program to see where its cycles go.")
+        self.setWindowTitle(f"ZK Workbench — {program.name}")
+        self._program_label.setText(f"{program.name} · image {program.image_id_hex[:12]}…")
+        if remember:
+            self.settings.add_recent_file(path)
+            self.settings.set_last_folder(path)
+        self.statusBar().showMessage(f"Opened {program.name} ({len(program.symbols)} functions, "
+                                     f"image ID {program.image_id_hex[:16]}…)")
+        self._update_actions()
+        return True
+
+    def open_sample(self, name: str, remember: bool = True) -> None:
+        """Open a bundled guest with an input that suits it."""
+        path = dict(samples()).get(name)
+        if path is None:
+            self.notify(f"There is no bundled sample named {name}.", "error")
+        elif self.open_program(path, remember):
+            self.set_private_input(sample_input(name))
 
     def set_private_input(self, data: bytes) -> None:
-        self._private_input = bytes(data)
-        text = data.decode("utf-8", errors="replace")
-        self._input_edit.blockSignals(True)
-        self._input_edit.setPlainText(text)
-        self._input_edit.blockSignals(False)
-        self._update_input_size()
+        self.input_panel.set_data(data)
 
-    def start_execute(self) -> None:
-        if self.program is None or self._worker is not None:
-            return
-        self._cancel_requested = False
-        program, data = self.program, self._private_input
-        self._set_busy(True, "Executing…")
+    def private_input(self) -> bytes:
+        return self.input_panel.data()
 
-        @thread_worker(start_thread=False)
-        def work():
-            result = execute(program, data, should_cancel=lambda: self._cancel_requested)
-            return result
+    def start_execute(self) -> bool:
+        """Execute the loaded program on the private input in a worker; False if not started."""
+        if not self._ready_to_run():
+            return False
+        self.results.clear("Running…")
+        self.trace_plot.show_message("Executing… the trace appears here when the run ends.")
+        self.profile.show_message("Executing…")
+        self.progress.begin("Starting")
+        self._cycles_so_far = 0
+        self.runner.start("execute", tasks.run_execution, self.program, self.private_input())
+        self._update_actions()
+        return True
 
-        worker = work()
-        worker.returned.connect(self._on_execute_done)
-        worker.errored.connect(self._on_execute_error)
-        worker.finished.connect(lambda: self._set_busy(False))
-        self._worker = worker
-        worker.start()
+    def start_prove(self, receipt_path: str | None = None) -> bool:
+        """Prove the loaded program on the private input (once the engine can)."""
+        self.notify(NOT_YET_PROVING, "info")
+        self.proveFailed.emit(NOT_YET_PROVING)
+        return False
+
+    def verify_file(self, path: str) -> bool:
+        """Verify the receipt at ``path`` in a worker (once the engine can)."""
+        message = f"{os.path.basename(path)}: {NOT_YET_VERIFYING}"
+        self.verify_panel.show_message(message)
+        self.notify(message, "info")
+        return False
 
     def cancel(self) -> None:
-        self._cancel_requested = True
+        if self.runner.busy and not self.runner.cancel_requested:
+            self.runner.cancel()
+            self.progress.cancelling()
+            self.statusBar().showMessage("Cancelling…")
+
+    def handle_dropped_paths(self, paths: list[str]) -> None:
+        """A drop: ``.elf`` opens, ``.zkr`` verifies, anything else is refused politely."""
+        local = [p for p in paths if p]
+        if not local:
+            self.notify("Only files on this computer can be dropped here.", "warning")
+            return
+        path = local[0]
+        extra = f" (one file at a time: the other {len(local) - 1} were ignored)" \
+            if len(local) > 1 else ""
+        if os.path.isdir(path):
+            self.notify(f"{os.path.basename(path)} is a folder. Drop a guest program (.elf) or "
+                        "a receipt (.zkr).", "warning")
+            return
+        kind = files.classify_drop(path)
+        if kind == files.PROGRAM:
+            if self.open_program(path) and extra:
+                self.notify(f"Opened {os.path.basename(path)}{extra}.", "info")
+        elif kind == files.RECEIPT:
+            self.verify_file(path)
+        else:
+            self.notify(f"{os.path.basename(path)} is neither a guest program (.elf) nor a "
+                        f"receipt (.zkr), so it was not opened. To use a file as the private "
+                        f"input, choose File → Load input file…{extra}", "warning")
+
+    def export_trace(self, path: str) -> bool:
+        """Save the last trace as ``.npz`` in a worker (``exportFinished`` when saved)."""
+        outcome = self.last_outcome
+        if outcome is None or outcome.trace is None:
+            self.notify("There is no trace to export: execute the program first (runs up to "
+                        f"{tasks.TRACE_ROW_LIMIT:,} cycles record one).", "warning")
+            return False
+        if self.runner.busy:
+            return False
+        self.progress.begin("Saving the trace")
+        return self.runner.start("export", tasks.run_trace_export, path, outcome.trace,
+                                 self.program.image_id, self.program.name)
+
+    def export_plot(self, path: str) -> bool:
+        """Save the current tab's plot as PNG (atomically)."""
+        widget = self.tabs.currentWidget()
+        pixmap = widget.grab()
+        try:
+            with files.atomic_path(path) as temporary:
+                if not pixmap.save(temporary, "PNG"):
+                    raise OSError("the image could not be encoded")
+        except OSError as e:
+            self.notify(f"Could not save {os.path.basename(path)}: {e}", "error")
+            return False
+        self.statusBar().showMessage(f"Saved the plot to {path}")
+        return True
+
+    def notify(self, text: str, level: str = "info") -> None:
+        """Show a message in the banner above the panels and in the status bar."""
+        colors = {"info": ("#2f6fd0", "#e8f0fc", "#17345f"),
+                  "warning": ("#c47f00", "#fff4df", "#5a3b00"),
+                  "error": ("#d02a2a", "#fde8e8", "#5f1515")}[level]
+        if theme.is_dark():
+            colors = (colors[0], "#2a2f38", "#e6e9ee")
+        self._notice.setStyleSheet(f"QFrame#notice {{ border-left: 4px solid {colors[0]}; "
+                                   f"background: {colors[1]}; }} QLabel {{ color: {colors[2]}; }}")
+        self._notice_text.setText(text)
+        self._notice.show()
+        self.statusBar().showMessage(text, 15000)
+        self.noticeShown.emit(text)
+
+    def notice(self) -> str:
+        """The banner's message ("" when hidden)."""
+        return "" if self._notice.isHidden() else self._notice_text.text()
 
     # -- UI -------------------------------------------------------------------------
     def _build_ui(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)
-        splitter = QSplitter(Qt.Horizontal)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self._notice = QFrame(objectName="notice")
+        notice_layout = QHBoxLayout(self._notice)
+        notice_layout.setContentsMargins(10, 6, 6, 6)
+        self._notice_text = QLabel(wordWrap=True, objectName="noticeText")
+        self._notice_text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
+        close.clicked.connect(self._notice.hide)
+        notice_layout.addWidget(self._notice_text, 1)
+        notice_layout.addWidget(close)
+        self._notice.hide()
+        layout.addWidget(self._notice)
 
-        program_box = QGroupBox("Program")
-        program_layout = QVBoxLayout(program_box)
-        self._program_info = QPlainTextEdit(readOnly=True)
-        self._program_info.setObjectName("programInfo")
-        program_layout.addWidget(self._program_info)
-
-        input_box = QGroupBox("Private input")
-        input_layout = QVBoxLayout(input_box)
-        self._input_edit = QPlainTextEdit()
-        self._input_edit.setObjectName("privateInput")
-        self._input_edit.textChanged.connect(self._on_input_edited)
-        self._input_size = QLabel()
-        input_layout.addWidget(self._input_edit)
-        input_layout.addWidget(self._input_size)
-
+        self.program_panel = ProgramPanel()
+        self.input_panel = InputPanel()
         left = QSplitter(Qt.Vertical)
-        left.addWidget(program_box)
-        left.addWidget(input_box)
-        splitter.addWidget(left)
+        left.addWidget(_group("Program", self.program_panel))
+        left.addWidget(_group("Private input", self.input_panel))
+        left.setSizes([520, 260])
 
-        result_box = QGroupBox("Result")
-        form = QFormLayout(result_box)
-        self._exit_code = QLabel("–")
-        self._cycles = QLabel("–")
-        self._speed = QLabel("–")
-        self._journal = QPlainTextEdit(readOnly=True)
-        self._journal.setObjectName("journalView")
-        self._log = QPlainTextEdit(readOnly=True)
-        self._log.setObjectName("guestLog")
-        form.addRow("Exit code", self._exit_code)
-        form.addRow("Cycles", self._cycles)
-        form.addRow("Speed", self._speed)
-        form.addRow("Journal", self._journal)
-        form.addRow("Guest log (stderr)", self._log)
-        splitter.addWidget(result_box)
-        splitter.setSizes([550, 550])
-        layout.addWidget(splitter)
+        self.trace_plot = TracePlot()
+        self.query_plot = QueryPlot()
+        self.profile = ProfilePanel()
+        self.disassembly = DisassemblyPanel()
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(self.trace_plot, "Trace")
+        self.tabs.addTab(self.query_plot, "Queries")
+        self.tabs.addTab(self.profile, "Profile")
+        self.tabs.addTab(self.disassembly, "Disassembly")
 
-        buttons = QHBoxLayout()
-        self._execute_button = QPushButton("Execute")
-        self._execute_button.clicked.connect(self.start_execute)
-        self._cancel_button = QPushButton("Cancel")
-        self._cancel_button.clicked.connect(self.cancel)
-        self._cancel_button.setEnabled(False)
-        self._progress = QProgressBar()
-        self._progress.setObjectName("progressBar")
-        self._progress.setRange(0, 1)
-        buttons.addWidget(self._execute_button)
-        buttons.addWidget(self._cancel_button)
-        buttons.addWidget(self._progress, 1)
-        layout.addLayout(buttons)
+        self.results = ResultPanel()
+        self.verify_panel = VerifyPanel()
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(_group("Execution", self.results))
+        right.addWidget(_group("Verification", self.verify_panel, scroll=True))
+        right.setSizes([430, 350])
+
+        self._splitter = QSplitter(Qt.Horizontal, objectName="mainSplitter")
+        for widget in (left, self.tabs, right):
+            self._splitter.addWidget(widget)
+        for index, stretch in enumerate((0, 1, 0)):
+            self._splitter.setStretchFactor(index, stretch)
+        self._splitter.setSizes([320, 700, 330])
+        layout.addWidget(self._splitter, 1)
+
+        self.progress = ProgressPanel()
+        self.progress.cancelRequested.connect(self.cancel)
+        layout.addWidget(self.progress)
         self.setCentralWidget(central)
+        self._program_label = QLabel()
+        self.statusBar().addPermanentWidget(self._program_label)
 
-    def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open program…", self)
-        open_action.setShortcut(QKeySequence.Open)
-        open_action.triggered.connect(self._ask_open)
-        file_menu.addAction(open_action)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        run_menu = self.menuBar().addMenu("&Run")
-        exec_action = QAction("&Execute", self)
-        exec_action.setShortcut(QKeySequence("Ctrl+E"))
-        exec_action.triggered.connect(self.start_execute)
-        run_menu.addAction(exec_action)
+        self.trace_plot.cycleSelected.connect(self._show_cycle)
+        self.profile.functionActivated.connect(self._show_function)
+        self.program_panel.functionActivated.connect(self._show_function)
+        self.input_panel.changed.connect(self._update_actions)
 
-    def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open guest program", "",
+    def _restore_window(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry() if self.screen() else None
+            width, height = 1360, 860
+            if screen is not None:
+                width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+            self.resize(width, height)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    def _update_actions(self) -> None:
+        actions = getattr(self, "actions", None)
+        if actions is None:
+            return
+        busy = self.runner.busy
+        actions.execute.setEnabled(not busy and self.program is not None)
+        actions.prove.setEnabled(not busy and self.program is not None
+                                 and getattr(engine, "prove", None) is not None)
+        actions.cancel.setEnabled(busy)
+        has_trace = self.last_outcome is not None and self.last_outcome.trace is not None
+        actions.export_trace.setEnabled(not busy and has_trace)
+        for action in (actions.open, actions.open_receipt):
+            action.setEnabled(not busy)
+
+    def _ready_to_run(self) -> bool:
+        if self.runner.busy:
+            self.notify("A task is already running: wait for it or press Cancel.", "warning")
+            return False
+        if self.program is None:
+            self.notify("Open a guest program first (File → Open program…).", "warning")
+            return False
+        if self.input_panel.error():
+            self.notify(f"The private input cannot be used: {self.input_panel.error()}",
+                        "error")
+            return False
+        self._notice.hide()
+        return True
+
+    # -- worker results -------------------------------------------------------------
+    def _on_event(self, event) -> None:
+        if isinstance(event, tasks.PhaseStarted):
+            self.progress.set_phase(event.label)
+            if event.name == "compile":
+                self.trace_plot.show_message("Compiling the executor's kernels (first run "
+                                             "only, a few seconds)…")
+        elif isinstance(event, tasks.CyclesRun):
+            self._cycles_so_far = event.cycles
+            self.progress.set_detail(f"{event.cycles:,} cycles")
+        elif isinstance(event, tasks.KernelsReady):
+            self.statusBar().showMessage(f"Kernels ready in {event.seconds:.1f} s")
+
+    def _on_succeeded(self, name: str, result) -> None:
+        if name == "execute":
+            self._show_execution(result)
+        elif name == "export":
+            self.progress.finish(f"Saved {os.path.basename(result)}")
+            self.statusBar().showMessage(f"Saved the trace to {result}")
+            self.exportFinished.emit(result)
+        self._update_actions()
+
+    def _on_failed(self, name: str, error) -> None:
+        if isinstance(error, Cancelled):
+            message, outcome = "Cancelled", "Cancelled"
+        elif isinstance(error, GuestFault):
+            message, outcome = str(error), "Guest fault"
+        elif isinstance(error, ZkwbError):
+            message, outcome = str(error), "Refused"
+        else:
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            message, outcome = f"Unexpected error: {type(error).__name__}: {error}", "Error"
+        self.progress.finish(message if outcome != "Cancelled" else "Cancelled", done=False)
+        if name == "execute":
+            fault = error if isinstance(error, GuestFault) else None
+            self.results.show_failure(outcome, message,
+                                      fault.journal if fault else b"", fault.log if fault else b"",
+                                      fault.cycles if fault else self._cycles_so_far or None)
+            self.trace_plot.show_message(f"{outcome}: no trace. {message}"
+                                         if outcome != "Cancelled" else
+                                         "Cancelled. Press Execute to run again.")
+            self.profile.show_message(f"{outcome}: no profile.")
+            if fault is not None:
+                self.disassembly.show_at(fault.pc, "fault")
+            self.executeFailed.emit(message)
+        self.notify(message, "info" if outcome == "Cancelled" else "error")
+        self._update_actions()
+
+    def _show_execution(self, outcome: tasks.ExecutionOutcome) -> None:
+        self.last_outcome = outcome
+        result = outcome.result
+        self.results.show_execution(result, outcome.trace_note)
+        if outcome.trace is not None:
+            self.trace_plot.set_trace(outcome.trace)
+            self.profile.show_profile(outcome.profile)
+        else:
+            self.trace_plot.show_message(outcome.trace_note)
+            self.profile.show_message(outcome.trace_note + " The profile is computed from "
+                                      "the trace.")
+        self.progress.finish(f"Exited with code {result.exit_code} after {result.cycles:,} "
+                             "cycles")
+        self.statusBar().showMessage(f"Exited with code {result.exit_code} after "
+                                     f"{result.cycles:,} cycles ({result.mhz:.1f} MHz)")
+        self.executeFinished.emit({
+            "exit_code": result.exit_code, "cycles": result.cycles,
+            "journal": result.journal, "journal_hex": result.journal.hex(),
+            "log": result.log, "image_id": self.program.image_id_hex,
+            "seconds": result.seconds, "mhz": result.mhz,
+            "trace_rows": len(outcome.trace.columns["pc"]) if outcome.trace else 0})
+
+    def _show_cycle(self, cycle: int, pc: int) -> None:
+        if pc >= 0:
+            self.disassembly.show_at(pc, f"cycle {cycle:,}")
+            self.statusBar().showMessage(f"Cycle {cycle:,}: pc 0x{pc:08x} (see Disassembly)")
+
+    def _show_function(self, address: int) -> None:
+        self.disassembly.show_at(address, "function")
+        self.tabs.setCurrentWidget(self.disassembly)
+
+    # -- dialogs (not used by tests) ------------------------------------------------
+    def ask_open_program(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open guest program",
+                                              self.settings.last_folder(),
                                               "RISC-V programs (*.elf);;All files (*)")
         if path:
             self.open_program(path)
 
-    def _show_program(self, program) -> None:
-        lines = [f"{program.name}  ({program.file_size:,} bytes)",
-                 f"Image ID  {program.image_id_hex}",
-                 f"Entry     0x{program.entry:08x}", "Segments:"]
-        lines += [f"  {s.describe()}" for s in program.segments]
-        lines.append(f"Functions: {len(program.symbols)}")
-        lines += [f"  0x{s.address:08x}  {s.name}" for s in program.symbols[:40]]
-        self._program_info.setPlainText("\n".join(lines))
+    def ask_verify_receipt(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Verify receipt", self.settings.last_folder(),
+                                              "Receipts (*.zkr);;All files (*)")
+        if path:
+            self.verify_file(path)
 
-    def _on_input_edited(self) -> None:
-        self._private_input = self._input_edit.toPlainText().encode("utf-8")
-        self._update_input_size()
+    def ask_input_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Private input file",
+                                              self.settings.last_folder())
+        if path:
+            message = self.input_panel.load_file(path)
+            if message:
+                self.notify(message, "error")
 
-    def _update_input_size(self) -> None:
-        self._input_size.setText(f"{len(self._private_input):,} bytes")
+    def ask_export_trace(self) -> None:
+        name = os.path.splitext(self.program.name)[0] if self.program else "trace"
+        path, _ = QFileDialog.getSaveFileName(self, "Export trace",
+                                              os.path.join(self.settings.last_folder(),
+                                                           f"{name}-trace.npz"),
+                                              "NumPy archives (*.npz)")
+        if path:
+            self.export_trace(path if path.endswith(".npz") else path + ".npz")
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
-        self._execute_button.setEnabled(not busy)
-        self._cancel_button.setEnabled(busy)
-        self._progress.setRange(0, 0 if busy else 1)
-        if not busy:
-            self._worker = None
-        if message:
-            self.statusBar().showMessage(message)
+    def ask_export_plot(self) -> None:
+        label = self.tabs.tabText(self.tabs.currentIndex()).lower()
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG",
+                                              os.path.join(self.settings.last_folder(),
+                                                           f"{label}.png"), "PNG images (*.png)")
+        if path:
+            self.export_plot(path if path.lower().endswith(".png") else path + ".png")
 
-    def _on_execute_done(self, result) -> None:
-        self._exit_code.setText(str(result.exit_code))
-        self._cycles.setText(f"{result.cycles:,}")
-        self._speed.setText(f"{result.mhz:.1f} MHz ({result.seconds * 1000:.1f} ms)")
-        self._journal.setPlainText(_journal_display(result.journal))
-        self._log.setPlainText(result.log.decode("utf-8", errors="replace"))
-        self.statusBar().showMessage(f"Exited with code {result.exit_code} after "
-                                     f"{result.cycles:,} cycles")
-        self.executeFinished.emit({"exit_code": result.exit_code, "cycles": result.cycles,
-                                   "journal": result.journal, "log": result.log})
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About ZK Workbench", about_html())
 
-    def _on_execute_error(self, error: Exception) -> None:
-        message = "Cancelled" if isinstance(error, Cancelled) else str(error)
-        self.statusBar().showMessage(message)
-        self._log.setPlainText(message)
-        self.executeFailed.emit(message)
+    def set_theme(self, name: str) -> None:
+        theme.apply_theme(name)
+        self.settings.set_theme(name)
+
+    # -- drops and closing ----------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        if not event.mimeData().hasUrls():
+            return
+        event.acceptProposedAction()
+        self.handle_dropped_paths([url.toLocalFile() for url in event.mimeData().urls()])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Text fields accept drops themselves; files dropped on them mean the window.
+        kind = event.type()
+        if kind in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop) and \
+                event.mimeData().hasUrls():
+            if kind == QEvent.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _route_file_drops(self) -> None:
+        for widget in self.findChildren(QWidget):
+            if widget.acceptDrops() and widget is not self:
+                widget.installEventFilter(self)
+
+    def closeEvent(self, event) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.runner.shutdown()
+        super().closeEvent(event)
 
 
-def _journal_display(journal: bytes) -> str:
-    try:
-        text = journal.decode("utf-8")
-        if all(ch.isprintable() or ch in "\n\r\t" for ch in text):
-            return text
-    except UnicodeDecodeError:
-        pass
-    return journal.hex(" ")
+def _group(title: str, widget: QWidget, scroll: bool = False) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    if scroll:
+        area = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        area.setWidget(widget)
+        widget = area
+    layout.addWidget(widget)
+    return box

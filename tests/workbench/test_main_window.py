@@ -1,40 +1,146 @@
-"""The workbench window: opens with a sample, executes in a worker, refuses bad files."""
+"""The main window: a sample at start, program facts, the private input, settings, polish."""
 from __future__ import annotations
 
-import pytest
+import os
 
-pytest.importorskip("pytestqt")
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QWidget
 
-from engine.resources import guest_path  # noqa: E402
-from workbench import MainWindow  # noqa: E402
+from engine.resources import guest_path
+from workbench import MainWindow, theme
+from workbench.about import versions
+from workbench.input_panel import HEX, TEXT, parse_hex
+from workbench.settings import Settings
 
 
-def test_window_starts_with_a_sample_loaded(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
+def test_window_starts_with_a_sample_loaded_and_its_input(window):
     assert window.program is not None
-    assert window.program.image_id_hex in window._program_info.toPlainText()
+    assert window.program.name == "hello.elf"
+    assert window.program.image_id_hex in window.program_panel.text()
+    assert window.private_input() == b"Hello, ZK Workbench!"
+    assert window.actions.execute.isEnabled()
 
 
-def test_execute_runs_in_a_worker_and_reports_the_journal(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.open_program(guest_path("sha256"))
-    window.set_private_input(b"abc")
-    with qtbot.waitSignal(window.executeFinished, timeout=60_000) as blocker:
-        window.start_execute()
-    result = blocker.args[0]
-    assert result["exit_code"] == 0
-    assert result["journal"].startswith(b"ba7816bf")
-    assert "ba7816bf" in window.findChild(type(window._journal), "journalView").toPlainText()
+def test_widgets_named_in_the_automation_contract_exist(window):
+    for name in ("tracePlot", "queryPlot", "verifyResult"):
+        assert window.findChild(QWidget, name) is not None, name
+    assert window.findChild(QPlainTextEdit, "journalView") is not None
+    assert window.findChild(QProgressBar, "progressBar") is not None
 
 
-def test_opening_a_non_program_keeps_the_window_usable(qtbot, tmp_path):
-    window = MainWindow()
-    qtbot.addWidget(window)
+def test_opened_program_shows_entry_segments_symbols_size_and_image_id(window):
+    assert window.open_program(guest_path("sort"))
+    program = window.program
+    text = window.program_panel.text()
+    assert f"0x{program.entry:08x}" in text
+    assert f"{program.file_size:,} bytes" in text
+    assert program.image_id_hex in text
+    assert window.program_panel._segments.rowCount() == len(program.segments)
+    assert window.program_panel._symbols.rowCount() == len(program.symbols)
+    assert "sort.elf" in window.windowTitle()
+
+
+def test_opening_a_non_program_keeps_the_window_usable(window, tmp_path):
     before = window.program
     bad = tmp_path / "notes.elf"
     bad.write_bytes(b"just text")
-    window.open_program(str(bad))
+    assert not window.open_program(str(bad))
     assert window.program is before
-    assert "not an ELF" in window.statusBar().currentMessage()
+    assert "not an ELF" in window.notice()
+    assert window.actions.execute.isEnabled()
+
+
+def test_opened_programs_become_recent_files(window):
+    window.open_program(guest_path("sort"))
+    window.open_program(guest_path("primes"))
+    recent = Settings().recent_files()
+    assert recent[:2] == [os.path.abspath(guest_path("primes")),
+                          os.path.abspath(guest_path("sort"))]
+
+
+def test_private_input_as_text_hex_or_file_shows_its_size(window, tmp_path):
+    panel = window.input_panel
+    window.set_private_input(b"abc")
+    assert panel.mode() == TEXT and panel._size.text() == "3 bytes"
+    window.set_private_input(b"\x00\xff\x10")
+    assert panel.mode() == HEX and panel._hex.toPlainText() == "00 ff 10"
+    panel._hex.setPlainText("de ad 0xBE EF")
+    assert window.private_input() == b"\xde\xad\xbe\xef"
+    binary = tmp_path / "input.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    assert panel.load_file(str(binary)) == ""
+    assert window.private_input() == bytes(range(256)) * 8
+    assert "2.0 KiB" in panel._size.text()
+
+
+def test_invalid_hex_input_refuses_to_execute_with_the_reason(window):
+    window.set_private_input(b"\x01\x02")
+    window.input_panel._hex.setPlainText("01 0")
+    assert "odd number" in window.input_panel.error()
+    assert not window.start_execute()
+    assert "odd number of hex digits" in window.notice()
+
+
+def test_parse_hex_accepts_separators_and_rejects_non_hex():
+    assert parse_hex("0x01, 0x02:03\n04") == b"\x01\x02\x03\x04"
+    for bad in ("zz", "123"):
+        try:
+            parse_hex(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_window_geometry_is_kept_between_sessions(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.resize(701, 501)  # the offscreen screen is 800x600
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (701, 501)
+
+
+def _contrast(a, b) -> float:
+    def luminance(color):
+        channels = []
+        for c in (color.redF(), color.greenF(), color.blueF()):
+            channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_light_and_dark_palettes_keep_text_readable():
+    from PySide6.QtGui import QColor
+    for palette, dark in ((theme.light_palette(), False), (theme.dark_palette(), True)):
+        assert theme.is_dark(palette) == dark
+        for fg, bg in ((QPalette.Text, QPalette.Base), (QPalette.WindowText, QPalette.Window),
+                       (QPalette.ButtonText, QPalette.Button),
+                       (QPalette.HighlightedText, QPalette.Highlight)):
+            assert _contrast(palette.color(fg), palette.color(bg)) >= 4.5, (dark, fg, bg)
+        colors = theme.plot_colors(dark)
+        background = QColor(colors["background"])
+        assert _contrast(QColor(colors["foreground"]), background) >= 7
+        for series in colors["series"] + [colors["passed"], colors["failed"]]:
+            assert _contrast(QColor(series), background) >= 3, (dark, series)
+
+
+def test_theme_switch_applies_the_palette_and_is_remembered(window):
+    window.set_theme(theme.DARK)
+    assert theme.is_dark()
+    assert Settings().theme() == theme.DARK
+    window.set_theme(theme.LIGHT)
+    assert not theme.is_dark()
+
+
+def test_about_lists_the_versions_it_runs_on():
+    found = versions()
+    for name in ("zkwb", "Python", "Qt", "numpy", "numba", "pyqtgraph", "capstone"):
+        assert found[name] and found[name] != "?", name
+
+
+def test_prove_says_it_arrives_with_the_prover_until_the_engine_can(window, qtbot):
+    with qtbot.waitSignal(window.proveFailed, timeout=1000) as blocker:
+        window.start_prove()
+    assert "Proving arrives" in blocker.args[0]

@@ -1,0 +1,113 @@
+"""Menus, toolbar and keyboard shortcuts of the main window."""
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QToolBar
+
+from workbench import theme
+from workbench.samples import samples
+
+
+def build_actions(window) -> SimpleNamespace:
+    """Create the window's actions, menus and toolbar; returns the actions by name."""
+    a = SimpleNamespace()
+
+    def action(text, slot, shortcut=None, tip=""):
+        act = QAction(text, window)
+        if shortcut is not None:
+            act.setShortcuts([QKeySequence(s) for s in shortcut] if isinstance(shortcut, list)
+                             else [QKeySequence(shortcut)])
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(f"{tip} ({act.shortcut().toString(QKeySequence.NativeText)})"
+                           if shortcut is not None else tip)
+        act.triggered.connect(slot)
+        return act
+
+    a.open = action("&Open program…", window.ask_open_program, QKeySequence.Open,
+                    "Open a RISC-V guest program (.elf)")
+    a.open_receipt = action("&Verify receipt…", window.ask_verify_receipt, "Ctrl+Shift+O",
+                            "Check a receipt (.zkr)")
+    a.load_input = action("Load &input file…", window.ask_input_file, "Ctrl+I",
+                          "Use a file's bytes as the private input")
+    a.export_trace = action("Export &trace as .npz…", window.ask_export_trace, "Ctrl+Shift+E",
+                            "Save the trace's columns as a NumPy archive")
+    a.export_plot = action("Export &plot as PNG…", window.ask_export_plot, "Ctrl+Shift+S",
+                           "Save the current tab as a PNG image")
+    a.quit = action("&Quit", window.close, QKeySequence.Quit)
+    a.execute = action("&Execute", window.start_execute, ["Ctrl+E", "F5"],
+                       "Run the program on the private input (no proof)")
+    a.prove = action("&Prove", lambda: window.start_prove(), ["Ctrl+P", "F6"],
+                     "Prove the run (arrives with the prover)")
+    a.cancel = action("&Cancel", window.cancel, Qt.Key_Escape, "Stop the running task")
+    a.about = action("&About ZK Workbench", window.show_about, QKeySequence.HelpContents)
+
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.open)
+    recent = file_menu.addMenu("Open &recent")
+    recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
+    sample_menu = file_menu.addMenu("Open &sample")
+    for name, _path in samples():
+        sample_menu.addAction(name, lambda n=name: window.open_sample(n))
+    file_menu.addSeparator()
+    file_menu.addAction(a.open_receipt)
+    file_menu.addAction(a.load_input)
+    file_menu.addSeparator()
+    file_menu.addAction(a.export_trace)
+    file_menu.addAction(a.export_plot)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+
+    run_menu = bar.addMenu("&Run")
+    for act in (a.execute, a.prove, a.cancel):
+        run_menu.addAction(act)
+
+    view_menu = bar.addMenu("&View")
+    for index, (key, label) in enumerate((("Ctrl+1", "&Trace"), ("Ctrl+2", "&Queries"),
+                                          ("Ctrl+3", "&Profile"), ("Ctrl+4", "&Disassembly"))):
+        view_menu.addAction(action(label, lambda _=False, i=index: window.tabs.setCurrentIndex(i),
+                                   key))
+    view_menu.addSeparator()
+    theme_menu = view_menu.addMenu("T&heme")
+    group = QActionGroup(window)
+    current = window.settings.theme()
+    for name in theme.THEMES:
+        act = QAction(name.capitalize(), window, checkable=True)
+        act.setChecked(name == current)
+        act.triggered.connect(lambda _=False, n=name: window.set_theme(n))
+        group.addAction(act)
+        theme_menu.addAction(act)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.about)
+    help_menu.addAction("About &Qt", QApplication.aboutQt)
+
+    toolbar = QToolBar("Main", objectName="mainToolBar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+    for act in (a.open, a.execute, a.prove, a.cancel):
+        toolbar.addAction(act)
+    toolbar.addSeparator()
+    toolbar.addAction(a.open_receipt)
+    window.addToolBar(toolbar)
+    return a
+
+
+def _fill_recent(window, menu) -> None:
+    menu.clear()
+    paths = window.settings.recent_files()
+    if not paths:
+        menu.addAction("(none yet)").setEnabled(False)
+        return
+    for path in paths:
+        if path.lower().endswith(".zkr"):
+            menu.addAction(os.path.basename(path), lambda p=path: window.verify_file(p))
+        else:
+            menu.addAction(os.path.basename(path), lambda p=path: window.open_program(p))
+    menu.addSeparator()
+    menu.addAction("Clear list", window.settings.clear_recent_files)

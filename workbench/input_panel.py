@@ -1,0 +1,216 @@
+"""The private input: typed text, hex, or a file's bytes, with its size.
+
+The input never leaves this machine: the guest reads it, and a receipt proves what the
+guest did with it without revealing it.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+
+from engine.vm.memory_map import MAX_INPUT_BYTES
+from workbench.formatting import describe_size, hex_dump
+
+TEXT, HEX, FILE = 0, 1, 2
+# Fusion's checked tool buttons barely differ from unchecked ones in a dark palette.
+_MODE_BUTTON_STYLE = (
+    "QToolButton { padding: 2px 10px; border: 1px solid palette(mid); border-radius: 3px; }"
+    "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+    " border-color: palette(highlight); }")
+# Above this the bytes are not put in an editor (it would crawl); they stay as a file.
+EDITABLE_BYTES = 256 << 10
+
+
+class InputPanel(QWidget):
+    """Three ways to give the private input. ``changed`` fires when the bytes change."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data = b""
+        self._error = ""
+        self._file_path = ""
+        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        modes = QHBoxLayout()
+        self._group = QButtonGroup(self)
+        for mode, label, tip in ((TEXT, "Text", "Type the input as UTF-8 text"),
+                                 (HEX, "Hex", "Type the input as hexadecimal bytes"),
+                                 (FILE, "File", "Use a file's bytes as the input")):
+            button = QToolButton(text=label, checkable=True, toolTip=tip)
+            button.setObjectName(f"inputMode{label}")
+            button.setStyleSheet(_MODE_BUTTON_STYLE)
+            self._group.addButton(button, mode)
+            modes.addWidget(button)
+        modes.setSpacing(2)
+        modes.addStretch(1)
+        self._size = QLabel(objectName="inputSize")
+        modes.addWidget(self._size)
+        layout.addLayout(modes)
+        self._stack = QStackedWidget()
+        self._text = QPlainTextEdit(objectName="privateInput")
+        self._text.setPlaceholderText("Type the private input here (UTF-8 text)")
+        self._hex = QPlainTextEdit(objectName="privateInputHex")
+        self._hex.setPlaceholderText("Hex bytes, e.g. 48 65 6c 6c 6f (spaces and 0x allowed)")
+        self._hex.setFont(mono)
+        file_page = QWidget()
+        file_layout = QVBoxLayout(file_page)
+        file_layout.setContentsMargins(0, 0, 0, 0)
+        choose = QPushButton("Choose file…")
+        choose.clicked.connect(self._ask_file)
+        self._file_label = QLabel("No file chosen", wordWrap=True)
+        self._file_preview = QPlainTextEdit(readOnly=True)
+        self._file_preview.setFont(mono)
+        file_layout.addWidget(choose)
+        file_layout.addWidget(self._file_label)
+        file_layout.addWidget(self._file_preview, 1)
+        for page in (self._text, self._hex, file_page):
+            self._stack.addWidget(page)
+        layout.addWidget(self._stack, 1)
+        self._message = QLabel(wordWrap=True, objectName="inputMessage")
+        layout.addWidget(self._message)
+        self._text.textChanged.connect(self._on_text_edited)
+        self._hex.textChanged.connect(self._on_hex_edited)
+        self._group.idClicked.connect(self._switch_mode)
+        self._group.button(TEXT).setChecked(True)
+        self._show_size()
+
+    # -- state ----------------------------------------------------------------------
+    def data(self) -> bytes:
+        """The input bytes (the last valid ones while the hex has an error)."""
+        return self._data
+
+    def error(self) -> str:
+        """Why the input cannot be used as typed ("" when it can)."""
+        return self._error
+
+    def mode(self) -> int:
+        return self._group.checkedId()
+
+    def set_data(self, data: bytes, origin: str = "") -> None:
+        """Show ``data`` as text if it is printable UTF-8, as hex if small, else as a file."""
+        data = bytes(data)
+        text = _printable_text(data)
+        if len(data) <= EDITABLE_BYTES and text is not None:
+            self._set_mode(TEXT)
+            _set_quietly(self._text, text)
+        elif len(data) <= EDITABLE_BYTES:
+            self._set_mode(HEX)
+            _set_quietly(self._hex, data.hex(" "))
+        else:
+            self._set_mode(FILE)
+            self._file_path = origin
+            self._show_file(origin or "(set by a script)", data)
+        self._data, self._error = data, ""
+        self._show_size()
+        self.changed.emit()
+
+    def load_file(self, path: str) -> str:
+        """Use the bytes of ``path``; returns "" or a message saying why it was refused."""
+        try:
+            size = os.path.getsize(path)
+            if size > MAX_INPUT_BYTES:
+                return (f"{os.path.basename(path)} is {describe_size(size)}; the private input "
+                        f"may be at most {MAX_INPUT_BYTES >> 20} MiB")
+            with open(path, "rb") as f:
+                data = f.read(MAX_INPUT_BYTES + 1)
+        except OSError as e:
+            return f"Cannot read {os.path.basename(path)}: {e.strerror or e}"
+        self._set_mode(FILE)
+        self._file_path = path
+        self._show_file(path, data)
+        self._data, self._error = data, ""
+        self._show_size()
+        self.changed.emit()
+        return ""
+
+    # -- editing --------------------------------------------------------------------
+    def _ask_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Private input file")
+        if path:
+            message = self.load_file(path)
+            self._message.setText(message)
+
+    def _switch_mode(self, mode: int) -> None:
+        if mode == TEXT:
+            text = _printable_text(self._data) if len(self._data) <= EDITABLE_BYTES else None
+            if text is None and self._data:
+                self._message.setText("These bytes are not text; they stay as hex or a file.")
+                self._set_mode(HEX if len(self._data) <= EDITABLE_BYTES else FILE)
+                return
+            _set_quietly(self._text, text or "")
+        elif mode == HEX:
+            if len(self._data) > EDITABLE_BYTES:
+                self._message.setText("The input is too large to edit as hex; it stays a file.")
+                self._set_mode(FILE)
+                return
+            _set_quietly(self._hex, self._data.hex(" "))
+        else:
+            self._show_file(self._file_path or "(typed input)", self._data)
+        self._error = ""
+        self._set_mode(mode)
+        self._show_size()
+
+    def _on_text_edited(self) -> None:
+        self._data, self._error = self._text.toPlainText().encode("utf-8"), ""
+        self._show_size()
+        self.changed.emit()
+
+    def _on_hex_edited(self) -> None:
+        try:
+            self._data, self._error = parse_hex(self._hex.toPlainText()), ""
+        except ValueError as e:
+            self._error = f"Not valid hex: {e}"
+        self._show_size()
+        self.changed.emit()
+
+    def _set_mode(self, mode: int) -> None:
+        self._group.button(mode).setChecked(True)
+        self._stack.setCurrentIndex(mode)
+        self._message.setText("")
+
+    def _show_file(self, path: str, data: bytes) -> None:
+        self._file_label.setText(f"{path}\n{describe_size(len(data))}")
+        self._file_preview.setPlainText(hex_dump(data, limit=4096))
+
+    def _show_size(self) -> None:
+        self._size.setText(describe_size(len(self._data)))
+        self._message.setText(self._error)
+        self._message.setStyleSheet("color: #d02a2a;" if self._error else "")
+
+
+def parse_hex(text: str) -> bytes:
+    """Bytes from hex digits; whitespace, ``0x`` prefixes, ``:`` and ``,`` are ignored.
+
+    Raises ``ValueError`` with a short reason for anything else or an odd digit count.
+    """
+    cleaned = text.replace("0x", " ").replace("0X", " ")
+    for separator in ":,\n\t\r":
+        cleaned = cleaned.replace(separator, " ")
+    digits = "".join(cleaned.split())
+    bad = next((c for c in digits if c not in "0123456789abcdefABCDEF"), None)
+    if bad is not None:
+        raise ValueError(f"{bad!r} is not a hex digit")
+    if len(digits) % 2:
+        raise ValueError("an odd number of hex digits")
+    return bytes.fromhex(digits)
+
+
+def _printable_text(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if all(ch.isprintable() or ch in "\n\r\t" for ch in text) else None
+
+
+def _set_quietly(edit: QPlainTextEdit, text: str) -> None:
+    edit.blockSignals(True)
+    edit.setPlainText(text)
+    edit.blockSignals(False)

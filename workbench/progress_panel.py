@@ -1,0 +1,81 @@
+"""Phase, progress and elapsed time of the running task, and its Cancel button."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from workbench.formatting import describe_seconds
+
+STEPS = 1000
+
+
+class ProgressPanel(QWidget):
+    """A phase label, a progress bar (busy when the fraction is unknown) and the time."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.phase = QLabel("Ready", objectName="phaseLabel")
+        self.phase.setMinimumWidth(260)
+        self.bar = QProgressBar(objectName="progressBar")
+        self.bar.setRange(0, STEPS)
+        self.bar.setValue(0)
+        self.bar.setTextVisible(False)
+        self.elapsed = QLabel("", objectName="elapsedLabel")
+        self.elapsed.setMinimumWidth(70)
+        self.cancel = QPushButton("Cancel", objectName="cancelButton")
+        self.cancel.setToolTip("Stop the running task (Esc)")
+        self.cancel.setEnabled(False)
+        self.cancel.clicked.connect(self.cancelRequested)
+        layout.addWidget(self.phase)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.elapsed)
+        layout.addWidget(self.cancel)
+        self._phase_text = "Ready"
+        self._detail = ""
+
+    def begin(self, text: str) -> None:
+        self.cancel.setEnabled(True)
+        self.elapsed.setText("0.0 s")
+        self.set_phase(text)
+
+    def set_phase(self, text: str, fraction: float | None = None) -> None:
+        """A new phase; ``fraction`` in [0, 1] when known, else the bar shows it is busy."""
+        self._phase_text, self._detail = text, ""
+        self._show_label()
+        self.set_fraction(fraction)
+
+    def set_fraction(self, fraction: float | None) -> None:
+        if fraction is None:
+            self.bar.setRange(0, 0)
+        else:
+            self.bar.setRange(0, STEPS)
+            self.bar.setValue(int(round(min(max(fraction, 0.0), 1.0) * STEPS)))
+
+    def set_detail(self, text: str) -> None:
+        self._detail = text
+        self._show_label()
+
+    def set_elapsed(self, seconds: float) -> None:
+        self.elapsed.setText(f"{seconds:.1f} s" if seconds < 60 else describe_seconds(seconds))
+
+    def cancelling(self) -> None:
+        self.cancel.setEnabled(False)
+        self.set_detail("cancelling…")
+
+    def finish(self, text: str, done: bool = True) -> None:
+        self.cancel.setEnabled(False)
+        self.bar.setRange(0, STEPS)
+        self.bar.setValue(STEPS if done else 0)
+        self._phase_text, self._detail = text, ""
+        self._show_label()
+
+    def text(self) -> str:
+        return self.phase.text()
+
+    def _show_label(self) -> None:
+        self.phase.setText(self._phase_text + (f" · {self._detail}" if self._detail else "")
+                           + ("…" if self.cancel.isEnabled() and not self._detail else ""))

@@ -1,0 +1,134 @@
+"""Run one task at a time in a worker thread and bring its events to the GUI thread.
+
+A task (``workbench.tasks``) runs in a superqt ``FunctionWorker``; the engine calls it
+back between chunks of work (``on_progress``, later ``on_event``), and those callbacks
+put events on a queue. A GUI timer drains the queue every 50 ms, so a burst of events
+never floods the event loop, and ticks the elapsed time. Cancel sets a flag that the
+engine polls between chunks (~8M cycles when executing), so work stops within a
+fraction of a second once a kernel call returns.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from superqt.utils import create_worker
+
+DRAIN_INTERVAL_MS = 50
+
+
+class TaskRunner(QObject):
+    """Runs ``task(*args, report=..., should_cancel=...)`` off the GUI thread.
+
+    Signals (all on the GUI thread): ``event(object)`` for each reported event, in
+    order; ``tick(float)`` with the elapsed seconds while busy; ``succeeded(str,
+    object)`` with the task's name and result; ``failed(str, object)`` with its name
+    and the exception (``engine.errors.Cancelled`` when cancelled). Every event a task
+    reported is delivered before its ``succeeded`` or ``failed``.
+    """
+
+    event = Signal(object)
+    tick = Signal(float)
+    succeeded = Signal(str, object)
+    failed = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.timeout.connect(self._drain)
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._done.set()
+        self._worker = None
+        self._name = ""
+        self._started = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def task_name(self) -> str:
+        """Name of the running task ("" when idle)."""
+        return self._name if self.busy else ""
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._started if self.busy else 0.0
+
+    def start(self, name: str, task: Callable, *args) -> bool:
+        """Start ``task``; False (and nothing started) if another task is running."""
+        if self.busy:
+            return False
+        self._cancel = cancel = threading.Event()
+        self._done = done = threading.Event()
+        events = self._events
+
+        def body():
+            try:
+                return task(*args, report=events.put, should_cancel=cancel.is_set)
+            finally:
+                done.set()
+
+        worker = create_worker(body, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        self._worker = worker
+        self._name = name
+        self._started = time.perf_counter()
+        self._timer.start()
+        worker.start()
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running task to stop at its next check (no effect when idle)."""
+        self._cancel.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.busy and self._cancel.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Block until the worker thread is done (True) or ``seconds`` pass (False)."""
+        return self._done.wait(seconds)
+
+    def shutdown(self, seconds: float = 10.0) -> None:
+        """Cancel, wait for the thread, and drop its signals (the window is closing)."""
+        worker = self._worker
+        if worker is None:
+            return
+        self.cancel()
+        self.wait(seconds)
+        for signal in (worker.returned, worker.errored):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        self._timer.stop()
+        self._worker = None
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._events.get_nowait()
+            except queue.Empty:
+                break
+            self.event.emit(item)
+        if self.busy:
+            self.tick.emit(self.elapsed())
+
+    def _finish(self) -> str:
+        self._drain()
+        self._timer.stop()
+        name, self._worker, self._name = self._name, None, ""
+        return name
+
+    def _on_returned(self, result) -> None:
+        self.succeeded.emit(self._finish(), result)
+
+    def _on_errored(self, error) -> None:
+        self.failed.emit(self._finish(), error)

@@ -1,0 +1,25 @@
+"""The bundled sample guests and an input that shows each one off."""
+from __future__ import annotations
+
+from engine.resources import guest_path, sample_guests
+
+# The guest loaded at start: small enough to prove in moments, and its journal (the
+# input echoed back) makes the claim obvious.
+DEFAULT_SAMPLE = "hello"
+
+SAMPLE_INPUTS: dict[str, bytes] = {
+    "hello": b"Hello, ZK Workbench!",
+    "fibonacci": b"30",
+    "primes": b"100000",
+    "sha256": b"abc",
+    "sort": b"42 -7 19 3 0 -128 77 5 12 -1",
+}
+
+
+def samples() -> list[tuple[str, str]]:
+    """``(name, path)`` of every bundled guest."""
+    return [(name, guest_path(name)) for name in sample_guests()]
+
+
+def sample_input(name: str) -> bytes:
+    return SAMPLE_INPUTS.get(name, b"")

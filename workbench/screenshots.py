@@ -1,0 +1,116 @@
+"""Screenshots of the workbench's main states, for docs/screenshots/ and a check by eye.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m workbench.screenshots docs/screenshots
+
+Each state is reached through the window's automation contract, as a user would reach
+it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from PySide6.QtCore import QEventLoop, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+SIZE = (1360, 860)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = os.path.abspath(argv[0] if argv else "docs/screenshots")
+    os.makedirs(out, exist_ok=True)
+    # Screenshots must not depend on (or change) the user's settings.
+    settings_dir = tempfile.mkdtemp(prefix="zkwb-settings-")
+    from PySide6.QtCore import QSettings
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from workbench.main_window import MainWindow
+    from workbench import theme
+    from workbench.trace_plot import CLASSES, MEMORY, PC, REGISTER
+
+    theme.apply_theme(theme.LIGHT)
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.show()
+    settle(app, 300)
+
+    def shot(name: str) -> None:
+        settle(app, 250)
+        path = os.path.join(out, f"{name}.png")
+        window.grab().save(path, "PNG")
+        print(path)
+
+    shot("01-start-sample-loaded")
+
+    window.open_sample("sort")
+    window.set_private_input(" ".join(str((i * 7919) % 2000 - 1000) for i in range(400)).encode())
+    wait(app, window.executeFinished, lambda: window.start_execute())
+    window.tabs.setCurrentWidget(window.trace_plot)
+    window.trace_plot.set_kind(PC)
+    shot("02-executed-pc-over-cycles")
+    window.trace_plot.set_kind(CLASSES)
+    shot("03-opcode-class-heatmap")
+    window.trace_plot.set_kind(MEMORY)
+    shot("04-ram-addresses")
+    window.tabs.setCurrentWidget(window.profile)
+    shot("05-profile")
+    window.tabs.setCurrentWidget(window.trace_plot)
+    window.trace_plot.set_kind(PC)
+    window.trace_plot.select_cycle(window.last_outcome.result.cycles // 2)
+    window.tabs.setCurrentWidget(window.disassembly)
+    shot("06-disassembly-at-a-cycle")
+
+    window.tabs.setCurrentWidget(window.query_plot)
+    drop(window, os.path.join(out, "..", "..", "README.md"))
+    shot("07-queries-empty-state-and-refused-drop")
+
+    window.open_sample("primes")
+    window.set_private_input(b"300000000")
+    window.start_execute()
+    settle(app, 1500)
+    window.tabs.setCurrentWidget(window.trace_plot)
+    shot("08-long-run-in-progress")
+    wait(app, window.executeFailed, window.cancel)
+    shot("09-cancelled")
+
+    window.set_theme(theme.DARK)
+    window.open_sample("sha256")
+    window.set_private_input(b"The quick brown fox jumps over the lazy dog" * 20)
+    wait(app, window.executeFinished, lambda: window.start_execute())
+    window.tabs.setCurrentWidget(window.trace_plot)
+    window.trace_plot.set_kind(REGISTER, register=10)
+    shot("10-dark-register-a0")
+    window.trace_plot.set_kind(CLASSES)
+    shot("11-dark-heatmap")
+    window.set_theme(theme.LIGHT)
+    window.close()
+    return 0
+
+
+def settle(app, ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait(app, signal, start, timeout_ms: int = 120_000) -> None:
+    loop = QEventLoop()
+    signal.connect(lambda *args: loop.quit())
+    QTimer.singleShot(timeout_ms, loop.quit)
+    QTimer.singleShot(0, start)
+    loop.exec()
+
+
+def drop(window, path: str) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(os.path.abspath(path))])
+    event = QDropEvent(QPointF(QPoint(200, 200)), Qt.CopyAction, mime, Qt.LeftButton,
+                       Qt.NoModifier)
+    QApplication.sendEvent(window, event)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""What the workbench remembers between sessions (QSettings, an INI file per user)."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 10
+
+
+def open_settings() -> QSettings:
+    """The workbench's settings file (``~/.config/zkwb/workbench.ini`` on Linux)."""
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, "zkwb", "workbench")
+
+
+class Settings:
+    """Recent files, window geometry, theme, last folder."""
+
+    def __init__(self) -> None:
+        self._q = open_settings()
+
+    def recent_files(self) -> list[str]:
+        """Recently opened files that still exist, most recent first."""
+        value = self._q.value("recentFiles", [])
+        paths = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in paths if isinstance(p, str) and os.path.isfile(p)][:MAX_RECENT]
+
+    def add_recent_file(self, path: str) -> None:
+        path = os.path.abspath(path)
+        paths = [path] + [p for p in self.recent_files() if p != path]
+        self._q.setValue("recentFiles", paths[:MAX_RECENT])
+
+    def clear_recent_files(self) -> None:
+        self._q.setValue("recentFiles", [])
+
+    def geometry(self) -> QByteArray | None:
+        value = self._q.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._q.value("window/state")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._q.setValue("window/geometry", geometry)
+        self._q.setValue("window/state", state)
+
+    def theme(self) -> str:
+        return str(self._q.value("theme", "system"))
+
+    def set_theme(self, name: str) -> None:
+        self._q.setValue("theme", name)
+
+    def last_folder(self) -> str:
+        folder = str(self._q.value("lastFolder", ""))
+        return folder if os.path.isdir(folder) else os.path.expanduser("~")
+
+    def set_last_folder(self, path: str) -> None:
+        self._q.setValue("lastFolder", os.path.dirname(os.path.abspath(path)))
+
+    def sync(self) -> None:
+        self._q.sync()

@@ -1,0 +1,255 @@
+"""The trace plot: pc over cycles, a register, RAM addresses, opcode classes, any column.
+
+Shows a ``workbench.trace_data.TraceView``. Long traces are drawn with pyqtgraph's
+peak downsampling and clip-to-view (every pixel column keeps its min and max, and
+zooming in brings back single cycles); scatter plots keep at most
+``MAX_SCATTER_POINTS`` points. Clicking the plot picks a cycle: ``cycleSelected``
+tells the window, which shows the disassembly at that cycle's pc.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from workbench import theme
+from workbench.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView, class_totals,
+                                  memory_accesses, register_series)
+
+PC, REGISTER, MEMORY, CLASSES, COLUMN = "pc", "register", "memory", "classes", "column"
+VIEWS = ((PC, "pc over cycles"), (REGISTER, "register value"), (MEMORY, "RAM addresses"),
+         (CLASSES, "opcode classes (heatmap)"), (COLUMN, "trace column"))
+
+
+class HexAxis(pg.AxisItem):
+    """An axis labelled in hexadecimal (addresses, pcs) while ``hexadecimal`` is set."""
+
+    hexadecimal = False
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.hexadecimal:
+            return super().tickStrings(values, scale, spacing)
+        return [f"0x{int(v):x}" if v >= 0 else "" for v in values]
+
+
+class TracePlot(QWidget):
+    """Trace columns chosen by the user, or an explanatory empty state."""
+
+    cycleSelected = Signal(int, int)   # cycle, pc at that cycle (-1 when unknown)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tracePlot")
+        self.view: TraceView | None = None
+        self._cursor = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        controls = QHBoxLayout()
+        self._kind = QComboBox(objectName="traceViewKind")
+        for key, label in VIEWS:
+            self._kind.addItem(label, key)
+        self._register = QComboBox(objectName="traceRegister")
+        for i, name in enumerate(REGISTER_NAMES):
+            self._register.addItem(f"x{i} ({name})", i)
+        self._register.setCurrentIndex(10)  # a0: arguments and return values
+        self._column = QComboBox(objectName="traceColumn")
+        self._info = QLabel(objectName="traceInfo")
+        self._info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        controls.addWidget(QLabel("Show"))
+        controls.addWidget(self._kind)
+        controls.addWidget(self._register)
+        controls.addWidget(self._column)
+        controls.addWidget(self._info, 1)
+        layout.addLayout(controls)
+        self._stack = QStackedWidget()
+        self._empty = QLabel(wordWrap=True, alignment=Qt.AlignCenter)
+        self._empty.setObjectName("traceEmptyState")
+        self._empty.setMargin(24)
+        self._y_axis = HexAxis("left")
+        self._y_axis.enableAutoSIPrefix(False)
+        self.plot = pg.PlotWidget(axisItems={"left": self._y_axis})
+        self.plot.setMenuEnabled(False)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(self.plot)
+        layout.addWidget(self._stack, 1)
+        for combo in (self._kind, self._register, self._column):
+            combo.currentIndexChanged.connect(self._redraw)
+        self.show_message("Execute the program to see its trace: pc over cycles, register "
+                          "values, RAM addresses and a heatmap of opcode classes.")
+
+    # -- what the window calls ------------------------------------------------------
+    def set_trace(self, view: TraceView) -> None:
+        """Show ``view``, keeping the user's choice of plot when it still applies."""
+        self.view = view
+        self._column.blockSignals(True)
+        previous = self._column.currentText()
+        self._column.clear()
+        self._column.addItems(view.names)
+        if previous in view.columns:
+            self._column.setCurrentText(previous)
+        self._column.blockSignals(False)
+        self._redraw()
+
+    def show_message(self, text: str) -> None:
+        """Replace the plot by an explanatory message (no trace, running, too long)."""
+        self.view = None
+        self._empty.setText(text)
+        self._info.setText("")
+        self._stack.setCurrentWidget(self._empty)
+        self._update_controls()
+
+    def message(self) -> str:
+        return self._empty.text() if self._stack.currentWidget() is self._empty else ""
+
+    def set_kind(self, key: str, register: int | None = None, column: str | None = None) -> None:
+        """Choose the plot (one of ``PC``, ``REGISTER``, ``MEMORY``, ``CLASSES``, ``COLUMN``)."""
+        if register is not None:
+            self._register.setCurrentIndex(register)
+        if column is not None:
+            self._column.setCurrentText(column)
+        self._kind.setCurrentIndex(self._kind.findData(key))
+
+    def kind(self) -> str:
+        return self._kind.currentData()
+
+    def available_kinds(self) -> list[str]:
+        """The plots the current trace supports."""
+        if self.view is None:
+            return []
+        cols = self.view.columns
+        ok = {PC: "pc" in cols, REGISTER: self.view.has("mask", "s3_addr", "s3_val"),
+              MEMORY: self.view.has("mask", "s2_addr"), CLASSES: self.view.op_class is not None,
+              COLUMN: bool(cols)}
+        return [key for key, _ in VIEWS if ok[key]]
+
+    def plot_items(self) -> list:
+        return self.plot.getPlotItem().listDataItems()
+
+    # -- drawing --------------------------------------------------------------------
+    def _redraw(self) -> None:
+        self._update_controls()
+        if self.view is None:
+            return
+        kind = self.kind()
+        if kind not in self.available_kinds():
+            self._empty.setText(f"This trace has no data for “{self._kind.currentText()}”.")
+            self._stack.setCurrentWidget(self._empty)
+            return
+        self._stack.setCurrentWidget(self.plot)
+        item = self.plot.getPlotItem()
+        item.clear()
+        self._cursor = None
+        if item.legend is not None:
+            item.legend.setVisible(kind == MEMORY)
+        colors = theme.plot_colors()
+        self.plot.setBackground(colors["background"])
+        theme.style_plot_item(item, colors)
+        draw = {PC: self._draw_pc, REGISTER: self._draw_register, MEMORY: self._draw_memory,
+                CLASSES: self._draw_classes, COLUMN: self._draw_column}[kind]
+        draw(item, colors)
+        self._info.setToolTip(self._info.text())
+        item.setLabel("bottom", "cycle")
+        item.enableAutoRange()
+
+    def _draw_line(self, item, y, colors, label: str, hex_axis: bool) -> None:
+        n = self.view.rows
+        curve = item.plot(np.arange(n), y, pen=pg.mkPen(colors["series"][0], width=1))
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self._hex(hex_axis)
+        item.setLabel("left", label)
+        self._info.setText(f"{n:,} cycles" + (" · downsampled for display" if n > 4096 else ""))
+
+    def _draw_pc(self, item, colors) -> None:
+        self._draw_line(item, self.view.columns["pc"], colors, "pc", True)
+
+    def _draw_column(self, item, colors) -> None:
+        name = self._column.currentText()
+        hex_axis = name in ("pc", "next_pc", "insn") or name.endswith("_addr")
+        self._draw_line(item, self.view.columns[name], colors, name, hex_axis)
+
+    def _draw_register(self, item, colors) -> None:
+        reg = self._register.currentIndex()
+        cycles, values = register_series(self.view, reg)
+        x = np.append(cycles, self.view.rows)
+        y = np.append(values, values[-1]).astype(np.float64)
+        curve = item.plot(x, y, stepMode="left", pen=pg.mkPen(colors["series"][0], width=1))
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self._hex(reg in (1, 2, 3, 4))   # ra, sp, gp, tp hold addresses
+        item.setLabel("left", f"x{reg} ({REGISTER_NAMES[reg]})")
+        self._info.setText(f"{len(cycles) - 1:,} writes to x{reg} in {self.view.rows:,} cycles")
+
+    def _draw_memory(self, item, colors) -> None:
+        cycles, addresses, is_store, stride = memory_accesses(self.view)
+        legend = item.addLegend(offset=(-10, 10), labelTextColor=colors["foreground"],
+                                brush=pg.mkBrush(colors["background"]),
+                                pen=pg.mkPen(colors["muted"]))
+        legend.setVisible(True)
+        for mask, name, color in ((~is_store, "load", colors["series"][0]),
+                                  (is_store, "store", colors["series"][1])):
+            scatter = pg.ScatterPlotItem(cycles[mask], addresses[mask], size=3, pen=None,
+                                         brush=pg.mkBrush(color), name=name)
+            item.addItem(scatter)
+        self._hex(True)
+        item.setLabel("left", "byte address")
+        shown = f"every {stride}th access" if stride > 1 else "every access"
+        self._info.setText(f"{len(cycles):,} RAM accesses shown ({shown})")
+
+    def _draw_classes(self, item, colors) -> None:
+        heat = self.view.heatmap
+        image = pg.ImageItem(heat, axisOrder="row-major")
+        image.setColorMap(pg.colormap.get("viridis"))
+        image.setLevels((0.0, 1.0))
+        image.setRect(0, 0, self.view.rows, len(OPCODE_CLASSES))
+        item.addItem(image)
+        item.showGrid(x=False, y=False)
+        self._hex(False)
+        ticks = [(i + 0.5, name) for i, name in enumerate(OPCODE_CLASSES)]
+        self._y_axis.setTicks([ticks, []])
+        item.setLabel("left", "")
+        totals = class_totals(self.view)
+        top = np.argsort(totals)[::-1][:3]
+        share = ", ".join(f"{OPCODE_CLASSES[i]} {totals[i] / max(self.view.rows, 1):.0%}"
+                          for i in top if totals[i])
+        self._info.setText(f"share of each {max(self.view.rows // heat.shape[1], 1):,}-cycle "
+                           f"bin by class · overall: {share}")
+
+    def _hex(self, on: bool) -> None:
+        self._y_axis.hexadecimal = on
+        self._y_axis.setTicks(None)
+
+    def _update_controls(self) -> None:
+        kind = self.kind()
+        self._register.setVisible(kind == REGISTER)
+        self._column.setVisible(kind == COLUMN)
+
+    def _on_click(self, event) -> None:
+        if self.view is None or self._stack.currentWidget() is not self.plot:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = vb.mapSceneToView(event.scenePos()).x()
+        self.select_cycle(int(min(max(x, 0), self.view.rows - 1)))
+
+    def select_cycle(self, cycle: int) -> None:
+        """Mark ``cycle`` with a cursor and emit ``cycleSelected`` with its pc."""
+        if self.view is None or not 0 <= cycle < self.view.rows:
+            return
+        item = self.plot.getPlotItem()
+        if self._cursor is None:
+            self._cursor = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen(theme.plot_colors()["accent"], width=1))
+            item.addItem(self._cursor, ignoreBounds=True)
+        self._cursor.setPos(cycle)
+        pc = int(self.view.columns["pc"][cycle]) if "pc" in self.view.columns else -1
+        self.cycleSelected.emit(cycle, pc)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.PaletteChange and self.view is not None:
+            self._redraw()
+        super().changeEvent(event)
