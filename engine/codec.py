@@ -76,6 +76,12 @@ class Reader:
     def u8(self, field: str) -> int:
         return self._take(1, field)[0]
 
+    def peek_u32(self) -> int | None:
+        """The next u32 without consuming it, or None if fewer than 4 bytes remain."""
+        if self.remaining < 4:
+            return None
+        return struct.unpack_from("<I", self._data, self._pos)[0]
+
     def u32(self, field: str, max_value: int | None = None) -> int:
         value = struct.unpack("<I", self._take(4, field))[0]
         if max_value is not None and value > max_value:

@@ -1,0 +1,253 @@
+"""Receipts: the claim, the proof parameters, the program image and the seal.
+
+A receipt file (``.zkr``) is untrusted input, usually dragged into a window. Decoding
+reads it field by field with ``engine.codec.Reader``: every count is capped and
+checked against the bytes that remain before anything is allocated, field elements
+and addresses are range-checked, and trailing bytes are rejected. Nothing is
+unpickled or evaluated. The byte layout is specified in ``docs/receipt-format.md``;
+``FORMAT_VERSION`` changes whenever it does.
+
+Decoding checks structure only. Whether the seal proves the claim, and whether the
+embedded program matches the image ID, is the verifier's business.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.codec import DecodeError, Reader, Writer
+from engine.fileio import read_bounded, write_atomic
+from engine.stark.params import PARAMS_VERSION, ProofParams
+from engine.vm.image import image_id as compute_image_id
+from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_JOURNAL_BYTES,
+                                  MAX_SEGMENTS)
+
+MAGIC = b"ZKWB-RCT"
+FORMAT_VERSION = 1
+MAX_RECEIPT_BYTES = 64 << 20
+MAX_SEAL_BYTES = 48 << 20
+MAX_IMAGE_WORDS = (MAX_RECEIPT_BYTES // 8)
+MAX_LOG_TRACE_HEIGHT = 27            # the two-adicity of BabyBear
+
+TAG_CLAIM, TAG_PARAMS, TAG_IMAGE, TAG_SEAL = 1, 2, 3, 4
+_SECTION_NAMES = {TAG_CLAIM: "claim", TAG_PARAMS: "parameters", TAG_IMAGE: "program image",
+                  TAG_SEAL: "seal"}
+
+
+class ReceiptError(DecodeError):
+    """The bytes are not a well-formed zkwb receipt."""
+
+
+@dataclass(frozen=True)
+class ProgramImage:
+    """What a verifier needs of a program: entry, code ranges, initial memory words.
+
+    Exactly the data the image ID commits to (``engine/vm/image.py``).
+    """
+    entry: int
+    code_ranges: tuple[tuple[int, int], ...]
+    word_addresses: np.ndarray       # uint32, strictly increasing word addresses
+    word_values: np.ndarray          # uint32, none zero
+
+    @classmethod
+    def from_program(cls, program) -> "ProgramImage":
+        return cls(program.entry, tuple(program.code_ranges), program.word_addresses,
+                   program.word_values)
+
+    def image_id(self) -> bytes:
+        return compute_image_id(self.entry, list(self.code_ranges), self.word_addresses,
+                                self.word_values)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, ProgramImage) and self.entry == other.entry
+                and self.code_ranges == other.code_ranges
+                and np.array_equal(self.word_addresses, other.word_addresses)
+                and np.array_equal(self.word_values, other.word_values))
+
+    __hash__ = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A claim and its proof.
+
+    The claim: the program with ``image_id`` halted with ``exit_code`` (a0 at exit,
+    unsigned 32-bit) and wrote ``journal``. ``security_bits`` is the conjectured
+    security the prover reported (the verifier recomputes it); ``log_trace_height`` is
+    log2 of the trace height, the one thing besides the claim a receipt reveals.
+    ``image`` is None for a detached receipt. ``seal`` is the encoded STARK proof.
+    """
+    image_id: bytes
+    exit_code: int
+    journal: bytes
+    params: ProofParams
+    security_bits: float
+    log_trace_height: int
+    image: ProgramImage | None
+    seal: bytes
+
+    @property
+    def detached(self) -> bool:
+        return self.image is None
+
+
+def encode_receipt(receipt: Receipt) -> bytes:
+    """The receipt's bytes (``docs/receipt-format.md``)."""
+    w = Writer()
+    w.raw(MAGIC)
+    w.u32(FORMAT_VERSION)
+
+    claim = Writer()
+    claim.raw(receipt.image_id)
+    claim.u32(receipt.exit_code)
+    claim.blob(receipt.journal)
+    _section(w, TAG_CLAIM, claim)
+
+    params = Writer()
+    params.u32_array(receipt.params.to_words())
+    params.u32(int(round(receipt.security_bits * 100)))
+    params.u8(receipt.log_trace_height)
+    _section(w, TAG_PARAMS, params)
+
+    if receipt.image is not None:
+        img = Writer()
+        img.u32(receipt.image.entry)
+        img.u32_array(np.asarray(receipt.image.code_ranges, dtype=np.uint32).reshape(-1))
+        img.u32_array(receipt.image.word_addresses)
+        img.u32_array(receipt.image.word_values)
+        _section(w, TAG_IMAGE, img)
+
+    seal = Writer()
+    seal.blob(receipt.seal)
+    _section(w, TAG_SEAL, seal)
+    return w.getvalue()
+
+
+def decode_receipt(data: bytes) -> Receipt:
+    """Parse a receipt; raises ``ReceiptError`` with a readable reason on anything
+    malformed, truncated, oversized or followed by trailing bytes."""
+    if len(data) > MAX_RECEIPT_BYTES:
+        raise ReceiptError(f"a receipt is at most {MAX_RECEIPT_BYTES >> 20} MiB; this is "
+                           f"{len(data):,} bytes")
+    if not data.startswith(MAGIC):
+        if len(data) < len(MAGIC) and MAGIC.startswith(data):
+            raise ReceiptError("the receipt is truncated inside its header")
+        raise ReceiptError("this is not a zkwb receipt (it does not start with "
+                           f"{MAGIC.decode()})")
+    try:
+        return _decode(data)
+    except ReceiptError:
+        raise
+    except DecodeError as e:
+        raise ReceiptError(str(e)) from None
+
+
+def read_receipt(path: str | os.PathLike) -> Receipt:
+    """Read and decode a receipt file. Raises ``InputError`` for unreadable or
+    oversized files and ``ReceiptError`` for malformed ones."""
+    return decode_receipt(read_bounded(path, MAX_RECEIPT_BYTES, "receipt"))
+
+
+def write_receipt(path: str | os.PathLike, receipt: Receipt) -> int:
+    """Write a receipt atomically (never a partial file); returns its size in bytes."""
+    data = encode_receipt(receipt)
+    write_atomic(path, data)
+    return len(data)
+
+
+def _section(w: Writer, tag: int, body: Writer) -> None:
+    payload = body.getvalue()
+    w.u32(tag)
+    w.u32(len(payload))
+    w.raw(payload)
+
+
+def _decode(data: bytes) -> Receipt:
+    r = Reader(data, "the receipt")
+    r.raw(len(MAGIC), "magic")
+    version = r.u32("format version")
+    if version != FORMAT_VERSION:
+        raise ReceiptError(f"receipt format version {version} is not supported (this zkwb "
+                           f"reads version {FORMAT_VERSION})")
+
+    claim = _open_section(r, TAG_CLAIM)
+    image_id = claim.raw(32, "image ID")
+    exit_code = claim.u32("exit code")
+    journal = claim.blob("journal", MAX_JOURNAL_BYTES)
+    claim.finish()
+
+    params_r = _open_section(r, TAG_PARAMS)
+    words = params_r.u32_array("proof parameters", 64)
+    params = _params_from_words(words)
+    security_bits = params_r.u32("security bits", 256 * 100) / 100
+    log_height = params_r.u8("trace height")
+    if not 1 <= log_height <= MAX_LOG_TRACE_HEIGHT:
+        raise ReceiptError(f"the receipt claims a trace of 2^{log_height} rows, which no "
+                           "zkwb proof can have")
+    params_r.finish()
+
+    image = None
+    if r.peek_u32() == TAG_IMAGE:
+        image = _decode_image(_open_section(r, TAG_IMAGE))
+    seal_r = _open_section(r, TAG_SEAL)
+    seal = seal_r.blob("seal", MAX_SEAL_BYTES)
+    seal_r.finish()
+    r.finish()
+    return Receipt(image_id=image_id, exit_code=exit_code, journal=journal, params=params,
+                   security_bits=security_bits, log_trace_height=log_height, image=image,
+                   seal=seal)
+
+
+def _open_section(r: Reader, tag: int) -> Reader:
+    name = _SECTION_NAMES[tag]
+    got = r.u32(f"tag of the {name} section")
+    if got != tag:
+        expected = f"the {name} section"
+        found = _SECTION_NAMES.get(got, f"unknown section {got}")
+        raise ReceiptError(f"the receipt has {found} where {expected} belongs")
+    length = r.u32(f"length of the {name} section", r.remaining)
+    return Reader(r.raw(length, f"the {name} section"), f"the receipt's {name} section")
+
+
+def _params_from_words(words: np.ndarray) -> ProofParams:
+    expected = len(ProofParams().to_words())
+    if len(words) != expected or int(words[0]) != PARAMS_VERSION:
+        raise ReceiptError("the receipt's proof parameters are in a format this zkwb does "
+                           "not know")
+    names = [f for f in ProofParams.__dataclass_fields__]
+    values = {name: int(v) for name, v in zip(names, words[1:])}
+    if values["zk"] not in (0, 1):
+        raise ReceiptError("the receipt's zero-knowledge flag is neither 0 nor 1")
+    values["zk"] = bool(values["zk"])
+    try:
+        return ProofParams(**values)
+    except (ValueError, TypeError) as e:
+        raise ReceiptError(f"the receipt's proof parameters are out of range: {e}") from None
+
+
+def _decode_image(r: Reader) -> ProgramImage:
+    entry = r.u32("entry point")
+    ranges = r.u32_array("code ranges", 2 * MAX_SEGMENTS)
+    if len(ranges) % 2 or not len(ranges):
+        raise ReceiptError("the receipt's program image has a malformed list of code ranges")
+    pairs = tuple((int(a), int(b)) for a, b in ranges.reshape(-1, 2))
+    flat = [x for pair in pairs for x in pair]
+    if any(b <= a for a, b in pairs) or flat != sorted(flat) or \
+            flat[0] < GUEST_MEMORY_START or flat[-1] > GUEST_MEMORY_END:
+        raise ReceiptError("the receipt's code ranges are not sorted, disjoint ranges inside "
+                           "guest memory")
+    addresses = r.u32_array("memory word addresses", MAX_IMAGE_WORDS)
+    values = r.u32_array("memory word values", MAX_IMAGE_WORDS, expect=len(addresses))
+    r.finish()
+    if len(addresses):
+        if np.any(np.diff(addresses.astype(np.int64)) <= 0):
+            raise ReceiptError("the receipt's memory words are not in increasing address order")
+        if int(addresses[0]) < GUEST_MEMORY_START >> 2 or \
+                int(addresses[-1]) >= GUEST_MEMORY_END >> 2:
+            raise ReceiptError("the receipt's program image has words outside guest memory")
+        if np.any(values == 0):
+            raise ReceiptError("the receipt's program image lists zero words (they are "
+                               "implicit)")
+    return ProgramImage(entry, pairs, addresses, values)
