@@ -201,7 +201,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         bound = quotient_degree(air, shape) if check else None
         try:
             chunks = split_quotient(values, shape.height, chunk_count(air, shape), rng,
-                                    degree_bound=bound)
+                                    randomize=params.zk, degree_bound=bound)
         except ValueError as error:
             raise ProvingError(str(error)) from error
         reporter.check_cancel()

@@ -84,15 +84,16 @@ def quotient_values(air, *, main: np.ndarray, prep: np.ndarray | None,
 
 
 def split_quotient(values: np.ndarray, height: int, count: int,
-                   rng: np.random.Generator | None, *,
+                   rng: np.random.Generator | None, *, randomize: bool = True,
                    degree_bound: int | None = None) -> np.ndarray:
     """Randomized chunks of the quotient: ``(4·count, H)`` uint32 coefficients.
 
     ``values``: ``Q`` over the LDE coset ``g·H_N``, ``(N, 4)`` uint32. Chunk ``i``'s
     coordinate ``c`` is row ``4i + c``, low degree first. ``rng`` draws the pads
-    (``None``: the operating system's source). With ``degree_bound`` given, raises
-    ``ValueError`` if ``Q`` has a coefficient above it (a witness that does not
-    satisfy the AIR); without, higher coefficients are dropped.
+    (``None``: the operating system's source); ``randomize=False`` (proofs without
+    zero knowledge) leaves them out: ``q_i' = q_i``. With ``degree_bound`` given,
+    raises ``ValueError`` if ``Q`` has a coefficient above it (a witness that does
+    not satisfy the AIR); without, higher coefficients are dropped.
     """
     coeffs = coset_intt(ext_to_base_columns(values), GENERATOR)
     size = chunk_size(height)
@@ -100,7 +101,8 @@ def split_quotient(values: np.ndarray, height: int, count: int,
         raise ValueError("the quotient is not a polynomial of the expected degree: the "
                          "witness does not satisfy the AIR")
     out = np.zeros((4 * count, height), dtype=np.uint32)
-    pads = bb_random(rng, (max(count - 1, 0), 4, size))
+    pads = (bb_random(rng, (count - 1, 4, size)) if randomize
+            else np.zeros((count - 1, 4, size), dtype=np.uint32))
     for i in range(count):
         low = coeffs[:, i * size:(i + 1) * size]
         rows = out[4 * i:4 * i + 4]
