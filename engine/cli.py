@@ -5,7 +5,6 @@ Exit codes: 0 success; 2 usage error or unreadable input; 3 guest fault.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -240,7 +239,8 @@ def _cmd_ml_input(args) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        _write_atomically(args.output, data)
+        from engine.fileio import write_atomic
+        write_atomic(args.output, data)
     summary = {"output": args.output, "bytes": len(data), "kind": model_kind_name(model),
                "model_bytes": len(blob), "commitment": commitment(blob).hex(),
                "image": pixels.reshape(8, 8).tolist()}
@@ -253,19 +253,6 @@ def _cmd_ml_input(args) -> int:
               f"{summary['commitment']} ({len(blob)} bytes) and the image\n"
               f"{render_ascii(pixels)}", file=sys.stderr)
     return EXIT_OK
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write through a temporary file and a rename, so a reader never sees half a file."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise InputError(f"{path}: cannot write it ({e.strerror or e})") from None
 
 
 def _report_fault(args, fault: GuestFault) -> int:

@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from engine.codec import DecodeError
-from engine.errors import InputError
+from engine.fileio import read_bounded
 from engine.ml.interface import IMAGE_BYTES, IMAGE_SIDE, PIXEL_MAX
 from engine.ml.png import SIGNATURE as PNG_SIGNATURE
 from engine.ml.png import decode_png
@@ -39,18 +39,7 @@ def load_image(path: str | os.PathLike, ink: str = "auto") -> np.ndarray:
     Raises ``InputError`` if the file cannot be read and ``DecodeError`` if it is not
     a usable image (the message says which rule it breaks).
     """
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_IMAGE_FILE_BYTES:
-                raise InputError(f"{path} is larger than {MAX_IMAGE_FILE_BYTES >> 20} MiB: "
-                                 "not an 8x8 digit image")
-            data = f.read(MAX_IMAGE_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not an image") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+    data = read_bounded(path, MAX_IMAGE_FILE_BYTES, "digit image")
     return image_from_bytes(data, ink)
 
 

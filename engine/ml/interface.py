@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from engine.codec import DecodeError
-from engine.errors import InputError
+from engine.fileio import read_bounded
 from engine.ml.blob import CLASS_COUNT, INPUT_SIZE, MAX_MODEL_BYTES, Model, decode_model
 
 IMAGE_BYTES = INPUT_SIZE
@@ -61,17 +61,7 @@ def read_model(path: str | os.PathLike) -> tuple[bytes, Model]:
     Raises ``InputError`` if the file cannot be read or is larger than any blob, and
     ``DecodeError`` if it is not a valid model blob.
     """
-    try:
-        with open(path, "rb") as f:
-            blob = f.read(MAX_MODEL_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a model blob") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
-    if len(blob) > MAX_MODEL_BYTES:
-        raise InputError(f"{path} is larger than a model blob can be ({MAX_MODEL_BYTES} bytes)")
+    blob = read_bounded(path, MAX_MODEL_BYTES, "model blob")
     try:
         return blob, decode_model(blob)
     except DecodeError as e:
