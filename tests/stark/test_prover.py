@@ -278,6 +278,7 @@ def test_cancel_during_a_phase_stops_the_proof(phase):
 
 
 def test_cancel_from_another_thread_takes_effect_promptly():
+    _honest("wide")    # compiles the AIR's kernels: a compilation cannot be interrupted
     air = wide.build_air(WIDE_COLUMNS)
     shape = trace_shape(1 << 17, PARAMS)
     witness = wide.honest_witness(shape, np.random.default_rng(1), WIDE_COLUMNS)
