@@ -72,7 +72,7 @@ from engine.stark.quotient import chunk_count, recombine
 from engine.stark.security import MIN_SECURITY_BITS
 from engine.stark.selectors import selectors_at_point
 
-__all__ = ["INTERNAL_ERROR", "VerifyResult", "verify"]
+__all__ = ["INTERNAL_ERROR", "VerifyResult", "clear_caches", "verify"]
 
 #: Prefix of the reason given when verification hit an unexpected error. A proof
 #: is rejected then too, but the reason names no check: it marks a verifier bug.
@@ -124,6 +124,17 @@ def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
     except Exception as error:  # a bug, or input nobody foresaw: still a clean verdict
         return run.result(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
     return run.result(None)
+
+
+def clear_caches() -> None:
+    """Forget the preprocessed roots computed so far (benchmarks of a cold verifier).
+
+    The verifier keeps the roots of the last few preprocessed matrices it recomputed,
+    keyed by SHA-256 of their values and the parameters: verifying several proofs of
+    one program then recomputes the columns (cheap) but not their LDE and tree.
+    """
+    with _preprocessed_lock:
+        _preprocessed_roots.clear()
 
 
 class _Rejected(Exception):
