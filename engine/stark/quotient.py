@@ -62,22 +62,23 @@ def quotient_values(air, *, main: np.ndarray, prep: np.ndarray | None,
     blowup = 1 << log_blowup
     log_n = shape.log_height + log_blowup
     n = 1 << log_n
-    selectors = selector_vectors(GENERATOR, log_n, shape)
-    # x_j^H = g^H·ω_B^j, so Z_H(x_j) repeats with period B: B inversions in all.
+    # x_j^H = g^H·ω_B^j, so Z_H(x_j) repeats with period B: B inversions in all, and
+    # dividing the selectors by Z_H divides every term of N (the kernel then
+    # returns Q itself).
     g_h = pow(GENERATOR, shape.height, P)
     omega_b = two_adic_generator(log_blowup)
     z_inv = np.array([pow((g_h * pow(omega_b, j, P) - 1) % P, P - 2, P)
                       for j in range(blowup)], dtype=np.uint64)
+    selectors = selector_vectors(GENERATOR, log_n, shape).reshape(4, -1, blowup)
+    selectors = (selectors * z_inv % P).astype(np.uint32).reshape(4, n)
     out = np.empty((n, 4), dtype=np.uint32)
     step = max(blowup, min(n, _POINTS_PER_RANGE))
     for start in range(0, n, step):
         stop = min(n, start + step)
-        numerator = evaluate_constraints(
+        out[start:stop] = evaluate_constraints(
             air, main=main, prep=prep, aux=aux, selectors=selectors, publics=publics,
             challenges=challenges, aux_publics=aux_publics, alpha=alpha, stride=blowup,
             start=start, stop=stop)
-        scaled = numerator.reshape(-1, blowup, 4).astype(np.uint64) * z_inv[None, :, None]
-        out[start:stop] = (scaled % P).reshape(-1, 4)
         if progress is not None:
             progress(stop / n)
     return out
