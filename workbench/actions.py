@@ -69,7 +69,8 @@ def build_actions(window) -> SimpleNamespace:
 
     view_menu = bar.addMenu("&View")
     for index, (key, label) in enumerate((("Ctrl+1", "&Trace"), ("Ctrl+2", "&Queries"),
-                                          ("Ctrl+3", "&Profile"), ("Ctrl+4", "&Disassembly"))):
+                                          ("Ctrl+3", "&Profile"), ("Ctrl+4", "&Disassembly"),
+                                          ("Ctrl+5", "P&roof"))):
         view_menu.addAction(action(label, lambda _=False, i=index: window.tabs.setCurrentIndex(i),
                                    key))
     view_menu.addSeparator()

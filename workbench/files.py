@@ -51,8 +51,13 @@ def save_trace_npz(path: str, view, image_id: bytes = b"", program_name: str = "
     Keys: each column name; ``columns`` (the names, unicode); ``image_id`` (uint8);
     ``program`` (unicode). Loads with ``np.load(path)`` (no pickle needed).
     """
-    arrays = {f"col_{name}" if name in ("columns", "image_id", "program") else name:
-              np.ascontiguousarray(column) for name, column in view.columns.items()}
+    arrays = {}
+    for name, column in view.columns.items():
+        column = np.asarray(column)
+        if column.dtype.kind not in "ui":
+            raise TypeError(f"trace column {name!r} is {column.dtype}, not integers")
+        key = f"col_{name}" if name in ("columns", "image_id", "program") else name
+        arrays[key] = np.ascontiguousarray(column)
     arrays["columns"] = np.array(list(view.columns), dtype=np.str_)
     arrays["image_id"] = np.frombuffer(bytes(image_id), dtype=np.uint8)
     arrays["program"] = np.array(program_name, dtype=np.str_)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLab
                                QToolButton, QVBoxLayout, QWidget)
 
 import engine
+from engine import events
 from engine.errors import Cancelled, GuestFault, ZkwbError
 from engine.resources import resources_dir
 from engine.vm import load_elf
@@ -28,12 +29,14 @@ from workbench.disassembly_panel import DisassemblyPanel
 from workbench.input_panel import InputPanel
 from workbench.profile_panel import ProfilePanel
 from workbench.program_panel import ProgramPanel
-from workbench.progress_panel import ProgressPanel
+from workbench.progress_panel import ProgressPanel, phase_label
+from workbench.proof_panel import ProofPanel
 from workbench.query_plot import QueryPlot
 from workbench.result_panel import ResultPanel
 from workbench.runner import TaskRunner
 from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
 from workbench.settings import Settings
+from workbench.trace_data import TraceView
 from workbench.trace_plot import TracePlot
 from workbench.verify_panel import VerifyPanel
 
@@ -41,6 +44,10 @@ NOT_YET_PROVING = "Proving arrives with the prover: this build can execute guest
     "not prove them yet."
 NOT_YET_VERIFYING = "Receipt verification arrives with proving: this build cannot " \
     "check .zkr receipts yet."
+
+
+ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
+                 events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
 
 
 def icon_path() -> str:
@@ -254,11 +261,13 @@ class MainWindow(QMainWindow):
         self.query_plot = QueryPlot()
         self.profile = ProfilePanel()
         self.disassembly = DisassemblyPanel()
+        self.proof_panel = ProofPanel()
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.trace_plot, "Trace")
         self.tabs.addTab(self.query_plot, "Queries")
         self.tabs.addTab(self.profile, "Profile")
         self.tabs.addTab(self.disassembly, "Disassembly")
+        self.tabs.addTab(self.proof_panel, "Proof")
 
         self.results = ResultPanel()
         self.verify_panel = VerifyPanel()
@@ -329,7 +338,9 @@ class MainWindow(QMainWindow):
 
     # -- worker results -------------------------------------------------------------
     def _on_event(self, event) -> None:
-        if isinstance(event, tasks.PhaseStarted):
+        if isinstance(event, ENGINE_EVENTS):
+            self._on_engine_event(event)
+        elif isinstance(event, tasks.PhaseStarted):
             self.progress.set_phase(event.label)
             if event.name == "compile":
                 self.trace_plot.show_message("Compiling the executor's kernels (first run "
@@ -339,6 +350,27 @@ class MainWindow(QMainWindow):
             self.progress.set_detail(f"{event.cycles:,} cycles")
         elif isinstance(event, tasks.KernelsReady):
             self.statusBar().showMessage(f"Kernels ready in {event.seconds:.1f} s")
+
+    def _on_engine_event(self, event) -> None:
+        """Progress of a proof or a verification, as ``engine.events`` reports it."""
+        if isinstance(event, events.PhaseStarted):
+            self.progress.set_phase(phase_label(event.phase))
+        elif isinstance(event, events.Progress):
+            self.progress.set_fraction(event.fraction)
+        elif isinstance(event, events.PhaseFinished):
+            self.proof_panel.phase_finished(event.phase, event.seconds)
+        elif isinstance(event, events.TraceReady):
+            view = TraceView.from_columns(event.names, event.columns, source="proof")
+            self.trace_plot.set_trace(view)
+        elif isinstance(event, events.Committed):
+            self.proof_panel.committed(event.name, event.root)
+        elif isinstance(event, events.FriLayers):
+            self.query_plot.show_fri_layers(event.sizes)
+            self.proof_panel.fri_layers(event.sizes)
+        elif isinstance(event, events.QueryPositions):
+            self.query_plot.set_query_positions(event.positions, event.domain_size)
+        elif isinstance(event, events.QueryChecked):
+            self.query_plot.mark_query(event.index, event.passed)
 
     def _on_succeeded(self, name: str, result) -> None:
         if name == "execute":

@@ -1,8 +1,10 @@
 """Cycles by function: the trace's pc column bucketed by the ELF's function symbols.
 
-Symbols may alias (``free``/``cfree`` at one address) or nest (``__riscv_save_8``
-starts inside ``__riscv_save_12``). A pc belongs to the innermost function containing
-it, as ``Program.symbol_at`` decides; aliases share one line of the profile. The
+Symbols may alias (``free``/``cfree`` at one address), nest (``__riscv_save_8``
+starts inside ``__riscv_save_12``) or have no size (a label such as ``vfprintf`` at
+the start of ``__d_vfprintf``). A pc belongs to the innermost function containing it
+(the latest start, then the smallest size); aliases and size-0 labels at a function's
+start share its line of the profile, and a lone size-0 label covers its one address. The
 address space is cut into elementary intervals at every symbol start and end, each
 interval gets its owner once, and the pcs are located with one ``np.searchsorted``.
 """
@@ -55,8 +57,16 @@ def cycles_by_function(pc: np.ndarray, symbols) -> list[FunctionCycles]:
 def _merge_aliases(symbols) -> list[FunctionCycles]:
     """One entry per distinct (address, size); the preferred name is the plainest."""
     groups: dict[tuple[int, int], list[str]] = {}
+    labels: dict[int, list[str]] = {}
     for sym in symbols:
-        groups.setdefault((int(sym.address), max(int(sym.size), 1)), []).append(sym.name)
+        if int(sym.size) > 0:
+            groups.setdefault((int(sym.address), int(sym.size)), []).append(sym.name)
+        else:
+            labels.setdefault(int(sym.address), []).append(sym.name)
+    for address, names in labels.items():
+        sized = [key for key in groups if key[0] == address]
+        key = max(sized, key=lambda k: k[1]) if sized else (address, 1)
+        groups.setdefault(key, []).extend(names)
     merged = []
     for (address, size), names in sorted(groups.items()):
         names = sorted(set(names), key=lambda n: (n.startswith("_"), len(n), n))

@@ -8,6 +8,23 @@ from workbench.formatting import describe_seconds
 
 STEPS = 1000
 
+# How the engine's phase names read in the progress bar.
+PHASE_LABELS = {
+    "check": "Checking the witness against the constraints",
+    "preprocessed": "Committing the program (preprocessed columns)",
+    "commit main": "Committing the trace",
+    "logup": "LogUp: building and committing the bus columns",
+    "quotient": "Evaluating the constraints (quotient)",
+    "open": "Opening at the out-of-domain point (DEEP)",
+    "fri": "FRI: folding and committing layers",
+    "constraints": "Checking the constraints at the out-of-domain point",
+}
+
+
+def phase_label(phase: str) -> str:
+    """A person's words for an engine phase name (the name itself when unknown)."""
+    return PHASE_LABELS.get(phase, phase[:1].upper() + phase[1:])
+
 
 class ProgressPanel(QWidget):
     """A phase label, a progress bar (busy when the fraction is unknown) and the time."""

@@ -1,8 +1,7 @@
 """The query sampling plot: the LDE domain, the positions drawn, the FRI layers folding.
 
-While proving, the prover's events fill it: ``show_domain`` once the trace is
-extended, ``show_fri_layers`` as FRI commits its layers, ``add_query_positions`` as
-Fiat–Shamir draws the positions. While verifying, ``mark_query`` turns each position
+While proving, the prover's events fill it: ``show_fri_layers`` once FRI has
+committed its layers, ``set_query_positions`` when Fiat–Shamir draws the positions. While verifying, ``mark_query`` turns each position
 green or red as the verifier checks it. Until then it shows what it will show.
 """
 from __future__ import annotations
@@ -40,9 +39,11 @@ class QueryPlot(QWidget):
         self._empty.setMargin(24)
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
+        self._summary = QLabel(objectName="querySummary")
         self._stack.addWidget(self._empty)
         self._stack.addWidget(self.plot)
-        layout.addWidget(self._stack)
+        layout.addWidget(self._summary)
+        layout.addWidget(self._stack, 1)
         self.reset()
 
     def reset(self, message: str | None = None) -> None:
@@ -52,7 +53,11 @@ class QueryPlot(QWidget):
         self.positions = np.zeros(0, dtype=np.int64)
         self.status = np.zeros(0, dtype=np.int8)
         self._empty.setText(message or EMPTY_STATE)
+        self._summary.setText("")
         self._stack.setCurrentWidget(self._empty)
+
+    def summary(self) -> str:
+        return self._summary.text()
 
     def is_empty(self) -> bool:
         return self._stack.currentWidget() is self._empty
@@ -71,11 +76,14 @@ class QueryPlot(QWidget):
             self.domain_size = self.layer_sizes[0]
         self._redraw()
 
-    def add_query_positions(self, positions) -> None:
-        """Query positions drawn in the LDE domain (indices in ``[0, domain_size)``)."""
-        new = np.asarray(positions, dtype=np.int64).ravel()
-        self.positions = np.concatenate((self.positions, new))
-        self.status = np.concatenate((self.status, np.zeros(new.shape[0], dtype=np.int8)))
+    def set_query_positions(self, positions, domain_size: int) -> None:
+        """The query positions drawn in the LDE domain of ``domain_size`` points, all
+        pending (they replace any shown before)."""
+        self.domain_size = int(domain_size)
+        if not self.layer_sizes or self.layer_sizes[0] != self.domain_size:
+            self.layer_sizes = [self.domain_size]
+        self.positions = np.asarray(positions, dtype=np.int64).ravel().copy()
+        self.status = np.zeros(self.positions.shape[0], dtype=np.int8)
         self._redraw()
 
     def mark_query(self, index: int, passed: bool) -> None:
@@ -93,25 +101,47 @@ class QueryPlot(QWidget):
         item.clear()
         self.plot.setBackground(colors["background"])
         theme.style_plot_item(item, colors)
-        size0 = self.domain_size
-        # Layer i is drawn at height -i over [0, size_i); a position p of layer 0 is
-        # shown in layer i at its folded image p mod size_i.
-        for i, size in enumerate(self.layer_sizes):
-            item.plot([0, size], [-i, -i], pen=pg.mkPen(colors["muted"], width=6))
+        item.showGrid(x=False, y=False)
+        sizes = self.layer_sizes or [self.domain_size]
+        # Every layer is drawn across the full width (x = position / layer size), so a
+        # query's path down the layers shows it folding: position q of the LDE domain
+        # is read at q mod size_i in layer i (natural order, docs/fri.md).
+        for i in range(len(sizes)):
+            item.plot([0, 1], [-i, -i], pen=pg.mkPen(colors["muted"], width=5))
         if self.positions.size:
+            layers = np.array(sizes, dtype=np.int64)
+            x = (self.positions[:, None] % layers[None, :]) / layers[None, :]
+            y = -np.arange(len(sizes), dtype=np.float64)
+            paths_x = np.concatenate([np.append(row, np.nan) for row in x])
+            paths_y = np.tile(np.append(y, np.nan), x.shape[0])
+            item.plot(paths_x, paths_y, connect="finite",
+                      pen=pg.mkPen(colors["foreground"], width=0.6, style=Qt.DotLine))
             brushes = [pg.mkBrush(colors[key]) for key in ("accent", "passed", "failed")]
-            for i, size in enumerate(self.layer_sizes):
-                folded = self.positions % max(size, 1)
+            for i in range(len(sizes)):
                 item.addItem(pg.ScatterPlotItem(
-                    folded, np.full(folded.shape, -i), size=9 if i == 0 else 6,
+                    x[:, i], np.full(x.shape[0], y[i]), size=10 if i == 0 else 7,
                     pen=pg.mkPen(colors["foreground"], width=0.5),
                     brush=[brushes[s] for s in self.status]))
-        ticks = [(-i, f"{size:,}") for i, size in enumerate(self.layer_sizes)]
+        ticks = [(-i, f"{size:,}") for i, size in enumerate(sizes)]
         item.getAxis("left").setTicks([ticks, []])
-        item.setLabel("left", "FRI layer (size)")
-        item.setLabel("bottom", "position in the LDE domain")
-        item.setYRange(-max(len(self.layer_sizes) - 1, 0) - 0.5, 0.5)
-        item.setXRange(0, size0)
+        item.getAxis("bottom").setTicks([[(f, f"{f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1)], []])
+        item.setLabel("left", "layer size (LDE domain first)")
+        item.setLabel("bottom", "position / layer size")
+        item.setYRange(-(len(sizes) - 1) - 0.5, 0.5, padding=0.02)
+        item.setXRange(0, 1, padding=0.02)
+        self._summary.setText(self._describe())
+
+    def _describe(self) -> str:
+        text = f"LDE domain: {self.domain_size:,} points"
+        if len(self.layer_sizes) > 1:
+            text += f" · {len(self.layer_sizes) - 1} FRI folds"
+        if self.positions.size:
+            passed = int((self.status == PASSED).sum())
+            failed = int((self.status == FAILED).sum())
+            text += f" · {self.positions.size} queries"
+            if passed or failed:
+                text += f" · {passed} passed" + (f", {failed} FAILED" if failed else "")
+        return text
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.PaletteChange:

@@ -1,11 +1,11 @@
 """Run one task at a time in a worker thread and bring its events to the GUI thread.
 
 A task (``workbench.tasks``) runs in a superqt ``FunctionWorker``; the engine calls it
-back between chunks of work (``on_progress``, later ``on_event``), and those callbacks
-put events on a queue. A GUI timer drains the queue every 50 ms, so a burst of events
-never floods the event loop, and ticks the elapsed time. Cancel sets a flag that the
-engine polls between chunks (~8M cycles when executing), so work stops within a
-fraction of a second once a kernel call returns.
+back between chunks of work (``on_progress``, ``on_event``), and those callbacks put
+events on a queue. A GUI timer drains the queue every 50 ms, so a burst of events
+never floods the event loop, and ticks the elapsed time. Cancel sets the task's
+``engine.events.CancelToken``, which the engine polls between chunks (~8M cycles when
+executing), so work stops within a fraction of a second once a kernel call returns.
 """
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import create_worker
 
+from engine.events import CancelToken
+
 DRAIN_INTERVAL_MS = 50
 
 
 class TaskRunner(QObject):
-    """Runs ``task(*args, report=..., should_cancel=...)`` off the GUI thread.
+    """Runs ``task(*args, report=..., cancel=...)`` off the GUI thread.
 
     Signals (all on the GUI thread): ``event(object)`` for each reported event, in
     order; ``tick(float)`` with the elapsed seconds while busy; ``succeeded(str,
@@ -41,7 +43,7 @@ class TaskRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_INTERVAL_MS)
         self._timer.timeout.connect(self._drain)
-        self._cancel = threading.Event()
+        self._cancel = CancelToken()
         self._done = threading.Event()
         self._done.set()
         self._worker = None
@@ -64,13 +66,13 @@ class TaskRunner(QObject):
         """Start ``task``; False (and nothing started) if another task is running."""
         if self.busy:
             return False
-        self._cancel = cancel = threading.Event()
+        self._cancel = cancel = CancelToken()
         self._done = done = threading.Event()
         events = self._events
 
         def body():
             try:
-                return task(*args, report=events.put, should_cancel=cancel.is_set)
+                return task(*args, report=events.put, cancel=cancel)
             finally:
                 done.set()
 
@@ -86,11 +88,11 @@ class TaskRunner(QObject):
 
     def cancel(self) -> None:
         """Ask the running task to stop at its next check (no effect when idle)."""
-        self._cancel.set()
+        self._cancel.cancel()
 
     @property
     def cancel_requested(self) -> bool:
-        return self.busy and self._cancel.is_set()
+        return self.busy and self._cancel.cancelled
 
     def wait(self, seconds: float) -> bool:
         """Block until the worker thread is done (True) or ``seconds`` pass (False)."""

@@ -1,8 +1,8 @@
 """The work behind the workbench's buttons, as plain functions (no Qt).
 
 Each task takes ``report`` (called with progress events, from the worker thread) and
-``should_cancel`` (polled by the engine between chunks) and returns its result or
-raises; ``workbench.runner`` runs them in a worker thread. Keeping them free of Qt
+``cancel`` (an ``engine.events.CancelToken`` the engine polls between chunks) and
+returns its result or raises; ``workbench.runner`` runs them in a worker thread. Keeping them free of Qt
 lets tests call them directly and keeps the widgets thin.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.errors import Cancelled, TraceLimitExceeded, ZkwbError
+from engine.errors import TraceLimitExceeded, ZkwbError
+from engine.events import CancelToken
 from engine.vm import ExecutionResult, execute
 
 from workbench.profile import FunctionCycles, cycles_by_function
@@ -23,7 +24,6 @@ from workbench.trace_data import TraceView
 TRACE_ROW_LIMIT = 1 << 22
 
 Report = Callable[[object], None]
-ShouldCancel = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def kernels_warm() -> bool:
     return _kernels_warm
 
 
-def run_execution(program, input_data: bytes, report: Report, should_cancel: ShouldCancel,
+def run_execution(program, input_data: bytes, report: Report, cancel: CancelToken,
                   trace_limit: int | None = None) -> ExecutionOutcome:
     """Execute ``program`` on ``input_data``, recording a trace when the run is short enough.
 
@@ -78,7 +78,8 @@ def run_execution(program, input_data: bytes, report: Report, should_cancel: Sho
     ``engine.vm.execute`` raises (``GuestFault``, ``Cancelled``, ``InputError``...).
     """
     trace_limit = TRACE_ROW_LIMIT if trace_limit is None else int(trace_limit)
-    warm_up(program, report, should_cancel)
+    should_cancel = lambda: cancel.cancelled  # noqa: E731
+    warm_up(program, report, cancel)
     report(PhaseStarted("execute", "Executing"))
     progress = lambda cycles: report(CyclesRun(cycles))  # noqa: E731
     note = ""
@@ -100,7 +101,7 @@ def run_execution(program, input_data: bytes, report: Report, should_cancel: Sho
     return ExecutionOutcome(result, view, profile)
 
 
-def warm_up(program, report: Report, should_cancel: ShouldCancel) -> None:
+def warm_up(program, report: Report, cancel: CancelToken) -> None:
     """Compile the executor's kernels once per process, as a phase of its own.
 
     A one-cycle run of the program itself compiles (or loads from Numba's cache) the
@@ -118,12 +119,11 @@ def warm_up(program, report: Report, should_cancel: ShouldCancel) -> None:
         pass  # a one-cycle run ends in the cycle limit or a fault: only compiling counted
     _kernels_warm = True
     report(KernelsReady(time.perf_counter() - start))
-    if should_cancel():
-        raise Cancelled("execution cancelled")
+    cancel.raise_if_cancelled()
 
 
 def run_trace_export(path: str, view: TraceView, image_id: bytes, program_name: str,
-                     report: Report, should_cancel: ShouldCancel) -> str:
+                     report: Report, cancel: CancelToken) -> str:
     """Save ``view`` as ``.npz`` at ``path`` (atomically); returns ``path``."""
     from workbench.files import save_trace_npz
     report(PhaseStarted("export", "Saving the trace"))

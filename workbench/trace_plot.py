@@ -91,6 +91,11 @@ class TracePlot(QWidget):
         if previous in view.columns:
             self._column.setCurrentText(previous)
         self._column.blockSignals(False)
+        available = self.available_kinds()
+        if available and self.kind() not in available:
+            self._kind.blockSignals(True)
+            self._kind.setCurrentIndex(self._kind.findData(available[0]))
+            self._kind.blockSignals(False)
         self._redraw()
 
     def show_message(self, text: str) -> None:

@@ -8,6 +8,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
 
+import workbench  # noqa: E402,F401  (before any Qt call: see workbench/_singletons.py)
+
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, qapp):

@@ -144,3 +144,21 @@ def test_prove_says_it_arrives_with_the_prover_until_the_engine_can(window, qtbo
     with qtbot.waitSignal(window.proveFailed, timeout=1000) as blocker:
         window.start_prove()
     assert "Proving arrives" in blocker.args[0]
+
+
+def test_many_qt_calls_do_not_use_up_none_or_true(qapp):
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QLabel
+
+    class Emitter(QObject):
+        changed = Signal(bool)
+
+    label, emitter = QLabel(), Emitter()
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(20_000):       # shiboken6 6.12.0 on CPython 3.11 aborts after ~5,000
+        label.setText("x")
+        emitter.changed.emit(True)
+    assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
+    assert before[0] > 1000

@@ -1,0 +1,91 @@
+"""The engine's progress events drive the progress bar, the plots and the proof panel."""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.events import (Committed, FriLayers, PhaseFinished, PhaseStarted, Progress,
+                           QueryChecked, QueryPositions, TraceReady)
+from workbench.query_plot import FAILED, PASSED
+from workbench.verify_panel import VerifySummary
+
+
+def _stream():
+    columns = np.arange(3 * 64, dtype=np.uint32).reshape(3, 64)
+    columns.flags.writeable = False
+    yield TraceReady(("x", "sq", "mult"), columns)
+    for phase in ("commit main", "quotient"):
+        yield PhaseStarted(phase)
+        yield Progress(phase, 0.5)
+        yield Committed(phase.split()[-1], bytes(range(32)))
+        yield PhaseFinished(phase, 0.25)
+    yield FriLayers((256, 64, 16))
+    yield QueryPositions(np.array([3, 70, 200, 255]), 256)
+    yield QueryChecked(0, 3, True)
+    yield QueryChecked(1, 70, False)
+
+
+def _run_events(window, qtbot, events):
+    def task(report, cancel):
+        for event in events:
+            report(event)
+        return "done"
+    with qtbot.waitSignal(window.runner.succeeded, timeout=5_000):
+        window.proof_panel.begin("Proof")
+        window.query_plot.reset()
+        window.progress.begin("Proving")
+        assert window.runner.start("replay", task)
+
+
+def test_events_fill_the_trace_queries_and_timings(window, qtbot):
+    _run_events(window, qtbot, list(_stream()))
+    view = window.trace_plot.view
+    assert view.source == "proof" and view.names == ["x", "sq", "mult"] and view.rows == 64
+    assert window.trace_plot.plot_items()
+    plot = window.query_plot
+    assert not plot.is_empty()
+    assert plot.domain_size == 256 and plot.layer_sizes == [256, 64, 16]
+    assert plot.positions.tolist() == [3, 70, 200, 255]
+    assert plot.status.tolist() == [PASSED, FAILED, 0, 0]
+    assert "4 queries · 1 passed, 1 FAILED" in plot.summary()
+    panel = window.proof_panel
+    assert panel.timings == [("commit main", 0.25), ("quotient", 0.25)]
+    assert [name for name, _ in panel.commitments] == ["main", "quotient"]
+
+
+def test_events_from_the_real_prover_reach_the_window(window, qtbot):
+    from engine.stark import ProofParams, prove, trace_shape, verify
+    from engine.stark.examples import lookup
+    shape = trace_shape(1 << 10, ProofParams())
+    air = lookup.build_air()
+    witness = lookup.honest_witness(shape, np.random.default_rng(7))
+    inputs = {"public_values": witness.publics, "public_data": witness.public_data,
+              "public_messages": witness.public_messages}
+    proving, verifying = [], []
+    proof = prove(air, witness.main, **inputs, on_event=proving.append)
+    verify(air, proof, **inputs, on_event=verifying.append)
+    _run_events(window, qtbot, proving)
+    plot = window.query_plot
+    assert plot.domain_size == 4 << 10 and plot.layer_sizes[0] == 4 << 10
+    assert len(plot.layer_sizes) > 2 and (plot.status == 0).all()
+    assert len(window.proof_panel.timings) == 7
+    assert window.trace_plot.view.names == ["x", "sq", "mult"]
+    _run_events(window, qtbot, verifying)
+    assert plot.positions.size >= 43 and (plot.status == PASSED).all()
+
+
+def test_query_plot_explains_itself_before_any_proof(window):
+    assert window.query_plot.is_empty()
+    assert "query positions" in window.query_plot._empty.text()
+
+
+def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
+    panel = window.verify_panel
+    panel.show_result(VerifySummary(True, "", "a.zkr", "ab" * 32, "ab" * 32, b"42\n", 0,
+                                    101.5, 1 << 16, 123_456, 0.012))
+    assert panel.message() == "✔ Valid"
+    assert "matches the expected one" in panel._fields["image"].text()
+    assert panel._journal_text.toPlainText() == "42\n"
+    panel.show_result(VerifySummary(False, "journal does not match", image_id_hex="cd" * 32,
+                                    expected_image_id_hex="ab" * 32))
+    assert panel.message() == "✘ Invalid: journal does not match"
+    assert "does NOT match" in panel._fields["image"].text()

@@ -1,0 +1,80 @@
+"""The last proof or verification, phase by phase: timings, commitment roots, FRI layers."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from workbench.formatting import describe_seconds
+from workbench.tables import make_table, set_row
+
+EMPTY_STATE = ("Per-phase timings, the Merkle roots of each commitment and the FRI layer "
+               "sizes of the last proof (or verification) appear here.")
+
+
+class ProofPanel(QWidget):
+    """Phase timings and commitments, filled from the engine's events as they arrive."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("proofPanel")
+        self.timings: list[tuple[str, float]] = []
+        self.commitments: list[tuple[str, bytes]] = []
+        self.title = ""
+        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._stack = QStackedWidget()
+        self._empty = QLabel(EMPTY_STATE, wordWrap=True, alignment=Qt.AlignCenter)
+        self._empty.setMargin(24)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        self._heading = QLabel(objectName="proofHeading")
+        self._timings = make_table(["Phase", "Time", "Share"], mono)
+        self._timings.setObjectName("phaseTimings")
+        self._roots = make_table(["Commitment", "Merkle root (SHA-256)"], mono)
+        self._roots.setObjectName("commitmentRoots")
+        self._fri = QLabel(wordWrap=True)
+        self._fri.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        page_layout.addWidget(self._heading)
+        page_layout.addWidget(self._timings, 3)
+        page_layout.addWidget(QLabel("Commitments"))
+        page_layout.addWidget(self._roots, 2)
+        page_layout.addWidget(self._fri)
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(page)
+        layout.addWidget(self._stack)
+
+    def begin(self, title: str) -> None:
+        """A new proof or verification starts: forget the last one."""
+        self.title = title
+        self.timings, self.commitments = [], []
+        self._heading.setText(title)
+        self._timings.setRowCount(0)
+        self._roots.setRowCount(0)
+        self._fri.setText("")
+        self._stack.setCurrentIndex(1)
+
+    def phase_finished(self, phase: str, seconds: float) -> None:
+        self.timings.append((phase, float(seconds)))
+        total = sum(s for _, s in self.timings) or 1.0
+        self._timings.setSortingEnabled(False)
+        self._timings.setRowCount(len(self.timings) + 1)
+        for row, (name, secs) in enumerate(self.timings):
+            set_row(self._timings, row, [name, describe_seconds(secs), f"{secs / total:6.1%}"],
+                    [None, secs, secs])
+        set_row(self._timings, len(self.timings),
+                ["total", describe_seconds(sum(s for _, s in self.timings)), ""], [None, None, None])
+
+    def committed(self, name: str, root: bytes) -> None:
+        self.commitments.append((name, bytes(root)))
+        self._roots.setRowCount(len(self.commitments))
+        set_row(self._roots, len(self.commitments) - 1, [name, bytes(root).hex()], [None, None])
+
+    def fri_layers(self, sizes) -> None:
+        sizes = [int(s) for s in sizes]
+        self._fri.setText("FRI layers: " + " → ".join(f"{s:,}" for s in sizes))
+
+    def finish(self, summary: str) -> None:
+        self._heading.setText(f"{self.title} · {summary}" if self.title else summary)
