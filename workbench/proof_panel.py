@@ -64,8 +64,8 @@ class ProofPanel(QWidget):
         for row, (name, secs) in enumerate(self.timings):
             set_row(self._timings, row, [name, describe_seconds(secs), f"{secs / total:6.1%}"],
                     [None, secs, secs])
-        set_row(self._timings, len(self.timings),
-                ["total", describe_seconds(sum(s for _, s in self.timings)), ""], [None, None, None])
+        total_text = describe_seconds(sum(s for _, s in self.timings))
+        set_row(self._timings, len(self.timings), ["total", total_text, ""], [None, None, None])
 
     def committed(self, name: str, root: bytes) -> None:
         self.commitments.append((name, bytes(root)))

@@ -1,8 +1,9 @@
 """The query sampling plot: the LDE domain, the positions drawn, the FRI layers folding.
 
 While proving, the prover's events fill it: ``show_fri_layers`` once FRI has
-committed its layers, ``set_query_positions`` when Fiat–Shamir draws the positions. While verifying, ``mark_query`` turns each position
-green or red as the verifier checks it. Until then it shows what it will show.
+committed its layers, ``set_query_positions`` when Fiat–Shamir draws the positions.
+While verifying, ``mark_query`` turns each position green or red as the verifier
+checks it. Until then it shows what it will show.
 """
 from __future__ import annotations
 

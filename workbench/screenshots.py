@@ -1,6 +1,7 @@
 """Screenshots of the workbench's main states, for docs/screenshots/ and a check by eye.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m workbench.screenshots docs/screenshots
+    xvfb-run -a -s "-screen 0 1600x1000x24" \
+        .venv/bin/python -m workbench.screenshots docs/screenshots
 
 Each state is reached through the window's automation contract, as a user would reach
 it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it).

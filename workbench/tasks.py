@@ -2,8 +2,8 @@
 
 Each task takes ``report`` (called with progress events, from the worker thread) and
 ``cancel`` (an ``engine.events.CancelToken`` the engine polls between chunks) and
-returns its result or raises; ``workbench.runner`` runs them in a worker thread. Keeping them free of Qt
-lets tests call them directly and keeps the widgets thin.
+returns its result or raises; ``workbench.runner`` runs them in a worker thread.
+Keeping them free of Qt lets tests call them directly and keeps the widgets thin.
 """
 from __future__ import annotations
 
