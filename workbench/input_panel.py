@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
@@ -18,7 +18,8 @@ from workbench.formatting import describe_size, hex_dump
 TEXT, HEX, FILE = 0, 1, 2
 # Fusion's checked tool buttons barely differ from unchecked ones in a dark palette.
 _MODE_BUTTON_STYLE = (
-    "QToolButton { padding: 2px 10px; border: 1px solid palette(mid); border-radius: 3px; }"
+    "QToolButton { padding: 2px 10px; border: 1px solid palette(mid); border-radius: 3px;"
+    " color: palette(button-text); background: palette(button); }"
     "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
     " border-color: palette(highlight); }")
 # Above this the bytes are not put in an editor (it would crawl); they stay as a file.
@@ -130,6 +131,12 @@ class InputPanel(QWidget):
         self.changed.emit()
         return ""
 
+    def changeEvent(self, event) -> None:
+        # Style sheets resolve palette() once; a theme switch needs them again.
+        if event.type() == QEvent.PaletteChange:
+            _restyle(self._group.buttons())
+        super().changeEvent(event)
+
     # -- editing --------------------------------------------------------------------
     def _ask_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Private input file")
@@ -183,6 +190,12 @@ class InputPanel(QWidget):
         self._size.setText(describe_size(len(self._data)))
         self._message.setText(self._error)
         self._message.setStyleSheet("color: #d02a2a;" if self._error else "")
+
+
+def _restyle(buttons) -> None:
+    for button in buttons:
+        button.setStyleSheet("")
+        button.setStyleSheet(_MODE_BUTTON_STYLE)
 
 
 def parse_hex(text: str) -> bytes:

@@ -12,8 +12,8 @@ import os
 import sys
 import tempfile
 
-from PySide6.QtCore import QEventLoop, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 SIZE = (1360, 860)
@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     shot("06-disassembly-at-a-cycle")
 
     window.tabs.setCurrentWidget(window.query_plot)
-    drop(window, os.path.join(out, "..", "..", "README.md"))
+    junk = os.path.join(settings_dir, "holiday-photo.jpg")
+    with open(junk, "wb") as f:
+        f.write(b"\xff\xd8\xff\xe0 not a program")
+    drop(window, junk)
     shot("07-queries-empty-state-and-refused-drop")
 
     window.open_sample("primes")
@@ -82,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     window.set_private_input(b"The quick brown fox jumps over the lazy dog" * 20)
     wait(app, window.executeFinished, lambda: window.start_execute())
     window.tabs.setCurrentWidget(window.trace_plot)
-    window.trace_plot.set_kind(REGISTER, register=10)
-    shot("10-dark-register-a0")
+    window.trace_plot.set_kind(REGISTER, register=2)
+    shot("10-dark-register-sp")
     window.trace_plot.set_kind(CLASSES)
     shot("11-dark-heatmap")
     window.set_theme(theme.LIGHT)
@@ -106,11 +109,14 @@ def wait(app, signal, start, timeout_ms: int = 120_000) -> None:
 
 
 def drop(window, path: str) -> None:
+    """Drag ``path`` onto the window and drop it, as a file manager would."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(os.path.abspath(path))])
-    event = QDropEvent(QPointF(QPoint(200, 200)), Qt.CopyAction, mime, Qt.LeftButton,
-                       Qt.NoModifier)
-    QApplication.sendEvent(window, event)
+    position = QPointF(200, 200)
+    QApplication.sendEvent(window, QDragEnterEvent(position, Qt.CopyAction, mime,
+                                                   Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(window, QDropEvent(position, Qt.CopyAction, mime, Qt.LeftButton,
+                                              Qt.NoModifier))
 
 
 if __name__ == "__main__":

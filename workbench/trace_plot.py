@@ -154,10 +154,10 @@ class TracePlot(QWidget):
         theme.style_plot_item(item, colors)
         draw = {PC: self._draw_pc, REGISTER: self._draw_register, MEMORY: self._draw_memory,
                 CLASSES: self._draw_classes, COLUMN: self._draw_column}[kind]
+        item.enableAutoRange()
         draw(item, colors)
         self._info.setToolTip(self._info.text())
         item.setLabel("bottom", "cycle")
-        item.enableAutoRange()
 
     def _draw_line(self, item, y, colors, label: str, hex_axis: bool) -> None:
         n = self.view.rows
@@ -186,6 +186,14 @@ class TracePlot(QWidget):
         curve.setClipToView(True)
         self._hex(reg in (1, 2, 3, 4))   # ra, sp, gp, tp hold addresses
         item.setLabel("left", f"x{reg} ({REGISTER_NAMES[reg]})")
+        if len(values) > 1:
+            # The value before the first write (0, or sp's initial top of memory) would
+            # squash every written value into one line: frame the written ones.
+            written = values[1:].astype(np.float64)
+            low, high = float(written.min()), float(written.max())
+            pad = max((high - low) * 0.05, 1.0)
+            item.setYRange(low - pad, high + pad, padding=0)
+            item.enableAutoRange(y=False)
         self._info.setText(f"{len(cycles) - 1:,} writes to x{reg} in {self.view.rows:,} cycles")
 
     def _draw_memory(self, item, colors) -> None:
