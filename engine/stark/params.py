@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from engine.field.ext4 import DEGREE as EXT_DEGREE
 from engine.stark.transcript import MAX_POW_BITS
 
 __all__ = ["OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ZK_SPARE_ROWS", "ProofParams"]
@@ -100,19 +101,22 @@ class ProofParams:
     def zk_rows(self) -> int:
         """Random rows each witness column needs for zero knowledge (0 without zk).
 
-        A proof reveals, per committed column ``f``, its values at the
-        ``OPENING_POINTS_PER_COLUMN`` out-of-domain points (ζ, ζ·ω) and at each FRI
-        query position ``x_j`` (the Merkle openings), and through the quotient's
-        opening at ``x_j`` a function of ``f(ω·x_j)`` too (constraints read the next
-        row): ``2·num_queries + 2`` evaluations in all. ``f`` interpolates its
-        rows, so with at least that many uniformly random rows (exempt from
-        constraints) those evaluations are uniformly distributed whatever the other
-        rows hold; ``ZK_SPARE_ROWS`` more keep the unopened Merkle leaves
-        unpredictable too. ``docs/zero-knowledge.md`` gives the argument.
+        A proof reveals, per committed base column ``f``, its values at the
+        ``OPENING_POINTS_PER_COLUMN`` out-of-domain points ζ and ζ·ω — extension
+        elements, so 4 base-field coordinates each — and at each FRI query position
+        ``x_j`` (the Merkle openings), and through the quotient's opening at ``x_j`` a
+        function of ``f(ω·x_j)`` too (constraints read the next row): at most
+        ``2·num_queries + 4·2`` base-field linear functions of its rows. ``f``
+        interpolates its rows, so with at least that many uniformly random rows
+        (exempt from constraints) those values are uniformly distributed whatever the
+        other rows hold; ``ZK_SPARE_ROWS`` more keep the unopened Merkle leaves
+        unpredictable too. 98 rows at the defaults; ``docs/zero-knowledge.md``
+        gives the argument.
         """
         if not self.zk:
             return 0
-        return 2 * self.num_queries + OPENING_POINTS_PER_COLUMN + ZK_SPARE_ROWS
+        return (2 * self.num_queries + EXT_DEGREE * OPENING_POINTS_PER_COLUMN
+                + ZK_SPARE_ROWS)
 
     def to_words(self) -> np.ndarray:
         """The canonical encoding absorbed by the transcript: (8,) uint32.

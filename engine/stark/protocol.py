@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.errors import TraceLimitExceeded
 from engine.field.babybear import P
+from engine.field.ext4 import DEGREE as EXT_DEGREE
 from engine.field.scalar import Ext
 from engine.stark import symbolic
 from engine.stark.air import Air, TraceShape
@@ -237,7 +238,8 @@ def min_trace_height(params: ProofParams) -> int:
         shape = fri_shape(log_height + params.log_blowup, params)
         revealed = (params.num_queries * (sum(1 << a for a in shape.log_arities) + 1)
                     + (1 << shape.log_final_len))
-        pad_points = params.num_queries + 1 + ZK_SPARE_ROWS
+        # A pad's base column is opened at the queries and at ζ (4 coordinates).
+        pad_points = params.num_queries + EXT_DEGREE + ZK_SPARE_ROWS
         if revealed < height and pad_points < height // 2 and params.zk_rows <= height // 2:
             return height
     raise ValueError(f"no supported trace height gives zero knowledge with {params}")

@@ -180,7 +180,7 @@ def test_trace_height_for_leaves_room_for_the_random_rows():
     assert trace_height_for(0, PARAMS) == 1 << 10
     assert trace_height_for(1024 - PARAMS.zk_rows, PARAMS) == 1 << 10
     assert trace_height_for(1024 - PARAMS.zk_rows + 1, PARAMS) == 1 << 11
-    assert trace_shape(1 << 12, PARAMS).real_rows == 4096 - 92
+    assert trace_shape(1 << 12, PARAMS).real_rows == 4096 - 98
     with pytest.raises(TraceLimitExceeded):
         trace_height_for(1 << 22, PARAMS)
 

@@ -87,7 +87,7 @@ def test_a_tampered_witness_gives_a_quotient_of_too_high_degree():
                                            (journal, 5), (wide, 5)])
 def test_chunk_count_covers_the_quotient_degree(module, chunks):
     air = module.build_air()
-    shape = TraceShape(1 << 10, 92)
+    shape = TraceShape(1 << 10, 98)
     assert chunk_count(air, shape) == chunks
     assert (chunks - 1) * chunk_size(1 << 10) <= quotient_degree(air, shape) < chunks * 512
 

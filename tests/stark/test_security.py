@@ -117,8 +117,9 @@ def test_default_parameters_follow_the_design():
     assert (params.log_blowup, params.blowup) == (2, 4)
     assert params.num_queries >= 43 and params.query_pow_bits == 16
     assert params.logup_pow_bits == 8 and params.zk
-    # ζ, ζ·ω and, per query, x_j and ω·x_j (through the quotient), plus 4 spare rows.
-    assert params.zk_rows == 2 * (params.num_queries + 1) + 4 == 92
+    # Per query x_j and ω·x_j (through the quotient), 4 base coordinates at each of ζ
+    # and ζ·ω, plus 4 spare rows.
+    assert params.zk_rows == 2 * params.num_queries + 4 * 2 + 4 == 98
     assert ProofParams(zk=False).zk_rows == 0
 
 

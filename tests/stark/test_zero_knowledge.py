@@ -34,8 +34,9 @@ def _two_proofs():
 
 
 def test_the_zero_knowledge_rows_cover_every_revealed_evaluation():
-    # ζ, ζ·ω, and per query x_j and ω·x_j (the quotient at x_j reads the next row).
-    assert PARAMS.zk_rows >= 2 * (PARAMS.num_queries + 1)
+    # Per query x_j and ω·x_j (the quotient at x_j reads the next row), and the four
+    # base-field coordinates of each of the extension values at ζ and ζ·ω.
+    assert PARAMS.zk_rows >= 2 * PARAMS.num_queries + 4 * 2
     assert SHAPE.real_rows == 1024 - PARAMS.zk_rows
 
 
