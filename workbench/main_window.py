@@ -38,12 +38,10 @@ from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
 from workbench.settings import Settings
 from workbench.trace_data import TraceView
 from workbench.trace_plot import TracePlot
-from workbench.verify_panel import VerifyPanel
+from workbench.verify_panel import VerifyPanel, VerifySummary
 
 NOT_YET_PROVING = "Proving arrives with the prover: this build can execute guests but " \
     "not prove them yet."
-NOT_YET_VERIFYING = "Receipt verification arrives with proving: this build cannot " \
-    "check .zkr receipts yet."
 
 
 ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
@@ -152,11 +150,20 @@ class MainWindow(QMainWindow):
         return False
 
     def verify_file(self, path: str) -> bool:
-        """Verify the receipt at ``path`` in a worker (once the engine can)."""
-        message = f"{os.path.basename(path)}: {NOT_YET_VERIFYING}"
-        self.verify_panel.show_message(message)
-        self.notify(message, "info")
-        return False
+        """Check the receipt at ``path`` in a worker; ``verifyFinished`` gives the verdict.
+
+        Until the engine can verify, a well-formed receipt's claim is shown as "not
+        verified yet" (no ``verifyFinished``); a malformed one is Invalid with the reason.
+        """
+        if self.runner.busy:
+            self.notify("A task is running: wait for it or press Cancel first.", "warning")
+            return False
+        self.verify_panel.show_message(f"Reading {os.path.basename(path)}…")
+        self.progress.begin("Checking the receipt")
+        self.settings.add_recent_file(path)
+        self.runner.start("verify", tasks.run_receipt_check, path)
+        self._update_actions()
+        return True
 
     def cancel(self) -> None:
         if self.runner.busy and not self.runner.cancel_requested:
@@ -375,6 +382,8 @@ class MainWindow(QMainWindow):
     def _on_succeeded(self, name: str, result) -> None:
         if name == "execute":
             self._show_execution(result)
+        elif name == "verify":
+            self._show_receipt_check(result)
         elif name == "export":
             self.progress.finish(f"Saved {os.path.basename(result)}")
             self.statusBar().showMessage(f"Saved the trace to {result}")
@@ -404,6 +413,10 @@ class MainWindow(QMainWindow):
             if fault is not None:
                 self.disassembly.show_at(fault.pc, "fault")
             self.executeFailed.emit(message)
+        elif name == "verify":
+            self.verify_panel.show_message(message)
+            if outcome != "Cancelled":
+                self.verifyFinished.emit(False, message)
         self.notify(message, "info" if outcome == "Cancelled" else "error")
         self._update_actions()
 
@@ -428,6 +441,30 @@ class MainWindow(QMainWindow):
             "log": result.log, "image_id": self.program.image_id_hex,
             "seconds": result.seconds, "mhz": result.mhz,
             "trace_rows": len(outcome.trace.columns["pc"]) if outcome.trace else 0})
+
+    def _show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
+        receipt = check.receipt
+        expected = self.verify_panel.pinned_image_id() or \
+            (self.program.image_id_hex if self.program is not None else "")
+        summary = VerifySummary(
+            valid=check.valid, reason=check.reason, path=check.path,
+            image_id_hex=receipt.image_id.hex() if receipt else "",
+            expected_image_id_hex=expected if receipt else "",
+            journal=receipt.journal if receipt else b"",
+            exit_code=receipt.exit_code if receipt else None,
+            security_bits=receipt.security_bits if receipt else None,
+            trace_height=(1 << receipt.log_trace_height) if receipt else None,
+            receipt_bytes=check.size, seconds=check.seconds)
+        self.verify_panel.show_result(summary)
+        name = os.path.basename(check.path)
+        if check.valid is None:
+            self.progress.finish(f"{name}: not verified")
+            self.notify(f"{name} is a well-formed receipt; {check.reason}.", "info")
+            return
+        verdict = "Valid" if check.valid else f"Invalid: {check.reason}"
+        self.progress.finish(f"{name}: {verdict}", done=check.valid)
+        self.notify(f"{name}: {verdict}", "info" if check.valid else "error")
+        self.verifyFinished.emit(bool(check.valid), f"{name}: {verdict}")
 
     def _show_cycle(self, cycle: int, pc: int) -> None:
         if pc >= 0:

@@ -129,3 +129,43 @@ def run_trace_export(path: str, view: TraceView, image_id: bytes, program_name: 
     report(PhaseStarted("export", "Saving the trace"))
     save_trace_npz(path, view, image_id, program_name)
     return path
+
+
+@dataclass
+class ReceiptCheck:
+    """What is known about a receipt file.
+
+    ``valid`` is False with ``reason`` when the file is not a well-formed receipt,
+    True or False from the verifier once ``engine.verify`` exists, and None while a
+    well-formed receipt cannot be verified yet. ``receipt`` is the decoded
+    ``engine.receipt.Receipt`` when the file is one.
+    """
+    path: str
+    size: int
+    valid: bool | None
+    reason: str
+    receipt: object | None = None
+    seconds: float = 0.0
+
+
+NOT_YET_VERIFYING = "receipt verification arrives with proving"
+
+
+def run_receipt_check(path: str, report: Report, cancel: CancelToken) -> ReceiptCheck:
+    """Read and decode the receipt at ``path`` (bounded, no code executed).
+
+    A malformed, truncated or foreign file gives ``valid=False`` and the decoder's
+    reason; an unreadable one raises ``InputError``.
+    """
+    from engine.fileio import read_bounded
+    from engine.receipt import MAX_RECEIPT_BYTES, ReceiptError, decode_receipt
+    report(PhaseStarted("read", "Reading the receipt"))
+    start = time.perf_counter()
+    data = read_bounded(path, MAX_RECEIPT_BYTES, "receipt")
+    try:
+        receipt = decode_receipt(data)
+    except ReceiptError as e:
+        return ReceiptCheck(path, len(data), False, str(e), None,
+                            time.perf_counter() - start)
+    return ReceiptCheck(path, len(data), None, NOT_YET_VERIFYING, receipt,
+                        time.perf_counter() - start)

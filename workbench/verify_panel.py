@@ -21,8 +21,9 @@ HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify re
 
 @dataclass(frozen=True)
 class VerifySummary:
-    """What the panel shows about one verified receipt."""
-    valid: bool
+    """What the panel shows about one receipt. ``valid`` is None when the receipt is
+    well formed but was not verified (``reason`` says why)."""
+    valid: bool | None
     reason: str
     path: str = ""
     image_id_hex: str = ""
@@ -95,12 +96,15 @@ class VerifyPanel(QWidget):
 
     def show_result(self, summary: VerifySummary) -> None:
         colors = theme.plot_colors()
-        if summary.valid:
+        if summary.valid is None:
+            verdict, color = f"Not verified: {summary.reason}", colors["accent"]
+        elif summary.valid:
             verdict, color = "✔ Valid", colors["passed"]
         else:
             verdict, color = f"✘ Invalid: {summary.reason}", colors["failed"]
         self._verdict.setText(verdict)
-        self._verdict.setStyleSheet(f"font-size: 16pt; font-weight: bold; color: {color};")
+        size = "16pt" if summary.valid is not None and len(verdict) < 60 else "12pt"
+        self._verdict.setStyleSheet(f"font-size: {size}; font-weight: bold; color: {color};")
         f = self._fields
         f["receipt"].setText(summary.path or "–")
         match = summary.image_id_matches

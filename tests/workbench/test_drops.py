@@ -47,9 +47,44 @@ def test_dropping_a_folder_or_several_files_is_handled(window, tmp_path):
     assert "one file at a time" in window.notice()
 
 
-def test_dropping_a_receipt_explains_verification_is_coming(window, tmp_path):
+def _receipt_for(program, journal: bytes = b"hi\n") -> bytes:
+    from engine.receipt import ProgramImage, Receipt, encode_receipt
+    from engine.stark.params import ProofParams
+    image = ProgramImage.from_program(program)
+    return encode_receipt(Receipt(image_id=image.image_id(), exit_code=0, journal=journal,
+                                  params=ProofParams(), security_bits=100.5,
+                                  log_trace_height=12, image=image, seal=b"\x00" * 64))
+
+
+def test_dropping_a_garbage_receipt_shows_invalid_with_the_reason(window, qtbot, tmp_path):
     receipt = tmp_path / "proof.zkr"
     receipt.write_bytes(b"ZKWB garbage")
-    drop_files(window, str(receipt))
-    assert "receipt verification arrives with proving" in window.verify_panel.message().lower()
-    assert window.program is not None
+    with qtbot.waitSignal(window.verifyFinished, timeout=10_000) as blocker:
+        drop_files(window, str(receipt))
+    assert blocker.args[0] is False and "not a zkwb receipt" in blocker.args[1]
+    assert window.verify_panel.message().startswith("✘ Invalid: this is not a zkwb receipt")
+    assert window.program is not None and window.actions.execute.isEnabled()
+
+
+def test_dropping_a_truncated_receipt_shows_invalid(window, qtbot, tmp_path):
+    whole = _receipt_for(window.program)
+    receipt = tmp_path / "cut.zkr"
+    receipt.write_bytes(whole[: len(whole) // 2])
+    with qtbot.waitSignal(window.verifyFinished, timeout=10_000) as blocker:
+        drop_files(window, str(receipt))
+    assert blocker.args[0] is False
+    assert window.verify_panel.message().startswith("✘ Invalid:")
+
+
+def test_a_well_formed_receipt_shows_its_claim_until_it_can_be_verified(window, qtbot,
+                                                                         tmp_path):
+    receipt = tmp_path / "hello.zkr"
+    receipt.write_bytes(_receipt_for(window.program, b"Hello, ZK Workbench!"))
+    with qtbot.waitSignal(window.runner.succeeded, timeout=10_000):
+        drop_files(window, str(receipt))
+    panel = window.verify_panel
+    assert panel.message() == "Not verified: receipt verification arrives with proving"
+    assert "matches the expected one" in panel._fields["image"].text()
+    assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
+    assert panel._fields["height"].text() == "4,096 rows"
+    assert "100 bits" in panel._fields["security"].text()
