@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
@@ -105,8 +104,8 @@ class QueryChecked:
     passed: bool
 
 
-Event = Union[PhaseStarted, PhaseFinished, Progress, TraceReady, Committed, FriLayers,
-              QueryPositions, QueryChecked]
+Event = (PhaseStarted | PhaseFinished | Progress | TraceReady | Committed | FriLayers
+         | QueryPositions | QueryChecked)
 EventCallback = Callable[[Event], None]
 
 

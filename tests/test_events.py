@@ -72,9 +72,8 @@ def test_reporter_checks_the_token_at_every_event():
     token.cancel()
     with pytest.raises(Cancelled):
         reporter.progress("work", 0.2)
-    with pytest.raises(Cancelled):
-        with reporter.phase("later"):
-            pass  # pragma: no cover - the phase never starts
+    with pytest.raises(Cancelled), reporter.phase("later"):
+        pass  # pragma: no cover - the phase never starts
     assert len(seen) == 3
 
 

@@ -26,7 +26,9 @@ _EXPORTS = {
     "PublicMessages": "engine.stark.logup_trace",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Proof", "ProofLimits", "ProofParams", "ProvingError", "PublicMessages",
+           "VerifyResult", "decode_proof", "encode_proof", "min_trace_height", "prove",
+           "trace_height_for", "trace_shape", "verify"]
 
 
 def __getattr__(name: str):

@@ -28,7 +28,8 @@ import numpy as np
 from engine.field.ext4 import DEGREE as EXT_DEGREE
 from engine.stark.transcript import MAX_POW_BITS
 
-__all__ = ["OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ZK_SPARE_ROWS", "ProofParams"]
+__all__ = ["DEFAULT_PARAMS", "OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ZK_SPARE_ROWS",
+           "ProofParams"]
 
 #: Version of the parameter encoding absorbed by :meth:`ProofParams.to_words`.
 PARAMS_VERSION = 1
@@ -126,3 +127,7 @@ class ProofParams:
         """
         values = [PARAMS_VERSION] + [int(getattr(self, f.name)) for f in fields(self)]
         return np.array(values, dtype=np.uint32)
+
+
+#: The default parameters (about 102 conjectured bits up to 2^18 rows, 100 at 2^20).
+DEFAULT_PARAMS = ProofParams()

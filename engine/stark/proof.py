@@ -95,10 +95,11 @@ class ProofLimits:
 
 
 def encode_proof(proof: Proof) -> bytes:
-    """The bytes of ``proof`` (layout in ``docs/stark.md``). Raises ``ValueError``
-    for a proof whose fields do not have the documented types and shapes."""
+    """The bytes of ``proof`` (layout in ``docs/stark.md``). Raises ``TypeError``
+    for something else than a :class:`Proof`, ``ValueError`` for a proof whose fields
+    do not have the documented types and shapes."""
     if not isinstance(proof, Proof):
-        raise ValueError("encode_proof needs a Proof")
+        raise TypeError("encode_proof needs a Proof")
     w = Writer()
     w.raw(PROOF_MAGIC)
     w.u8(PROOF_VERSION)

@@ -192,8 +192,8 @@ def public_messages_digest(air: Air, messages: Sequence[PublicMessages]) -> byte
     """SHA-256 of the public bus messages, in the order given (32 bytes).
 
     Per group: the bus name, the count and width, the values (u32 little-endian) and
-    the signed multiplicities (i64 little-endian). Raises ``ValueError`` for a bus the
-    AIR does not have, a wrong width, a value outside ``[0, P)`` or a multiplicity
+    the signed multiplicities (i64 little-endian). Raises ``TypeError`` for something
+    else than :class:`PublicMessages`, ``ValueError`` for a bus the AIR does not have, a wrong width, a value outside ``[0, P)`` or a multiplicity
     of absolute value ``>= P``.
     """
     out = _Canonical(_MESSAGES_DIGEST_TAG)
@@ -276,7 +276,7 @@ def trace_shape(height: int, params: ProofParams) -> TraceShape:
 
 def _checked_messages(air: Air, group: object):
     if not isinstance(group, PublicMessages):
-        raise ValueError("public messages must be PublicMessages")
+        raise TypeError("public messages must be PublicMessages")
     try:
         bus = air.bus(group.bus)
     except KeyError:

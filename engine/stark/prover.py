@@ -59,7 +59,7 @@ from engine.stark.logup_trace import (
     public_interaction_sum,
     total_interactions,
 )
-from engine.stark.params import ProofParams
+from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.stark.pcs import CommittedMatrices, commit, prove_openings
 from engine.stark.proof import Proof
 from engine.stark.protocol import (
@@ -101,7 +101,7 @@ class ProvingError(ZkwbError):
 
 def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
           public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
-          params: ProofParams = ProofParams(), rng: np.random.Generator | None = None,
+          params: ProofParams = DEFAULT_PARAMS, rng: np.random.Generator | None = None,
           check: bool = True, on_event: EventCallback | None = None,
           cancel: CancelToken | None = None) -> Proof:
     """Prove that ``main`` satisfies ``air`` for the given public inputs.
@@ -173,18 +173,9 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     logup_sum = np.zeros(0, dtype=np.uint32)
     if air.logup is not None:
         with reporter.phase("logup"):
-            nonce = transcript.grind(params.logup_pow_bits)
-            challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
-                                   for _ in air.challenge_names], dtype=np.uint32)
-            try:
-                aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
-                                                 shape.zk_rows, rng)
-            except ValueError as error:
-                raise ProvingError(f"cannot build the LogUp trace: {error}") from error
-            if check:
-                _check_logup_sum(air, shape.height, messages, challenges, logup_sum)
-            reporter.check_cancel()
-            aux_commit = _commit(aux, params, reporter, "aux")
+            nonce, challenges, logup_sum, aux_commit = _prove_logup(
+                air, trace, prep, publics, messages, shape, params, transcript, rng, check,
+                reporter)
         aux_root = aux_commit.root
         transcript.absorb_digest(LABEL_AUX, aux_root)
         transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
@@ -192,20 +183,9 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
 
     with reporter.phase("quotient"):
         alpha = Ext(*transcript.squeeze_ext(LABEL_ALPHA))
-        values = quotient_values(
-            air, main=main_commit.ldes[0], prep=prep_commit.ldes[0] if air.n_prep else None,
-            aux=aux_commit.ldes[0] if aux_commit else None, shape=shape,
-            log_blowup=params.log_blowup, publics=publics, challenges=challenges,
-            aux_publics=logup_sum.reshape(-1, 4), alpha=alpha,
-            progress=lambda f: reporter.progress("quotient", 0.8 * f))
-        bound = quotient_degree(air, shape) if check else None
-        try:
-            chunks = split_quotient(values, shape.height, chunk_count(air, shape), rng,
-                                    randomize=params.zk, degree_bound=bound)
-        except ValueError as error:
-            raise ProvingError(str(error)) from error
-        reporter.check_cancel()
-        quotient_commit = _commit(chunks, params, reporter, "quotient", coefficients=True)
+        quotient_commit = _prove_quotient(air, groups, aux_commit, publics, challenges,
+                                          logup_sum, alpha, shape, params, rng, check,
+                                          reporter)
     transcript.absorb_digest(LABEL_QUOTIENT, quotient_commit.root)
     groups.append(quotient_commit)
 
@@ -248,7 +228,44 @@ def _check_witness(air, trace, prep, publics, shape, messages) -> None:
         raise ProvingError(f"{terms} LogUp terms: LogUp is sound only below p = {P}")
 
 
-def _check_logup_sum(air, height, messages, challenges, logup_sum) -> None:
+def _prove_logup(air, trace, prep, publics, messages, shape, params, transcript, rng, check,
+                 reporter):
+    """Grind, draw γ and β, build and commit the aux trace: (nonce, challenges, S, commit)."""
+    nonce = transcript.grind(params.logup_pow_bits)
+    challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
+                           for _ in air.challenge_names], dtype=np.uint32)
+    try:
+        aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
+                                         shape.zk_rows, rng)
+    except ValueError as error:
+        raise ProvingError(f"cannot build the LogUp trace: {error}") from error
+    if check:
+        _check_logup_sum(air, messages, challenges, logup_sum)
+    reporter.check_cancel()
+    return nonce, challenges, logup_sum, _commit(aux, params, reporter, "aux")
+
+
+def _prove_quotient(air, groups, aux_commit, publics, challenges, logup_sum, alpha, shape,
+                    params, rng, check, reporter) -> CommittedMatrices:
+    """Q over the LDE coset, split into randomized chunks of H/2, committed."""
+    prep_lde = groups[0].ldes[0] if air.n_prep else None
+    main_lde = groups[1 if air.n_prep else 0].ldes[0]
+    values = quotient_values(
+        air, main=main_lde, prep=prep_lde, aux=aux_commit.ldes[0] if aux_commit else None,
+        shape=shape, log_blowup=params.log_blowup, publics=publics, challenges=challenges,
+        aux_publics=logup_sum.reshape(-1, 4), alpha=alpha,
+        progress=lambda fraction: reporter.progress("quotient", 0.8 * fraction))
+    bound = quotient_degree(air, shape) if check else None
+    try:
+        chunks = split_quotient(values, shape.height, chunk_count(air, shape), rng,
+                                randomize=params.zk, degree_bound=bound)
+    except ValueError as error:
+        raise ProvingError(str(error)) from error
+    reporter.check_cancel()
+    return _commit(chunks, params, reporter, "quotient", coefficients=True)
+
+
+def _check_logup_sum(air, messages, challenges, logup_sum) -> None:
     total = Ext(*logup_sum.tolist()) + public_interaction_sum(air, messages, challenges)
     if total != Ext.ZERO:
         raise ProvingError("the LogUp sum and the public messages do not cancel: a bus is "

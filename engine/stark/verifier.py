@@ -46,8 +46,12 @@ from engine.field.babybear import P, two_adic_generator
 from engine.field.scalar import Ext
 from engine.stark.air import Air
 from engine.stark.constraints import evaluate_constraints_at_point
-from engine.stark.logup_trace import PublicMessages, public_interaction_sum, total_interactions
-from engine.stark.params import ProofParams
+from engine.stark.logup_trace import (
+    PublicMessages,
+    public_interaction_sum,
+    total_interactions,
+)
+from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.stark.pcs import Commitment, commit, verify_openings
 from engine.stark.proof import Proof
 from engine.stark.protocol import (
@@ -104,7 +108,7 @@ class VerifyResult:
 
 def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
            public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
-           params: ProofParams = ProofParams(), on_event: EventCallback | None = None,
+           params: ProofParams = DEFAULT_PARAMS, on_event: EventCallback | None = None,
            cancel: CancelToken | None = None) -> VerifyResult:
     """Check ``proof`` against ``air`` and the public inputs (see the module docstring).
 
@@ -121,7 +125,7 @@ def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
         raise
     except _Rejected as rejection:
         return run.result(rejection.reason)
-    except Exception as error:  # a bug, or input nobody foresaw: still a clean verdict
+    except Exception as error:  # noqa: BLE001 - a bug or unforeseen input: still a verdict
         return run.result(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
     return run.result(None)
 
@@ -268,7 +272,7 @@ class _Verification:
     def _preprocessed_root(self, air, shape, public_data, params) -> bytes:
         try:
             prep = air.compute_preprocessed(shape, public_data)
-        except Exception as error:  # the AIR's own function, on the caller's data
+        except Exception as error:  # noqa: BLE001 - the AIR's function on the caller's data
             _reject(f"the preprocessed columns cannot be computed from the public data: "
                     f"{error}")
         key = hashlib.sha256(params.to_words().tobytes()

@@ -141,7 +141,7 @@ def test_decode_refuses_things_that_are_not_bytes():
 
 def test_encode_refuses_malformed_proofs():
     proof = _proof("lookup")
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         encode_proof("proof")
     with pytest.raises(ValueError):
         encode_proof(dataclasses.replace(proof, main_root=b"short"))

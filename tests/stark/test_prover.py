@@ -93,13 +93,13 @@ def test_honest_proof_survives_encoding(name):
 
 
 def test_proof_states_height_and_security():
-    air, _, proof = _honest("fibonacci")
+    _, _, proof = _honest("fibonacci")
     assert proof.log_height == 10 and proof.height == 1 << 10
     assert proof.security_bits == 102.0
 
 
 def test_proof_is_small_and_carries_every_commitment():
-    air, _, proof = _honest("lookup")
+    _, _, proof = _honest("lookup")
     assert len(proof.preprocessed_root) == len(proof.main_root) == 32
     assert len(proof.aux_root) == len(proof.quotient_root) == 32
     assert proof.logup_sum.shape == (4,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -13,7 +15,14 @@ from hypothesis import strategies as st
 
 from engine.codec import DecodeError, Writer
 from engine.field.babybear import P
-from engine.stark import ProofParams, decode_proof, encode_proof, prove, trace_shape, verify
+from engine.stark import (
+    ProofParams,
+    decode_proof,
+    encode_proof,
+    prove,
+    trace_shape,
+    verify,
+)
 from engine.stark import proof as proof_module
 from engine.stark.examples import lookup
 from engine.stark.verifier import INTERNAL_ERROR
@@ -176,7 +185,7 @@ def test_opened_groups_swapped_or_missing_are_rejected():
 class _RecordingWriter(Writer):
     """Writer that records the byte range of every field it writes."""
 
-    regions: list[tuple[int, int]] = []
+    regions: ClassVar[list[tuple[int, int]]] = []
 
     def __init__(self):
         super().__init__()
@@ -240,7 +249,7 @@ def _rejected_bytes(data: bytes) -> None:
 def test_encoding_regions_cover_every_byte():
     data, regions = _encoding()
     assert regions[0][0] == 0 and regions[-1][1] == len(data)
-    assert all(a[1] == b[0] for a, b in zip(regions, regions[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(regions))
     assert len(regions) > 60
 
 
