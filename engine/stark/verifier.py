@@ -299,7 +299,8 @@ class _Verification:
                 or logup_sum.shape != (4,) or np.any(logup_sum >= P)):
             _reject("the LogUp sum is not one canonical extension element")
         if not transcript.check_pow(proof.logup_pow_nonce, params.logup_pow_bits):
-            _reject("the LogUp proof of work is invalid")
+            _reject("the LogUp proof of work is invalid: the proof was made for other public "
+                    "inputs, parameters or AIR, or was altered")
         challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
                                for _ in air.challenge_names], dtype=np.uint32)
         transcript.absorb_digest(LABEL_AUX, aux_root)
