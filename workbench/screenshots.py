@@ -4,11 +4,14 @@
         .venv/bin/python -m workbench.screenshots docs/screenshots
 
 Each state is reached through the window's automation contract, as a user would reach
-it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it).
+it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it),
+then reduced to 256 colours when ImageMagick's ``convert`` is installed.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         settle(app, 250)
         path = os.path.join(out, f"{name}.png")
         window.grab().save(path, "PNG")
+        shrink(path)
         print(path)
 
     shot("01-start-sample-loaded")
@@ -90,8 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     window.trace_plot.set_kind(CLASSES)
     shot("11-dark-heatmap")
     window.set_theme(theme.LIGHT)
+    bad_receipt = os.path.join(settings_dir, "from-a-stranger.zkr")
+    with open(bad_receipt, "wb") as f:
+        f.write(b"ZKWB-RCT\x01\x00\x00\x00\x01\x00\x00\x00\xff\xff")
+    wait(app, window.verifyFinished, lambda: drop(window, bad_receipt))
+    shot("12-truncated-receipt-is-invalid")
     window.close()
     return 0
+
+
+def shrink(path: str) -> None:
+    """256 colours are plenty for a UI and a third of the bytes (ImageMagick, if present)."""
+    convert = shutil.which("convert")
+    if convert:
+        subprocess.run([convert, path, "-colors", "256", f"PNG8:{path}"], check=False)
 
 
 def settle(app, ms: int) -> None:

@@ -216,7 +216,8 @@ class TracePlot(QWidget):
         heat = self.view.heatmap
         image = pg.ImageItem(heat, axisOrder="row-major")
         image.setColorMap(pg.colormap.get("viridis"))
-        image.setLevels((0.0, 1.0))
+        brightest = max(float(heat.max()), 0.05)
+        image.setLevels((0.0, brightest))
         image.setRect(0, 0, self.view.rows, len(OPCODE_CLASSES))
         item.addItem(image)
         item.showGrid(x=False, y=False)
@@ -229,7 +230,7 @@ class TracePlot(QWidget):
         share = ", ".join(f"{OPCODE_CLASSES[i]} {totals[i] / max(self.view.rows, 1):.0%}"
                           for i in top if totals[i])
         self._info.setText(f"share of each {max(self.view.rows // heat.shape[1], 1):,}-cycle "
-                           f"bin by class · overall: {share}")
+                           f"bin by class (brightest = {brightest:.0%}) · overall: {share}")
 
     def _hex(self, on: bool) -> None:
         self._y_axis.hexadecimal = on

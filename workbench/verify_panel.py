@@ -5,6 +5,7 @@ the loaded program's unless the user pins another one here.
 """
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass
 
@@ -106,7 +107,8 @@ class VerifyPanel(QWidget):
         size = "16pt" if summary.valid is not None and len(verdict) < 60 else "12pt"
         self._verdict.setStyleSheet(f"font-size: {size}; font-weight: bold; color: {color};")
         f = self._fields
-        f["receipt"].setText(summary.path or "–")
+        f["receipt"].setText(os.path.basename(summary.path) or "–")
+        f["receipt"].setToolTip(summary.path)
         match = summary.image_id_matches
         note = {True: " (matches the expected one)", False: " (does NOT match the expected "
                 f"{summary.expected_image_id_hex[:16]}…)", None: ""}[match]

@@ -93,6 +93,7 @@ def test_event_loop_stays_responsive_during_a_long_execution(window, qtbot, tmp_
         window.cancel()
     timer.stop()
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    print(f"longest gap between 10 ms ticks: {max(gaps) * 1000:.0f} ms over {len(ticks)} ticks")
     assert len(ticks) > 50
     assert max(gaps) < 0.25, f"the GUI stalled for {max(gaps) * 1000:.0f} ms"
 
