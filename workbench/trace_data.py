@@ -42,7 +42,7 @@ REGISTER_NAMES: tuple[str, ...] = (
 # Slot 3 of a row is the register write, slot 2 the RAM access (engine/vm/trace.py).
 _SLOT_RAM, _SLOT_RD = 2, 3
 HEATMAP_BINS = 512
-MAX_SCATTER_POINTS = 60_000
+MAX_SCATTER_POINTS = 25_000
 
 
 @dataclass
@@ -51,12 +51,16 @@ class TraceView:
 
     ``op_class`` (uint8, one per row) and ``heatmap`` (float32, shape
     (len(OPCODE_CLASSES), bins), the fraction of each bin's cycles in each class) are
-    filled by ``from_columns`` when the trace has ``insn`` (and optionally ``kind``).
+    filled by ``from_columns`` when the trace has ``insn`` (and optionally ``kind``);
+    ``register_writes`` (cycle uint32, register uint8, value uint32 per register write,
+    in cycle order) when it has the executor's access slots. Both are computed once, off
+    the GUI thread, because the columns of a row-major trace are strided views.
     """
     columns: dict[str, np.ndarray]
     rows: int
     op_class: np.ndarray | None = None
     heatmap: np.ndarray | None = None
+    register_writes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     source: str = "execution"
     notes: list[str] = field(default_factory=list)
 
@@ -72,6 +76,8 @@ class TraceView:
         if "insn" in columns:
             view.op_class = opcode_classes(columns["insn"], columns.get("kind"))
             view.heatmap = class_heatmap(view.op_class, min(HEATMAP_BINS, max(rows, 1)))
+        if all(n in columns for n in ("mask", f"s{_SLOT_RD}_addr", f"s{_SLOT_RD}_val")):
+            view.register_writes = _register_writes(columns)
         return view
 
     @classmethod
@@ -129,13 +135,19 @@ def register_series(view: TraceView, register: int) -> tuple[np.ndarray, np.ndar
     """
     if not 0 <= register < 32:
         raise ValueError(f"no register x{register}")
-    addr, mask, val = (view.columns[f"s{_SLOT_RD}_addr"], view.columns["mask"],
-                       view.columns[f"s{_SLOT_RD}_val"])
-    written = ((mask >> (4 + _SLOT_RD)) & 1).astype(bool) & (addr == register)
-    cycles = np.flatnonzero(written)
+    cycles, registers, values = view.register_writes or _register_writes(view.columns)
+    mine = registers == register
     initial = np.uint32(0x0C00_0000 if register == 2 else 0)
-    return (np.concatenate(([0], cycles)).astype(np.int64),
-            np.concatenate(([initial], val[cycles])).astype(np.uint32))
+    return (np.concatenate(([0], cycles[mine])).astype(np.int64),
+            np.concatenate(([initial], values[mine])).astype(np.uint32))
+
+
+def _register_writes(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every register write: (cycle uint32, register uint8, value uint32), cycle order."""
+    written = ((columns["mask"] >> (4 + _SLOT_RD)) & 1).astype(bool)
+    cycles = np.flatnonzero(written)
+    return (cycles.astype(np.uint32), columns[f"s{_SLOT_RD}_addr"][cycles].astype(np.uint8),
+            columns[f"s{_SLOT_RD}_val"][cycles].astype(np.uint32))
 
 
 def memory_accesses(view: TraceView, max_points: int = MAX_SCATTER_POINTS):

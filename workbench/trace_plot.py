@@ -1,20 +1,21 @@
 """The trace plot: pc over cycles, a register, RAM addresses, opcode classes, any column.
 
-Shows a ``workbench.trace_data.TraceView``. Long traces are drawn with pyqtgraph's
-peak downsampling and clip-to-view (every pixel column keeps its min and max, and
-zooming in brings back single cycles); scatter plots keep at most
-``MAX_SCATTER_POINTS`` points. Clicking the plot picks a cycle: ``cycleSelected``
+Shows a ``workbench.trace_data.TraceView``. Long series are drawn as a min/max
+envelope of what is in view (``workbench.lod``), recomputed as the user zooms and pans,
+so every spike stays visible and zooming in brings back single cycles; scatter plots
+keep at most ``MAX_SCATTER_POINTS`` points. Clicking the plot picks a cycle: ``cycleSelected``
 tells the window, which shows the disassembly at that cycle's pc.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from workbench import theme
+from workbench.lod import envelope
 from workbench.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView, class_totals,
                                   memory_accesses, register_series)
 
@@ -34,6 +35,33 @@ class HexAxis(pg.AxisItem):
         return [f"0x{int(v):x}" if v >= 0 else "" for v in values]
 
 
+class EnvelopeCurve:
+    """A curve that shows the min/max envelope of its series for the visible x range."""
+
+    def __init__(self, item, y, x=None, pen=None, step: bool = False) -> None:
+        self.y, self.x, self.step = y, x, step
+        self.view_box = item.getViewBox()
+        self.curve = item.plot([], [], pen=pen)
+        self.exact = True
+        self._timer = QTimer(singleShot=True, interval=30)
+        self._timer.timeout.connect(self.update)
+        self.view_box.sigXRangeChanged.connect(self._timer.start)
+        self.update(whole=True)
+
+    def update(self, whole: bool = False) -> None:
+        x_min, x_max = (None, None) if whole else self.view_box.viewRange()[0]
+        xs, ys, self.exact = envelope(self.y, self.x, x_min, x_max)
+        step = "left" if self.step and self.exact else None
+        self.curve.setData(xs, ys, stepMode=step)
+
+    def detach(self) -> None:
+        self._timer.stop()
+        try:
+            self.view_box.sigXRangeChanged.disconnect(self._timer.start)
+        except (RuntimeError, TypeError):
+            pass
+
+
 class TracePlot(QWidget):
     """Trace columns chosen by the user, or an explanatory empty state."""
 
@@ -44,6 +72,7 @@ class TracePlot(QWidget):
         self.setObjectName("tracePlot")
         self.view: TraceView | None = None
         self._cursor = None
+        self._curves: list[EnvelopeCurve] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         controls = QHBoxLayout()
@@ -145,6 +174,9 @@ class TracePlot(QWidget):
             return
         self._stack.setCurrentWidget(self.plot)
         item = self.plot.getPlotItem()
+        for curve in self._curves:
+            curve.detach()
+        self._curves = []
         item.clear()
         self._cursor = None
         if item.legend is not None:
@@ -161,12 +193,11 @@ class TracePlot(QWidget):
 
     def _draw_line(self, item, y, colors, label: str, hex_axis: bool) -> None:
         n = self.view.rows
-        curve = item.plot(np.arange(n), y, pen=pg.mkPen(colors["series"][0], width=1))
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
+        self._curves.append(EnvelopeCurve(item, y, pen=pg.mkPen(colors["series"][0], width=1)))
         self._hex(hex_axis)
         item.setLabel("left", label)
-        self._info.setText(f"{n:,} cycles" + (" · downsampled for display" if n > 4096 else ""))
+        self._info.setText(f"{n:,} cycles" + ("" if self._curves[-1].exact else
+                                              " · min/max per pixel column until zoomed in"))
 
     def _draw_pc(self, item, colors) -> None:
         self._draw_line(item, self.view.columns["pc"], colors, "pc", True)
@@ -180,10 +211,9 @@ class TracePlot(QWidget):
         reg = self._register.currentIndex()
         cycles, values = register_series(self.view, reg)
         x = np.append(cycles, self.view.rows)
-        y = np.append(values, values[-1]).astype(np.float64)
-        curve = item.plot(x, y, stepMode="left", pen=pg.mkPen(colors["series"][0], width=1))
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
+        y = np.append(values, values[-1])
+        self._curves.append(EnvelopeCurve(item, y, x, pen=pg.mkPen(colors["series"][0], width=1),
+                                          step=True))
         self._hex(reg in (1, 2, 3, 4))   # ra, sp, gp, tp hold addresses
         item.setLabel("left", f"x{reg} ({REGISTER_NAMES[reg]})")
         if len(values) > 1:

@@ -116,3 +116,30 @@ def test_profile_of_aliases_and_nested_functions():
     assert lines["label"].cycles == 1
     assert lines["outer"].cycles == 3 and lines["inner"].cycles == 2
     assert lines[OUTSIDE].cycles == 2
+
+
+def test_envelope_keeps_every_bucket_extreme_and_is_raw_when_zoomed_in():
+    from workbench.lod import envelope
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 1000, size=100_000).astype(np.uint32)
+    y[54_321] = 5000                                  # one spike must survive
+    xs, ys, exact = envelope(y, buckets=500)
+    assert not exact and len(xs) <= 1000 and ys.max() == 5000 and ys.min() == y.min()
+    starts = xs[0::2].astype(np.int64)
+    bounds = np.append(starts, len(y))
+    for i in range(0, len(starts), 37):
+        chunk = y[bounds[i]:bounds[i + 1]]
+        assert (ys[2 * i], ys[2 * i + 1]) == (chunk.min(), chunk.max())
+    xs, ys, exact = envelope(y, x_min=1000, x_max=1100, buckets=500)
+    assert exact and xs[0] <= 1000 and xs[-1] >= 1100
+    assert np.array_equal(ys, y[xs.astype(np.int64)])
+
+
+def test_envelope_of_an_irregular_series_covers_the_view():
+    from workbench.lod import envelope
+    x = np.cumsum(np.random.default_rng(4).integers(1, 50, size=20_000))
+    y = np.sin(x / 1000.0)
+    xs, ys, exact = envelope(y, x, x_min=x[5000], x_max=x[15000], buckets=100)
+    assert not exact and xs[0] <= x[5000] and xs[-1] >= x[14_900]
+    inside = (x >= x[5000]) & (x <= x[15000])
+    assert ys.max() >= y[inside].max() and ys.min() <= y[inside].min()
