@@ -186,12 +186,12 @@ class _Verification:
         if air.n_prep:
             with self.reporter.phase("preprocessed"):
                 root = self._preprocessed_root(air, shape, public_data, params)
-            if proof.preprocessed_root != root:
+            if not isinstance(proof.preprocessed_root, bytes) or proof.preprocessed_root != root:
                 _reject("the preprocessed columns do not match the public data (their "
                         "root differs from the proof's)")
             transcript.absorb_digest(LABEL_PREPROCESSED, root)
             commitments.append(Commitment(root, (air.n_prep,)))
-        elif proof.preprocessed_root != b"":
+        elif not isinstance(proof.preprocessed_root, bytes) or proof.preprocessed_root:
             _reject("the proof has a preprocessed root but the AIR has no preprocessed columns")
         transcript.absorb_digest(LABEL_MAIN, self._root(proof.main_root, "main"))
         commitments.append(Commitment(proof.main_root, (air.n_main,)))
@@ -204,7 +204,8 @@ class _Verification:
                                          messages)
             aux_publics = proof.logup_sum.reshape(1, 4)
             commitments.append(Commitment(proof.aux_root, (air.n_aux_base,)))
-        elif (proof.aux_root != b"" or proof.logup_pow_nonce != 0
+        elif (not isinstance(proof.aux_root, bytes) or proof.aux_root
+              or type(proof.logup_pow_nonce) is not int or proof.logup_pow_nonce
               or not isinstance(proof.logup_sum, np.ndarray) or proof.logup_sum.size):
             _reject("the proof has LogUp data but the AIR has no buses")
 

@@ -24,7 +24,7 @@ from engine.stark import (
     verify,
 )
 from engine.stark import proof as proof_module
-from engine.stark.examples import lookup
+from engine.stark.examples import fibonacci, lookup
 from engine.stark.verifier import INTERNAL_ERROR
 
 # The lookup example has every kind of commitment: preprocessed, main, aux, quotient.
@@ -155,7 +155,10 @@ def test_every_tampered_field_is_rejected():
 
 @pytest.mark.parametrize("field,value", [
     ("opening", None), ("logup_sum", None), ("main_root", None), ("log_height", "10"),
-    ("log_height", 40), ("log_height", 9), ("aux_root", b""), ("preprocessed_root", b""),
+    ("log_height", 40), ("log_height", 9), ("log_height", True), ("aux_root", b""),
+    ("preprocessed_root", b""), ("preprocessed_root", np.zeros(32, np.uint8)),
+    ("aux_root", np.zeros(32, np.uint8)), ("logup_pow_nonce", np.uint64(0)),
+    ("security_centibits", np.uint32(10200)), ("quotient_root", bytearray(32)),
 ])
 def test_malformed_fields_are_rejected_without_raising(field, value):
     _, _, proof = _case()
@@ -296,3 +299,17 @@ def test_random_byte_changes_are_rejected(changes):
         changed[position % len(data)] ^= mask
     assume(bytes(changed) != data)
     _rejected_bytes(bytes(changed))
+
+
+@pytest.mark.parametrize("field,value", [
+    ("aux_root", np.zeros(32, np.uint8)), ("logup_pow_nonce", np.uint64(0)),
+    ("preprocessed_root", np.zeros(32, np.uint8)), ("logup_sum", np.zeros(4, np.uint32)),
+])
+def test_an_air_without_those_columns_rejects_foreign_fields(field, value):
+    witness = fibonacci.honest_witness(SHAPE, np.random.default_rng(33))
+    air = fibonacci.build_air()
+    proof = prove(air, witness.main, public_values=witness.publics,
+                  rng=np.random.default_rng(34))
+    result = verify(air, dataclasses.replace(proof, **{field: value}),
+                    public_values=witness.publics)
+    assert not result.valid and not result.reason.startswith(INTERNAL_ERROR), result.reason
