@@ -106,3 +106,16 @@ def test_a_guest_fault_names_the_pc_and_shows_its_disassembly(window, qtbot, tmp
     assert window.results.field("outcome") == "Guest fault"
     assert window.disassembly.pc == 0x10004
     assert "ebreak" in window.disassembly.text()
+
+
+def test_closing_the_window_mid_execution_stops_the_worker(qtbot, tmp_path):
+    from workbench import MainWindow
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_program(endless_loop_elf(tmp_path / "loop.elf"))
+    window.start_execute()
+    qtbot.waitUntil(lambda: "cycles" in window.progress.text(), timeout=30_000)
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 3.0
+    assert not window.runner.busy
