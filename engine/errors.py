@@ -45,3 +45,12 @@ class Cancelled(ZkwbError):
 
 class TraceLimitExceeded(ZkwbError):
     """A run needs a longer trace than the prover supports."""
+
+
+class ProvingError(ZkwbError):
+    """The witness cannot be proven. ``report`` is the row checker's
+    ``engine.stark.check_constraints.CheckReport`` when it found the problem."""
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report

@@ -12,7 +12,7 @@ import importlib
 
 _EXPORTS = {
     "prove": "engine.stark.prover",
-    "ProvingError": "engine.stark.prover",
+    "ProvingError": "engine.errors",
     "verify": "engine.stark.verifier",
     "VerifyResult": "engine.stark.verifier",
     "Proof": "engine.stark.proof",

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import ZkwbError
+from engine.errors import ProvingError
 from engine.events import (
     CancelToken,
     Committed,
@@ -51,7 +51,7 @@ from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree
 from engine.poly.ntt import coset_lde, coset_ntt
 from engine.stark.air import Air
-from engine.stark.check_constraints import CheckReport, check_constraints
+from engine.stark.check_constraints import check_constraints
 from engine.stark.fri import fri_shape
 from engine.stark.logup_trace import (
     PublicMessages,
@@ -88,15 +88,6 @@ __all__ = ["ProvingError", "prove"]
 # LDE points extended per batch of columns in a large commit: about 0.1 s of work, so a
 # cancel takes effect quickly.
 _LDE_POINTS_PER_BATCH = 1 << 24
-
-
-class ProvingError(ZkwbError):
-    """The witness cannot be proven. ``report`` is the row checker's
-    :class:`engine.stark.check_constraints.CheckReport` when it found the problem."""
-
-    def __init__(self, message: str, report: CheckReport | None = None):
-        super().__init__(message)
-        self.report = report
 
 
 def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
