@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
 from engine.errors import GuestFault, InputError, ZkwbError
+from engine.fileio import read_bounded
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
@@ -119,24 +119,13 @@ def read_input(spec: str | None) -> bytes:
     from engine.vm.memory_map import MAX_INPUT_BYTES
     if spec is None:
         return b""
-    limit = MAX_INPUT_BYTES
     if spec == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        try:
-            with open(spec, "rb") as f:
-                if os.fstat(f.fileno()).st_size > limit:
-                    raise InputError(f"{spec} is larger than the {limit >> 20} MiB private-input limit")
-                data = f.read(limit + 1)
-        except IsADirectoryError:
-            raise InputError(f"{spec} is a directory, not an input file") from None
-        except FileNotFoundError:
-            raise InputError(f"{spec}: no such file") from None
-        except OSError as e:
-            raise InputError(f"{spec}: cannot read it ({e.strerror or e})") from None
-    if len(data) > limit:
-        raise InputError(f"the private input is larger than the {limit >> 20} MiB limit")
-    return data
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"the private input is larger than the {MAX_INPUT_BYTES >> 20} "
+                             "MiB limit")
+        return data
+    return read_bounded(spec, MAX_INPUT_BYTES, "private input")
 
 
 def journal_text(journal: bytes) -> str | None:

@@ -7,25 +7,26 @@ import tempfile
 from engine.errors import InputError
 
 
-def read_bounded(path: str | os.PathLike, limit: int, what: str = "file") -> bytes:
-    """Read a whole file, refusing (``InputError``) anything over ``limit`` bytes
-    before reading it, and directories, missing or unreadable files."""
+def read_bounded(path: str | os.PathLike, limit: int, what: str = "file",
+                 error: type[InputError] = InputError) -> bytes:
+    """Read a whole file, refusing (with ``error``, an ``InputError``) anything over
+    ``limit`` bytes before reading it, and directories, missing or unreadable files."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
-                raise InputError(f"{path}: {size:,} bytes is larger than a {what} can be "
+                raise error(f"{path}: {size:,} bytes is larger than a {what} can be "
                                  f"({limit:,} bytes)")
             data = f.read(limit + 1)
     except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a {what}") from None
+        raise error(f"{path} is a directory, not a {what}") from None
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+        raise error(f"{path}: cannot read it ({e.strerror or e})") from None
     if len(data) > limit:
-        raise InputError(f"{path} is larger than a {what} can be ({limit:,} bytes)")
+        raise error(f"{path} is larger than a {what} can be ({limit:,} bytes)")
     return data
 
 

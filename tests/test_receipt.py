@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import struct
 
 import numpy as np
 import pytest
@@ -117,7 +118,7 @@ def test_failed_write_keeps_the_old_file(tmp_path):
     write_receipt(path, sample())
     before = path.read_bytes()
     bad = Receipt(**{**sample().__dict__, "exit_code": -1})   # cannot be encoded
-    with pytest.raises(Exception):
+    with pytest.raises(struct.error):
         write_receipt(path, bad)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["r.zkr"]

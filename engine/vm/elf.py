@@ -16,10 +16,16 @@ from elftools.common.exceptions import ELFError as _PyElfError
 from elftools.elf.elffile import ELFFile
 
 from engine.errors import ElfError
+from engine.fileio import read_bounded
 from engine.vm.decode import Op, decode
 from engine.vm.image import image_id
-from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_ELF_BYTES,
-                                  MAX_SEGMENTS, PAGE_SIZE)
+from engine.vm.memory_map import (
+    GUEST_MEMORY_END,
+    GUEST_MEMORY_START,
+    MAX_ELF_BYTES,
+    MAX_SEGMENTS,
+    PAGE_SIZE,
+)
 from engine.vm.program import Program, Segment, Symbol
 
 EM_RISCV = 243
@@ -53,24 +59,8 @@ def load_elf(source: str | os.PathLike | bytes, name: str | None = None) -> Prog
     else:
         path = os.fspath(source)
         name = name or os.path.basename(path)
-        data = _read_bounded(path)
+        data = read_bounded(path, MAX_ELF_BYTES, "guest program", ElfError)
     return _load(data, name)
-
-
-def _read_bounded(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_ELF_BYTES:
-                raise ElfError(f"{path}: {size} bytes is larger than the {MAX_ELF_BYTES >> 20} MiB "
-                               "a guest program may be")
-            return f.read(MAX_ELF_BYTES + 1)
-    except IsADirectoryError:
-        raise ElfError(f"{path} is a directory, not a program") from None
-    except FileNotFoundError:
-        raise ElfError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ElfError(f"{path}: cannot read it ({e.strerror or e})") from None
 
 
 def _load(data: bytes, name: str) -> Program:
