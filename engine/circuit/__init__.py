@@ -1,0 +1,1 @@
+"""The RV32IM machine AIR and its witness generation (``docs/circuit.md``)."""

@@ -1,0 +1,57 @@
+"""The CPU region: operation flags, pc flow, halting and padding.
+
+**Flags.** ``op.*`` has one boolean per circuit operation (``columns.ROM_OPS``, with
+the four kinds of ecall row) and per syscall row kind. Their sum ``is_real`` is
+boolean, so at most one flag is set; an instruction row's flags are fixed by the ROM
+lookup (``sum_f code(f)·f`` is the ROM's ``op``, and codes are distinct and non-zero).
+
+**pc flow.** ``pc' = pc + Δ`` on every transition, with Δ by operation:
+
+    ALU, M, loads, stores, ecall "other", args of other writes   4
+    branches                                     4 + taken·(target - pc - 4)
+    CONST (lui, auipc, jal, fence)               target - pc        (ROM)
+    jalr                                         (rs1 + imm) & ~1 - pc
+    ecall exit / read / write                    0  (exit halts; read/write go on
+    args and io rows                             4·(1 - more)        with their rows)
+    padding                                      0
+
+**Halting.** Row 0 executes an instruction at ``entry`` (a public value). ``is_real``
+only drops, and only after the exit row: ``is_real' = is_real - exit``; on the last
+real row ``is_real = exit``. So there is exactly one exit row, every row before it
+is real, and every row after it is padding: no flags, so no bus traffic (every slot
+multiplicity is a flag sum or a column forced to 0 on padding rows), and pc and the
+journal position stay put.
+"""
+from __future__ import annotations
+
+from engine.circuit.columns import FLAGS, Columns, bits_value
+from engine.stark.air import FIRST, LAST, TRANSITION, AirBuilder
+
+STEP4 = ("add", "sub", "slt", "sltu", "xor", "or", "and", "sll", "srl", "sra",
+         "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw",
+         "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "other", "args_wn")
+BRANCHES = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
+
+
+def constrain(b: AirBuilder, c: Columns, entry) -> None:
+    op, cpu = c.op, c.cpu
+    x = c.x
+    real = c.is_real
+    with b.scope("cpu"):
+        for f in FLAGS:
+            b.constrain(f"flag_{f}_boolean", op[f] * (op[f] - 1))
+        b.constrain("one_flag", real * (real - 1))
+        b.constrain("first_row_executes", c.instruction - 1, when=FIRST)
+        b.constrain("entry_pc", cpu.pc - entry, when=FIRST)
+        b.constrain("real_until_exit", real.next - real + op["exit"], when=TRANSITION)
+        b.constrain("halts", real - op["exit"], when=LAST)
+
+        branch = c.flags(*BRANCHES)
+        more = c.hv("io", "more")
+        target_jalr = bits_value(x, 0, 16) + bits_value(x, 16, 16) * 65536 - x[0]
+        step = (c.flags(*STEP4) * 4
+                + branch * 4 + branch * c.hv("cmp", "taken") * (cpu.target - cpu.pc - 4)
+                + op["const"] * (cpu.target - cpu.pc)
+                + op["jalr"] * (target_jalr - cpu.pc)
+                + c.flags("args_r", "args_wj", "io_r", "io_w") * (1 - more) * 4)
+        b.constrain("pc_step", cpu.pc.next - cpu.pc - step, when=TRANSITION)

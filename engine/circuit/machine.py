@@ -1,0 +1,65 @@
+"""The RV32IM machine AIR: the regions assembled into one AIR over one trace.
+
+``build_air()`` (cached) declares the columns (:mod:`engine.circuit.columns`), the
+preprocessed tables, the public values and every region's constraints and bus
+interactions. Public values: ``entry`` (the first pc), ``exit_lo``/``exit_hi`` (the
+exit code's halves) and ``journal_len``. Public data (what the preprocessed columns
+are computed from): a :class:`engine.circuit.image.MachineImage`. Public messages:
+``image_messages(image)`` (memory bus) and ``journal_messages(journal)``.
+
+Operations that define the same quantity (the rd value, the RAM value, ``X``, ``Y``)
+do so in one constraint each, ``sum_f flag_f·(target - value_f)``: at most one flag
+is set on a row, so the sum vanishes exactly when the active operation's equation
+holds, and the AIR stays at a few hundred constraints.
+"""
+from __future__ import annotations
+
+import functools
+
+from engine.circuit import alu, cpu, final_memory, memory, muldiv, program, syscalls, tables
+from engine.circuit.alu import halves
+from engine.circuit.columns import Columns, declare_main
+from engine.stark.air import Air, AirBuilder
+
+AIR_NAME = "rv32im"
+PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "journal_len")
+
+
+@functools.cache
+def build_air() -> Air:
+    """The machine AIR (built once per process)."""
+    b = AirBuilder(AIR_NAME)
+    main = declare_main(b)
+    rom = program.declare(b)
+    table = tables.declare(b)
+    fmsel = final_memory.declare(b)
+    publics = {name: b.public(name) for name in PUBLIC_VALUES}
+    c = Columns(**main, rom=rom, table=table, fmsel=fmsel)
+
+    cpu.constrain(b, c, publics["entry"])
+    program.constrain(b, c)
+    memory.constrain(b, c)
+    alu.constrain(b, c)
+    muldiv.constrain(b, c)
+    syscalls.constrain(b, c, publics)
+    final_memory.constrain(b, c)
+    tables.constrain(b, c)
+
+    x_lo, x_hi = halves(c.x)
+    y_lo, y_hi = halves(c.y)
+    m = c.mem
+    with b.scope("def"):
+        _defined(b, "x", (x_lo, x_hi), alu.x_definitions(c) + syscalls.x_definitions(c))
+        _defined(b, "y", (y_lo, y_hi), alu.y_definitions(c) + syscalls.y_definitions(c))
+        _defined(b, "rd", (m.c_lo, m.c_hi),
+                 alu.results(c) + muldiv.results(c) + syscalls.results(c))
+        _defined(b, "ram", (m.n_lo, m.n_hi), alu.ram_values(c) + syscalls.ram_values(c))
+    return b.build()
+
+
+def _defined(b: AirBuilder, name: str, target, cases) -> None:
+    for half, index in (("lo", 1), ("hi", 2)):
+        total = 0
+        for case in cases:
+            total = case[0] * (target[index - 1] - case[index]) + total
+        b.constrain(f"{name}_{half}", total)
