@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
-from workbench import theme
+from workbench import dialogs, theme
 from workbench.samples import samples
 
 
@@ -28,15 +28,18 @@ def build_actions(window) -> SimpleNamespace:
         act.triggered.connect(slot)
         return act
 
-    a.open = action("&Open program…", window.ask_open_program, QKeySequence.Open,
+    def ask(dialog):
+        return lambda: dialog(window)
+
+    a.open = action("&Open program…", ask(dialogs.ask_open_program), QKeySequence.Open,
                     "Open a RISC-V guest program (.elf)")
-    a.open_receipt = action("&Verify receipt…", window.ask_verify_receipt, "Ctrl+Shift+O",
+    a.open_receipt = action("&Verify receipt…", ask(dialogs.ask_verify_receipt), "Ctrl+Shift+O",
                             "Check a receipt (.zkr)")
-    a.load_input = action("Load &input file…", window.ask_input_file, "Ctrl+I",
+    a.load_input = action("Load &input file…", ask(dialogs.ask_input_file), "Ctrl+I",
                           "Use a file's bytes as the private input")
-    a.export_trace = action("Export &trace as .npz…", window.ask_export_trace, "Ctrl+Shift+E",
-                            "Save the trace's columns as a NumPy archive")
-    a.export_plot = action("Export &plot as PNG…", window.ask_export_plot, "Ctrl+Shift+S",
+    a.export_trace = action("Export &trace as .npz…", ask(dialogs.ask_export_trace),
+                            "Ctrl+Shift+E", "Save the trace's columns as a NumPy archive")
+    a.export_plot = action("Export &plot as PNG…", ask(dialogs.ask_export_plot), "Ctrl+Shift+S",
                            "Save the current tab as a PNG image")
     a.quit = action("&Quit", window.close, QKeySequence.Quit)
     a.execute = action("&Execute", window.start_execute, ["Ctrl+E", "F5"],

@@ -11,11 +11,10 @@ import os
 import sys
 import traceback
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGroupBox, QLabel, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 import engine
 from engine import events
@@ -24,8 +23,10 @@ from engine.resources import resources_dir
 from engine.vm import load_elf
 from workbench import files, tasks, theme
 from workbench.about import about_html
+from workbench.notice_bar import NoticeBar
 from workbench.actions import build_actions
 from workbench.disassembly_panel import DisassemblyPanel
+from workbench.drops import FileDrops
 from workbench.input_panel import InputPanel
 from workbench.profile_panel import ProfilePanel
 from workbench.program_panel import ProgramPanel
@@ -66,7 +67,6 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowIcon(QIcon(icon_path()))
-        self.setAcceptDrops(True)
         self.program = None
         self._cycles_so_far = 0
         self.last_outcome: tasks.ExecutionOutcome | None = None
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.runner.failed.connect(self._on_failed)
         self._build_ui()
         self.actions = build_actions(self)
-        self._route_file_drops()
+        self._drops = FileDrops(self, self.handle_dropped_paths)
         self._restore_window()
         self._update_actions()
         self.statusBar().showMessage("Open a RISC-V guest (Ctrl+O), drop one on the window, "
@@ -224,37 +224,20 @@ class MainWindow(QMainWindow):
 
     def notify(self, text: str, level: str = "info") -> None:
         """Show a message in the banner above the panels and in the status bar."""
-        colors = {"info": ("#2f6fd0", "#e8f0fc", "#17345f"),
-                  "warning": ("#c47f00", "#fff4df", "#5a3b00"),
-                  "error": ("#d02a2a", "#fde8e8", "#5f1515")}[level]
-        if theme.is_dark():
-            colors = (colors[0], "#2a2f38", "#e6e9ee")
-        self._notice.setStyleSheet(f"QFrame#notice {{ border-left: 4px solid {colors[0]}; "
-                                   f"background: {colors[1]}; }} QLabel {{ color: {colors[2]}; }}")
-        self._notice_text.setText(text)
-        self._notice.show()
+        self._notice.show_message(text, level)
         self.statusBar().showMessage(text, 15000)
         self.noticeShown.emit(text)
 
     def notice(self) -> str:
         """The banner's message ("" when hidden)."""
-        return "" if self._notice.isHidden() else self._notice_text.text()
+        return self._notice.message()
 
     # -- UI -------------------------------------------------------------------------
     def _build_ui(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
-        self._notice = QFrame(objectName="notice")
-        notice_layout = QHBoxLayout(self._notice)
-        notice_layout.setContentsMargins(10, 6, 6, 6)
-        self._notice_text = QLabel(wordWrap=True, objectName="noticeText")
-        self._notice_text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        close = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
-        close.clicked.connect(self._notice.hide)
-        notice_layout.addWidget(self._notice_text, 1)
-        notice_layout.addWidget(close)
-        self._notice.hide()
+        self._notice = NoticeBar()
         layout.addWidget(self._notice)
 
         self.program_panel = ProgramPanel()
@@ -475,45 +458,6 @@ class MainWindow(QMainWindow):
         self.disassembly.show_at(address, "function")
         self.tabs.setCurrentWidget(self.disassembly)
 
-    # -- dialogs (not used by tests) ------------------------------------------------
-    def ask_open_program(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open guest program",
-                                              self.settings.last_folder(),
-                                              "RISC-V programs (*.elf);;All files (*)")
-        if path:
-            self.open_program(path)
-
-    def ask_verify_receipt(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Verify receipt", self.settings.last_folder(),
-                                              "Receipts (*.zkr);;All files (*)")
-        if path:
-            self.verify_file(path)
-
-    def ask_input_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Private input file",
-                                              self.settings.last_folder())
-        if path:
-            message = self.input_panel.load_file(path)
-            if message:
-                self.notify(message, "error")
-
-    def ask_export_trace(self) -> None:
-        name = os.path.splitext(self.program.name)[0] if self.program else "trace"
-        path, _ = QFileDialog.getSaveFileName(self, "Export trace",
-                                              os.path.join(self.settings.last_folder(),
-                                                           f"{name}-trace.npz"),
-                                              "NumPy archives (*.npz)")
-        if path:
-            self.export_trace(path if path.endswith(".npz") else path + ".npz")
-
-    def ask_export_plot(self) -> None:
-        label = self.tabs.tabText(self.tabs.currentIndex()).lower()
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG",
-                                              os.path.join(self.settings.last_folder(),
-                                                           f"{label}.png"), "PNG images (*.png)")
-        if path:
-            self.export_plot(path if path.lower().endswith(".png") else path + ".png")
-
     def show_about(self) -> None:
         QMessageBox.about(self, "About ZK Workbench", about_html())
 
@@ -521,38 +465,7 @@ class MainWindow(QMainWindow):
         theme.apply_theme(name)
         self.settings.set_theme(name)
 
-    # -- drops and closing ----------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        if not event.mimeData().hasUrls():
-            return
-        event.acceptProposedAction()
-        self.handle_dropped_paths([url.toLocalFile() for url in event.mimeData().urls()])
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Text fields accept drops themselves; files dropped on them mean the window.
-        kind = event.type()
-        if kind in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop) and \
-                event.mimeData().hasUrls():
-            if kind == QEvent.Drop:
-                self.dropEvent(event)
-            else:
-                event.acceptProposedAction()
-            return True
-        return super().eventFilter(watched, event)
-
-    def _route_file_drops(self) -> None:
-        for widget in self.findChildren(QWidget):
-            if widget.acceptDrops() and widget is not self:
-                widget.installEventFilter(self)
-
+    # -- closing --------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
