@@ -423,7 +423,7 @@ class MainWindow(QMainWindow):
             "journal": result.journal, "journal_hex": result.journal.hex(),
             "log": result.log, "image_id": self.program.image_id_hex,
             "seconds": result.seconds, "mhz": result.mhz,
-            "trace_rows": len(outcome.trace.columns["pc"]) if outcome.trace else 0})
+            "trace_rows": outcome.trace.rows if outcome.trace else 0})
 
     def _show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
         receipt = check.receipt

@@ -39,6 +39,9 @@ REGISTER_NAMES: tuple[str, ...] = (
     "t3", "t4", "t5", "t6",
 )
 
+# Where the pc is: the executor's trace, then the machine AIR's main trace.
+PC_COLUMNS = ("pc", "cpu.pc")
+
 # Slot 3 of a row is the register write, slot 2 the RAM access (engine/vm/trace.py).
 _SLOT_RAM, _SLOT_RD = 2, 3
 HEATMAP_BINS = 512
@@ -92,6 +95,14 @@ class TraceView:
 
     def has(self, *names: str) -> bool:
         return all(n in self.columns for n in names)
+
+    @property
+    def pc(self) -> np.ndarray | None:
+        """The pc column: ``pc`` in the executor's trace, ``cpu.pc`` in the machine AIR's."""
+        for name in PC_COLUMNS:
+            if name in self.columns:
+                return self.columns[name]
+        return None
 
 
 def opcode_classes(insn: np.ndarray, kind: np.ndarray | None = None) -> np.ndarray:

@@ -154,7 +154,7 @@ class TracePlot(QWidget):
         if self.view is None:
             return []
         cols = self.view.columns
-        ok = {PC: "pc" in cols, REGISTER: self.view.has("mask", "s3_addr", "s3_val"),
+        ok = {PC: self.view.pc is not None, REGISTER: self.view.has("mask", "s3_addr", "s3_val"),
               MEMORY: self.view.has("mask", "s2_addr"), CLASSES: self.view.op_class is not None,
               COLUMN: bool(cols)}
         return [key for key, _ in VIEWS if ok[key]]
@@ -196,15 +196,17 @@ class TracePlot(QWidget):
         self._curves.append(EnvelopeCurve(item, y, pen=pg.mkPen(colors["series"][0], width=1)))
         self._hex(hex_axis)
         item.setLabel("left", label)
-        self._info.setText(f"{n:,} cycles" + ("" if self._curves[-1].exact else
-                                              " · min/max per pixel column until zoomed in"))
+        what = f"{n:,} cycles" if self.view.source == "execution" else \
+            f"committed trace: {n:,} rows, padding and random rows included"
+        self._info.setText(what + ("" if self._curves[-1].exact else
+                                   " · min/max per pixel column until zoomed in"))
 
     def _draw_pc(self, item, colors) -> None:
-        self._draw_line(item, self.view.columns["pc"], colors, "pc", True)
+        self._draw_line(item, self.view.pc, colors, "pc", True)
 
     def _draw_column(self, item, colors) -> None:
         name = self._column.currentText()
-        hex_axis = name in ("pc", "next_pc", "insn") or name.endswith("_addr")
+        hex_axis = name in ("pc", "next_pc", "insn", "cpu.pc") or name.endswith("_addr")
         self._draw_line(item, self.view.columns[name], colors, name, hex_axis)
 
     def _draw_register(self, item, colors) -> None:
@@ -290,7 +292,7 @@ class TracePlot(QWidget):
                                            pen=pg.mkPen(theme.plot_colors()["accent"], width=1))
             item.addItem(self._cursor, ignoreBounds=True)
         self._cursor.setPos(cycle)
-        pc = int(self.view.columns["pc"][cycle]) if "pc" in self.view.columns else -1
+        pc = int(self.view.pc[cycle]) if self.view.pc is not None else -1
         self.cycleSelected.emit(cycle, pc)
 
     def changeEvent(self, event) -> None:

@@ -73,6 +73,19 @@ def test_events_from_the_real_prover_reach_the_window(window, qtbot):
     assert plot.positions.size >= 43 and (plot.status == PASSED).all()
 
 
+def test_a_machine_trace_plots_its_pc(window, qtbot):
+    from workbench.trace_plot import PC
+    columns = np.zeros((2, 256), dtype=np.uint32)
+    columns[0] = 0x10000 + 4 * np.arange(256)
+    _run_events(window, qtbot, [TraceReady(("cpu.pc", "op.add"), columns)])
+    plot = window.trace_plot
+    assert PC in plot.available_kinds()
+    plot.set_kind(PC)
+    assert plot.plot_items() and "committed trace: 256 rows" in plot._info.text()
+    plot.select_cycle(3)
+    assert window.disassembly.pc == 0x1000C
+
+
 def test_query_plot_explains_itself_before_any_proof(window):
     assert window.query_plot.is_empty()
     assert "query positions" in window.query_plot._empty.text()
