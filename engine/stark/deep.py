@@ -1,5 +1,5 @@
 """DEEP kernels: out-of-domain evaluation by the barycentric formula, and the pieces of
-the DEEP composition codeword (column combinations, ``1/(x − z)``, quotient terms).
+the DEEP composition codeword (column combinations, ``1/(z − x)``, quotient terms).
 
 Everything runs over a coset ``s·H_n`` of a two-adic subgroup in natural order
 (entry ``j`` at ``x_j = s·ω_n^j``), base-field columns as rows of ``(m, n)`` uint32
@@ -43,39 +43,48 @@ def domain_points(log_n: int, shift: int) -> np.ndarray:
 
 
 def evaluate_at_points(matrices: Sequence[np.ndarray], stride: int, log_n: int, shift: int,
-                       points: Sequence[Ext]) -> np.ndarray:
+                       points: Sequence[Ext], *,
+                       weights: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Evaluate every column at every out-of-domain point (barycentric formula).
 
     ``matrices``: (m_i, n·stride) uint32 each, whose every ``stride``-th entry
     (``0, stride, ...``) is the column's value over ``shift·H_n``: an LDE of blowup
     ``stride`` over ``shift·H_(n·stride)`` qualifies, and stride 1 means plain
-    evaluations. ``points``: extension points outside ``shift·H_n``. Returns
+    evaluations. ``points``: extension points outside ``shift·H_n``. ``weights``:
+    each point's :func:`barycentric_weights` if the caller has them already (a
+    prover opening several groups at the same points). Returns
     (len(points), Σ m_i, 4) uint32, columns of the matrices side by side.
     Raises ``ZeroDivisionError`` if a point lies in the domain.
     """
+    if weights is None:
+        weights = [barycentric_weights(log_n, shift, z) for z in points]
     # (4·points, n): one contiguous row per (point, coordinate), the kernel's inner loop.
-    weights = np.ascontiguousarray(np.stack([barycentric_weights(log_n, shift, z).T
-                                             for z in points]).reshape(4 * len(points), -1))
+    rows = np.ascontiguousarray(np.stack([w.T for w in weights]).reshape(4 * len(points), -1))
     parts = []
     for matrix in matrices:
         out = np.empty((matrix.shape[0], 4 * len(points)), dtype=np.uint32)
-        _dot_strided(np.ascontiguousarray(matrix), stride, weights, out)
+        _dot_strided(np.ascontiguousarray(matrix), stride, rows, out)
         parts.append(out.reshape(-1, len(points), 4))
     return np.ascontiguousarray(np.concatenate(parts, axis=0).transpose(1, 0, 2))
 
 
-def barycentric_weights(log_n: int, shift: int, point: Ext) -> np.ndarray:
+def barycentric_weights(log_n: int, shift: int, point: Ext, *,
+                        inverses: np.ndarray | None = None) -> np.ndarray:
     """``w_j = (z^n − s^n)/(n·s^n) · x_j/(z − x_j)`` for ``j < n``: (n, 4) uint32.
 
+    ``inverses``: the (n, 4) values ``1/(z − x_j)`` if the caller has them (every
+    ``B``-th entry of :func:`inverse_differences` over a coset ``s·H_(B·n)``).
     Raises ``ZeroDivisionError`` if ``point`` lies in ``shift·H_n``.
     """
     n = 1 << log_n
     xs = domain_points(log_n, shift)
-    inverses = inverse_differences(point, xs)
+    if inverses is None:
+        inverses = inverse_differences(point, xs)
     s_n = pow(shift, n, P)
     scale = (point ** n - s_n) * pow(n * s_n % P, P - 2, P)
     weights = np.empty((n, 4), dtype=np.uint32)
-    _scale_by_points(inverses, xs, np.array(scale.coeffs, dtype=np.uint64), weights)
+    _scale_by_points(np.ascontiguousarray(inverses), xs, np.array(scale.coeffs, dtype=np.uint64),
+                     weights)
     return weights
 
 
@@ -92,19 +101,21 @@ def inverse_differences(point: Ext, xs: np.ndarray) -> np.ndarray:
     return out
 
 
-def combine_columns(matrices: Sequence[np.ndarray], coeffs: np.ndarray) -> np.ndarray:
-    """``Σ_i coeffs[i]·column_i`` at every row: (n, 4) uint32.
+def combine_columns(matrices: Sequence[np.ndarray], coeffs: np.ndarray,
+                    stride: int = 1) -> np.ndarray:
+    """``Σ_i coeffs[i]·column_i`` at every ``stride``-th row: (n, 4) uint32.
 
-    ``matrices``: (m_i, n) uint32 base-field columns; ``coeffs``: (Σ m_i, 4) uint32
-    extension coefficients, one per column in order.
+    ``matrices``: (m_i, n·stride) uint32 base-field columns; ``coeffs``: (Σ m_i, 4)
+    uint32 extension coefficients, one per column in order. With an LDE of blowup
+    ``stride`` over ``s·H_(n·stride)`` the result is the combination over ``s·H_n``.
     """
     total = None
     start = 0
     for matrix in matrices:
         width = matrix.shape[0]
-        part = np.empty((matrix.shape[1], 4), dtype=np.uint32)
-        _combine(np.ascontiguousarray(matrix), coeffs[start:start + width].astype(np.uint64),
-                 part)
+        part = np.empty((matrix.shape[1] // stride, 4), dtype=np.uint32)
+        _combine(np.ascontiguousarray(matrix), stride,
+                 coeffs[start:start + width].astype(np.uint64), part)
         total = part if total is None else ((total.astype(np.uint64) + part) % P).astype(np.uint32)
         start += width
     return total
@@ -192,23 +203,27 @@ def _dot_strided(matrix, stride, weights, out):
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def _combine(matrix, coeffs, out):
-    # out[j] = Σ_i coeffs[i]·matrix[i, j]: per chunk of rows, one pass per column and
-    # coordinate over contiguous memory, accumulated as split sums (see _split_sum).
-    m, n = matrix.shape
+def _combine(matrix, stride, coeffs, out):
+    # out[j] = Σ_i coeffs[i]·matrix[i, j·stride]: per chunk of rows, one pass per column
+    # and coordinate over a contiguous copy of the chunk, accumulated as split sums (see
+    # _split_sum).
+    m = matrix.shape[0]
+    n = out.shape[0]
     for chunk in prange((n + _CHUNK - 1) // _CHUNK):
         lo = chunk * _CHUNK
         width = min(n, lo + _CHUNK) - lo
         acc_lo = np.zeros((4, _CHUNK), dtype=np.uint64)
         acc_hi = np.zeros((4, _CHUNK), dtype=np.uint64)
+        row = np.empty(_CHUNK, dtype=np.uint64)
         for i in range(m):
-            row = matrix[i, lo:lo + width]
+            for j in range(width):
+                row[j] = matrix[i, (lo + j) * stride]
             for d in range(4):
                 c = coeffs[i, d]
                 sum_lo = acc_lo[d]
                 sum_hi = acc_hi[d]
                 for j in range(width):
-                    product = np.uint64(row[j]) * c
+                    product = row[j] * c
                     sum_lo[j] += product & _LOW32
                     sum_hi[j] += product >> _SHIFT32
         for j in range(width):

@@ -23,7 +23,7 @@ transcript order:
    (``b"pcs-column"``), then one ``ρ_(g,z)`` per group and point (``b"pcs-point"``);
 4. the DEEP codeword over ``g·H_N`` is
 
-       F(x) = R(x) + Σ_(g,z) ρ_(g,z) · (S_g(x) − S_g(z)) / (x − z),
+       F(x) = R(x) + Σ_(g,z) ρ_(g,z) · (S_g(x) − S_g(z)) / (z − x),
        S_g = Σ_i c_(g,i)·f_(g,i),
 
    of degree < n, and FRI proves it (:mod:`engine.stark.fri`);
@@ -52,11 +52,18 @@ from engine.field.babybear import (
     bb_random,
     two_adic_generator,
 )
+from engine.field.ext4 import ext_add, ext_mul
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree, merkle_verify
-from engine.poly.ntt import base_columns_to_ext, coset_lde, coset_ntt
+from engine.poly.ntt import (
+    base_columns_to_ext,
+    coset_lde,
+    coset_ntt,
+    ext_to_base_columns,
+)
 from engine.stark.deep import (
     accumulate_quotient,
+    barycentric_weights,
     combine_columns,
     domain_points,
     evaluate_at_points,
@@ -162,7 +169,16 @@ def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequenc
     points = [[_as_ext(z) for z in group_points] for group_points in points]
     log_n = _check_groups(groups, points, params)
     stride = 1 << params.log_blowup
-    opened = tuple(evaluate_at_points(g.ldes, stride, log_n, GENERATOR, zs)
+    # 1/(z − x) over the LDE coset, once per distinct point: the DEEP quotients need it,
+    # and its every stride-th entry is the barycentric formula's 1/(z − x_j) over g·H_n.
+    distinct = list(dict.fromkeys(z.coeffs for zs in points for z in zs))
+    xs = domain_points(log_n + params.log_blowup, GENERATOR)
+    inverses = {key: inverse_differences(Ext(*key), xs) for key in distinct}
+    weights = {key: barycentric_weights(log_n, GENERATOR, Ext(*key),
+                                        inverses=inverses[key][::stride])
+               for key in distinct}
+    opened = tuple(evaluate_at_points(g.ldes, stride, log_n, GENERATOR, zs,
+                                      weights=[weights[z.coeffs] for z in zs])
                    for g, zs in zip(groups, points))
     for values in opened:
         transcript.absorb_u32s(b"pcs-values", values)
@@ -174,15 +190,23 @@ def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequenc
                                          [len(zs) for zs in points])
     deep = (np.ascontiguousarray(base_columns_to_ext(mask.ldes[0])[0]) if mask
             else np.zeros((groups[0].ldes[0].shape[1], 4), dtype=np.uint32))
-    xs = domain_points(log_n + params.log_blowup, GENERATOR)
-    inverses = {}
+    # Σ_(g,z) ρ_(g,z)·(S_g(x) − S_g(z))/(z − x) = Σ_z (T_z(x) − T_z(z))/(z − x) with
+    # T_z = Σ_g ρ_(g,z)·S_g: each S_g is combined over g·H_n only (every stride-th LDE
+    # point), the T_z are extended to g·H_N, one pass over the big domain per point.
+    sums = {key: None for key in distinct}
+    claimed = {key: Ext.ZERO for key in distinct}
     for g, group in enumerate(groups):
-        combined = combine_columns(group.ldes, columns[g])
+        combined = combine_columns(group.ldes, columns[g], stride)
         for p, z in enumerate(points[g]):
-            if z.coeffs not in inverses:
-                inverses[z.coeffs] = inverse_differences(z, xs)
-            value = _combine_values(columns[g], opened[g][p])
-            accumulate_quotient(deep, combined, rhos[g][p], value, inverses[z.coeffs])
+            term = ext_mul(combined, np.array(rhos[g][p].coeffs, dtype=np.uint32))
+            sums[z.coeffs] = term if sums[z.coeffs] is None else ext_add(sums[z.coeffs], term)
+            claimed[z.coeffs] += rhos[g][p] * _combine_values(columns[g], opened[g][p])
+    for key in distinct:
+        # T_z(g·x) has degree < n: its values over H_n extend to H_N, i.e. T_z to g·H_N.
+        extended = base_columns_to_ext(coset_lde(ext_to_base_columns(sums[key]),
+                                                 params.log_blowup, 1))[0]
+        accumulate_quotient(deep, extended, Ext.ONE, claimed[key], inverses[key])
+        sums[key] = None
     fri_proof, indices = prove_fri(deep, params, transcript)
     rows = np.unique(indices)
     trees = [g.tree for g in groups] + ([mask.tree] if mask else [])

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.field.babybear import GENERATOR, P, bb_random, two_adic_generator
+from engine.field.babybear import GENERATOR, P, bb_random
 from engine.field.scalar import Ext
 from engine.poly.ntt import coset_intt, ext_to_base_columns
 from engine.stark.air import TraceShape
 from engine.stark.constraints import evaluate_constraints
-from engine.stark.selectors import quotient_degree, selector_vectors
+from engine.stark.selectors import quotient_degree, quotient_selectors
 
 __all__ = ["chunk_count", "chunk_size", "quotient_values", "recombine", "split_quotient"]
 
@@ -62,15 +62,8 @@ def quotient_values(air, *, main: np.ndarray, prep: np.ndarray | None,
     blowup = 1 << log_blowup
     log_n = shape.log_height + log_blowup
     n = 1 << log_n
-    # x_j^H = g^H·ω_B^j, so Z_H(x_j) repeats with period B: B inversions in all, and
-    # dividing the selectors by Z_H divides every term of N (the kernel then
-    # returns Q itself).
-    g_h = pow(GENERATOR, shape.height, P)
-    omega_b = two_adic_generator(log_blowup)
-    z_inv = np.array([pow((g_h * pow(omega_b, j, P) - 1) % P, P - 2, P)
-                      for j in range(blowup)], dtype=np.uint64)
-    selectors = selector_vectors(GENERATOR, log_n, shape).reshape(4, -1, blowup)
-    selectors = (selectors * z_inv % P).astype(np.uint32).reshape(4, n)
+    # Dividing the selectors by Z_H divides every term of N: the kernel returns Q.
+    selectors = quotient_selectors(GENERATOR, log_n, shape)
     out = np.empty((n, 4), dtype=np.uint32)
     step = max(blowup, min(n, _POINTS_PER_RANGE))
     for start in range(0, n, step):

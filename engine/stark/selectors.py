@@ -22,14 +22,17 @@ from numba import njit, prange
 
 from engine.field.babybear import (
     P,
-    bb_batch_inv,
+    bb_inv,
     bb_mul,
     bb_powers,
     bb_sub,
+    invmod,
     mulmod,
+    powmod,
     submod,
     two_adic_generator,
 )
+from engine.poly.ntt import coset_ntt
 from engine.stark.air import Selector, TraceShape
 
 
@@ -40,23 +43,20 @@ def selector_vectors(shift: int, log_n: int, shape: TraceShape) -> np.ndarray:
     order). Returns ``(4, N)`` uint32, row ``s`` for ``Selector(s)``. Raises
     ``ValueError`` if the coset meets the trace domain (``Z_H`` would vanish there).
     """
-    n, h = 1 << log_n, shape.height
-    shift = int(shift) % P
-    x = bb_mul(bb_powers(two_adic_generator(log_n), n), np.uint32(shift))
-    z_h = vanishing_on_coset(shift, log_n, h)
-    omega = two_adic_generator(shape.log_height)
-    last = pow(omega, shape.real_rows - 1, P)
-    inv_h = pow(h, P - 2, P)
-    out = np.empty((4, n), dtype=np.uint32)
-    out[Selector.FIRST] = bb_mul(bb_mul(z_h, bb_batch_inv(bb_sub(x, np.uint32(1)))),
-                                 np.uint32(inv_h))
-    out[Selector.LAST] = bb_mul(bb_mul(z_h, bb_batch_inv(bb_sub(x, np.uint32(last)))),
-                                np.uint32(last * inv_h % P))
-    exempt = np.array([pow(omega, j, P) for j in range(shape.real_rows, h)],
-                      dtype=np.uint32)
-    out[Selector.EVERY] = _vanishing_on(x, exempt)
-    out[Selector.TRANSITION] = bb_mul(out[Selector.EVERY], bb_sub(x, np.uint32(last)))
-    return out
+    period = _vanishing_period(shift, log_n, shape.height)
+    return _selectors(shift, log_n, shape, period, np.ones(period.size, dtype=np.uint32))
+
+
+def quotient_selectors(shift: int, log_n: int, shape: TraceShape) -> np.ndarray:
+    """:func:`selector_vectors` divided by ``Z_H(x) = x^H − 1``: ``(4, N)`` uint32.
+
+    With these the constraint kernel yields ``Q = N / Z_H`` directly. ``Z_H`` takes
+    only ``N / H`` values on the coset (``x^H = shift^H·(g^H)^i``), so that costs
+    ``N / H`` inversions. Same errors as :func:`selector_vectors`.
+    """
+    period = _vanishing_period(shift, log_n, shape.height)
+    return _selectors(shift, log_n, shape, np.ones(period.size, dtype=np.uint32),
+                      bb_inv(period))
 
 
 def vanishing_on_coset(shift: int, log_n: int, height: int) -> np.ndarray:
@@ -65,9 +65,16 @@ def vanishing_on_coset(shift: int, log_n: int, height: int) -> np.ndarray:
     divides the quotient numerator by. Raises ``ValueError`` if a value is zero (the
     coset meets the trace domain).
     """
+    period = _vanishing_period(shift, log_n, height)
+    return np.tile(period, (1 << log_n) // period.size)
+
+
+def _vanishing_period(shift: int, log_n: int, height: int) -> np.ndarray:
+    """``Z_H`` at the first ``max(1, N / H)`` points of the coset: one period."""
     n, g, shift = 1 << log_n, two_adic_generator(log_n), int(shift) % P
-    # x^H = shift^H · (g^H)^i: powers of one element instead of N exponentiations.
-    x_pow_h = bb_mul(bb_powers(pow(g, height, P), n), np.uint32(pow(shift, height, P)))
+    # x^H = shift^H · (g^H)^i, and g^H has order N / H.
+    count = max(1, n // height)
+    x_pow_h = bb_mul(bb_powers(pow(g, height, P), count), np.uint32(pow(shift, height, P)))
     z_h = bb_sub(x_pow_h, np.uint32(1))
     if np.any(z_h == 0):
         raise ValueError("the evaluation coset meets the trace domain: choose a shift "
@@ -119,18 +126,97 @@ def quotient_chunks(air, shape: TraceShape) -> int:
     return max(1, -(-(quotient_degree(air, shape) + 1) // shape.height))
 
 
-@njit(nogil=True, cache=True, parallel=True)
-def _vanishing_on_kernel(x, roots, out):
-    for i in prange(x.size):
-        acc = np.uint64(1)
-        xi = np.uint64(x[i])
-        for k in range(roots.size):
-            acc = mulmod(acc, submod(xi, roots[k]))
-        out[i] = acc
-
-
-def _vanishing_on(x: np.ndarray, roots: np.ndarray) -> np.ndarray:
-    """``prod_k (x_i - roots_k)`` for every ``i``: ``(N,)`` uint32."""
-    out = np.empty(x.size, dtype=np.uint32)
-    _vanishing_on_kernel(x, roots, out)
+def _selectors(shift: int, log_n: int, shape: TraceShape, first_last_factor: np.ndarray,
+               every_factor: np.ndarray) -> np.ndarray:
+    """The four selectors at ``shift·g^i``, ``FIRST``/``LAST`` times
+    ``first_last_factor[i mod B]`` and ``EVERY``/``TRANSITION`` times
+    ``every_factor[i mod B]`` (``B`` = the factors' length, a period of ``Z_H``)."""
+    n, h = 1 << log_n, shape.height
+    shift = int(shift) % P
+    omega = two_adic_generator(shape.log_height)
+    last = pow(omega, shape.real_rows - 1, P)
+    inv_h = pow(h, P - 2, P)
+    # EVERY has degree zk_rows: its coefficients once, then one NTT over the coset,
+    # instead of a zk_rows-factor product at each of the N points.
+    every = _coset_values(exemption_coefficients(shape), shift, log_n)
+    out = np.empty((4, n), dtype=np.uint32)
+    g = two_adic_generator(log_n)
+    _selectors_kernel(np.uint64(shift), np.uint64(g), np.uint64(pow(g, P - 2, P)), every,
+                      np.uint64(last), np.uint64(inv_h), np.uint64(last * inv_h % P),
+                      first_last_factor, every_factor, out)
     return out
+
+
+def exemption_coefficients(shape: TraceShape) -> np.ndarray:
+    """Coefficients of ``EVERY(x) = prod_{j=R}^{H-1} (x - ω^j)``, low degree first:
+    ``(zk_rows + 1,)`` uint32 (the vanishing polynomial of the random rows)."""
+    omega = two_adic_generator(shape.log_height)
+    coeffs = np.zeros(shape.zk_rows + 1, dtype=np.uint64)
+    coeffs[0] = 1
+    root = pow(omega, shape.real_rows, P)
+    for degree in range(shape.zk_rows):
+        # (c_0 + ... + c_d x^d)·(x − root): shift up, subtract root·c.
+        shifted = np.concatenate(([0], coeffs[:degree + 1]))
+        coeffs[:degree + 2] = (shifted + P - coeffs[:degree + 2] * np.uint64(root) % P) % P
+        root = root * omega % P
+    return coeffs.astype(np.uint32)
+
+
+def _coset_values(coeffs: np.ndarray, shift: int, log_n: int) -> np.ndarray:
+    """A polynomial given by ``coeffs`` at the ``2^log_n`` points ``shift·g^i``."""
+    n = 1 << log_n
+    size = 1 << max(0, (coeffs.size - 1).bit_length())
+    if size > n:
+        # On the coset x^N = shift^N: fold the coefficients down to N of them.
+        folded = np.zeros(n, dtype=np.uint64)
+        factor = pow(shift, n, P)
+        for start in range(0, coeffs.size, n):
+            block = coeffs[start:start + n].astype(np.uint64)
+            folded[:block.size] = (folded[:block.size]
+                                   + block * np.uint64(pow(factor, start // n, P)) % P) % P
+        return coset_ntt(folded.astype(np.uint32), shift)
+    padded = np.zeros(size, dtype=np.uint32)
+    padded[:coeffs.size] = coeffs
+    return coset_ntt(padded, shift, log_n - (size.bit_length() - 1))
+
+
+# Points per parallel task: one batch inversion (an exponentiation) per task.
+_SELECTOR_CHUNK = 1024
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _selectors_kernel(shift, g, g_inv, every, last, inv_h, last_inv_h, first_last_factor,
+                      every_factor, out):
+    # FIRST = Z_H/(H(x − 1)) and LAST = last·Z_H/(H(x − last)): Montgomery's trick on
+    # both denominators per chunk, one inversion each.
+    n = every.size
+    period = first_last_factor.size
+    for chunk in prange((n + _SELECTOR_CHUNK - 1) // _SELECTOR_CHUNK):
+        lo = chunk * _SELECTOR_CHUNK
+        hi = min(n, lo + _SELECTOR_CHUNK)
+        x0 = mulmod(shift, powmod(g, np.uint64(lo)))
+        x = x0
+        acc_first = np.uint64(1)
+        acc_last = np.uint64(1)
+        for i in range(lo, hi):
+            out[0, i] = acc_first
+            out[1, i] = acc_last
+            acc_first = mulmod(acc_first, submod(x, np.uint64(1)))
+            acc_last = mulmod(acc_last, submod(x, last))
+            x = mulmod(x, g)
+        inv_first = invmod(acc_first)
+        inv_last = invmod(acc_last)
+        x_hi = x
+        for i in range(hi - 1, lo - 1, -1):
+            x_hi = mulmod(x_hi, g_inv)
+            d_first = submod(x_hi, np.uint64(1))
+            d_last = submod(x_hi, last)
+            r = i % period
+            factor = np.uint64(first_last_factor[r])
+            out[0, i] = mulmod(mulmod(mulmod(inv_first, out[0, i]), inv_h), factor)
+            out[1, i] = mulmod(mulmod(mulmod(inv_last, out[1, i]), last_inv_h), factor)
+            inv_first = mulmod(inv_first, d_first)
+            inv_last = mulmod(inv_last, d_last)
+            e = mulmod(every[i], every_factor[r])
+            out[3, i] = e
+            out[2, i] = mulmod(e, d_last)

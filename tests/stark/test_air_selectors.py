@@ -10,8 +10,10 @@ from engine.stark.constraints import evaluate_constraints
 from engine.stark.examples import fibonacci, journal, lookup
 from engine.stark.logup_trace import build_aux_trace
 from engine.stark.selectors import (
+    exemption_coefficients,
     quotient_chunks,
     quotient_degree,
+    quotient_selectors,
     selector_vectors,
     selectors_at_point,
     vanishing_on_coset,
@@ -59,6 +61,35 @@ def test_selector_vectors_match_the_definitions_on_a_coset():
         x = Ext(SHIFT * pow(g, i, P))
         for kind in Selector:
             assert definition(kind, x, SHAPE) == int(vectors[kind, i])
+
+
+@pytest.mark.parametrize("shape,log_n", [(TraceShape(16, 14), 3), (TraceShape(1024, 98), 12),
+                                         (TraceShape(16, 0), 5)])
+def test_selector_vectors_match_the_definitions_for_other_shapes(shape, log_n):
+    # zk_rows + 1 coefficients of EVERY above N (first case) are folded onto the coset.
+    vectors = selector_vectors(SHIFT, log_n, shape)
+    g = two_adic_generator(log_n)
+    for i in (0, 1, (1 << log_n) - 1):
+        x = Ext(SHIFT * pow(g, i, P))
+        for kind in Selector:
+            assert definition(kind, x, shape) == int(vectors[kind, i])
+
+
+def test_quotient_selectors_are_the_selectors_over_z_h():
+    log_n = 7
+    divided = quotient_selectors(SHIFT, log_n, SHAPE)
+    inverses = np.array([pow(int(v), P - 2, P) for v in vanishing_on_coset(SHIFT, log_n, 16)],
+                        dtype=np.uint64)
+    expected = selector_vectors(SHIFT, log_n, SHAPE).astype(np.uint64) * inverses % P
+    assert divided.dtype == np.uint32 and (divided == expected).all()
+
+
+def test_exemption_coefficients_are_those_of_the_product():
+    x = Ext(123, 456, 789, 10)
+    coeffs = exemption_coefficients(SHAPE)
+    assert len(coeffs) == SHAPE.zk_rows + 1
+    value = sum((Ext(int(c)) * x ** k for k, c in enumerate(coeffs)), Ext.ZERO)
+    assert value == definition(Selector.EVERY, x, SHAPE)
 
 
 def test_selectors_at_a_point_match_the_definitions():

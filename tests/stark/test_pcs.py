@@ -12,7 +12,9 @@ from engine.field.scalar import Ext
 from engine.stark import fri, pcs
 from engine.stark.deep import (
     accumulate_quotient,
+    barycentric_weights,
     combine_columns,
+    domain_points,
     evaluate_at_points,
     inverse_differences,
 )
@@ -91,6 +93,25 @@ def test_combine_columns_matches_python_sums():
         for i in range(9):
             expected += _ext(coeffs[i]) * int(columns[i, j])
         assert _ext(combined[j]) == expected
+
+
+@pytest.mark.parametrize("stride", [2, 4])
+def test_combine_columns_reads_every_stride_th_row(stride):
+    rng = np.random.default_rng(15)
+    matrices = [rng.integers(0, P, (5, 64 * stride), dtype=np.uint32),
+                rng.integers(0, P, (2, 64 * stride), dtype=np.uint32)]
+    coeffs = rng.integers(0, P, (7, 4), dtype=np.uint32)
+    strided = combine_columns(matrices, coeffs, stride)
+    assert strided.shape == (64, 4)
+    assert (strided == combine_columns([m[:, ::stride] for m in matrices], coeffs)).all()
+
+
+def test_barycentric_weights_from_the_lde_inverses_are_the_same():
+    log_n, log_blowup = 5, 2
+    xs = domain_points(log_n + log_blowup, G)
+    inverses = inverse_differences(ZETA, xs)[::1 << log_blowup]
+    assert (barycentric_weights(log_n, G, ZETA, inverses=inverses)
+            == barycentric_weights(log_n, G, ZETA)).all()
 
 
 def test_accumulate_quotient_matches_python():
@@ -186,8 +207,8 @@ def test_a_consistently_claimed_wrong_value_fails_fri(monkeypatch):
     # quotient (f − v)/(x − ζ) is then no polynomial, and FRI catches it.
     groups, _ = _groups(PARAMS, seed=2)
 
-    def lying_evaluation(*args):
-        values = evaluate_at_points(*args)
+    def lying_evaluation(*args, **kwargs):
+        values = evaluate_at_points(*args, **kwargs)
         values[0, 0, 0] = (values[0, 0, 0] + 1) % P
         return values
 
