@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_bench)
 
+    from engine.cli_receipts import add_receipt_commands
+    add_receipt_commands(sub)
     _add_ml_commands(sub)
     return parser
 
@@ -141,7 +143,7 @@ def _cmd_execute(args) -> int:
     from engine.vm import execute, load_elf
     program = load_elf(args.program)
     data = read_input(args.input)
-    progress = _Progress("executing", enabled=not args.json)
+    progress = Progress("executing", enabled=not args.json)
     try:
         result = execute(program, data, max_cycles=args.max_cycles,
                          on_progress=lambda c: progress.update(f"{c:,} cycles"))
@@ -149,7 +151,7 @@ def _cmd_execute(args) -> int:
         progress.close()
     log = result.log.decode("utf-8", errors="replace")
     if args.json:
-        _print_json({"exit_code": result.exit_code, "cycles": result.cycles,
+        print_json({"exit_code": result.exit_code, "cycles": result.cycles,
                      "journal_hex": result.journal.hex(), "journal_text": journal_text(result.journal),
                      "log": log, "image_id": program.image_id_hex,
                      "seconds": round(result.seconds, 6), "mhz": round(result.mhz, 3)})
@@ -172,7 +174,7 @@ def _cmd_image_id(args) -> int:
     from engine.vm import load_elf
     program = load_elf(args.program)
     if args.json:
-        _print_json({"image_id": program.image_id_hex, "entry": program.entry,
+        print_json({"image_id": program.image_id_hex, "entry": program.entry,
                      "program": args.program})
     else:
         print(program.image_id_hex)
@@ -184,7 +186,7 @@ def _cmd_bench(args) -> int:
     results = run_all(quick=args.quick, log=None if args.json else
                       (lambda msg: print(msg, file=sys.stderr, flush=True)))
     if args.json:
-        _print_json(results)
+        print_json(results)
     else:
         width = max(len(k) for k in results)
         for key, value in results.items():
@@ -198,7 +200,7 @@ def _cmd_ml_commit(args) -> int:
     blob, model = read_model(args.model)
     digest = commitment(blob).hex()
     if args.json:
-        _print_json({"commitment": digest, "model": args.model, "kind": model_kind_name(model),
+        print_json({"commitment": digest, "model": args.model, "kind": model_kind_name(model),
                      "bytes": len(blob)})
     else:
         print(digest)
@@ -236,7 +238,7 @@ def _cmd_ml_input(args) -> int:
     if args.digit is not None:
         summary["label"] = int(digits.labels[args.digit])
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
         print(f"zkwb: wrote {len(data)} bytes to {args.output}: {model_kind_name(model)} model "
               f"{summary['commitment']} ({len(blob)} bytes) and the image\n"
@@ -246,7 +248,7 @@ def _cmd_ml_input(args) -> int:
 
 def _report_fault(args, fault: GuestFault) -> int:
     if getattr(args, "json", False):
-        _print_json({"error": str(fault), "fault": fault.reason, "pc": fault.pc,
+        print_json({"error": str(fault), "fault": fault.reason, "pc": fault.pc,
                      "instruction": fault.insn, "cycles": fault.cycles,
                      "journal_hex": fault.journal.hex(),
                      "log": fault.log.decode("utf-8", errors="replace")})
@@ -259,18 +261,18 @@ def _report_fault(args, fault: GuestFault) -> int:
 
 def _report_error(args, message: str) -> int:
     if getattr(args, "json", False):
-        _print_json({"error": message})
+        print_json({"error": message})
     else:
         print(f"zkwb: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
-def _print_json(obj) -> None:
+def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=None) + "\n")
     sys.stdout.flush()
 
 
-class _Progress:
+class Progress:
     """A one-line progress display on stderr, only when stderr is a terminal."""
 
     def __init__(self, label: str, enabled: bool = True):

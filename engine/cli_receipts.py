@@ -1,0 +1,156 @@
+"""``zkwb prove``, ``zkwb verify`` and ``zkwb inspect`` (DESIGN.md, "The command line").
+
+Exit codes: 0 success (``verify``: valid); 1 ``verify``: invalid; 2 usage error or
+unreadable input; 3 guest fault.
+"""
+from __future__ import annotations
+
+import sys
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def add_receipt_commands(sub) -> None:
+    p = sub.add_parser("prove", help="run a guest and prove it: write a receipt")
+    p.add_argument("program", metavar="PROGRAM.elf")
+    p.add_argument("--input", metavar="FILE|-", help="private input: a file, or - for stdin")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.zkr", help="receipt to write")
+    p.add_argument("--detached", action="store_true",
+                   help="leave the program image out (verifiers then need the ELF)")
+    p.add_argument("--max-cycles", type=int, metavar="N", help="cycle limit of the run")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_prove)
+
+    p = sub.add_parser("verify", help="check a receipt")
+    p.add_argument("receipt", metavar="RECEIPT.zkr")
+    pin = p.add_mutually_exclusive_group()
+    pin.add_argument("--image-id", metavar="HEX", help="the image ID the receipt must prove")
+    pin.add_argument("--elf", metavar="PROGRAM.elf", help="the program the receipt must prove")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_verify)
+
+    p = sub.add_parser("inspect", help="show what a receipt claims, without verifying it")
+    p.add_argument("receipt", metavar="RECEIPT.zkr")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_inspect)
+
+
+def _cmd_prove(args) -> int:
+    from engine.api import prove
+    from engine.cli import Progress, journal_text, print_json, read_input
+    from engine.events import PhaseStarted
+    from engine.events import Progress as ProgressEvent
+    from engine.fileio import write_atomic
+    from engine.receipt import encode_receipt
+    from engine.vm import load_elf
+
+    program = load_elf(args.program)
+    data = read_input(args.input)
+    bar = Progress("proving", enabled=not args.json)
+    current = {"phase": "execute"}
+
+    def on_event(event) -> None:
+        if isinstance(event, PhaseStarted):
+            current["phase"] = event.phase
+            bar.update(event.phase)
+        elif isinstance(event, ProgressEvent):
+            bar.update(f"{event.phase} {event.fraction:4.0%}")
+
+    try:
+        result = prove(program, data, detached=args.detached, max_cycles=args.max_cycles,
+                       on_event=on_event)
+    finally:
+        bar.close()
+    encoded = encode_receipt(result.receipt)
+    write_atomic(args.output, encoded)
+    receipt = result.receipt
+    if args.json:
+        print_json({"receipt": args.output, "bytes": len(encoded),
+                    "exit_code": receipt.exit_code, "cycles": result.execution.cycles,
+                    "trace_rows": result.trace_rows, "seconds": round(result.seconds, 3),
+                    "khz": round(result.khz, 2), "security_bits": receipt.security_bits,
+                    "image_id": receipt.image_id.hex(), "journal_hex": receipt.journal.hex(),
+                    "phase_seconds": {k: round(v, 3) for k, v in result.phase_seconds.items()}})
+        return EXIT_OK
+    log = result.execution.log.decode("utf-8", errors="replace")
+    if log:
+        sys.stderr.write(log if log.endswith("\n") else log + "\n")
+    text = journal_text(receipt.journal)
+    print(f"wrote {args.output} ({len(encoded):,} bytes): image {receipt.image_id.hex()}, "
+          f"exit code {receipt.exit_code}, {result.execution.cycles:,} cycles in a trace of "
+          f"{result.trace_rows:,} rows, {result.seconds:.2f} s ({result.khz:.1f} kHz), "
+          f"{receipt.security_bits:.1f} bits")
+    print("journal: " + (text.rstrip("\n") if text is not None else receipt.journal.hex()))
+    return EXIT_OK
+
+
+def _cmd_verify(args) -> int:
+    from engine.api import verify
+    from engine.cli import journal_text, print_json
+    from engine.errors import InputError
+    from engine.receipt import read_receipt
+    from engine.vm import load_elf
+
+    receipt = read_receipt(args.receipt)
+    expected_id = None
+    if args.image_id is not None:
+        try:
+            expected_id = bytes.fromhex(args.image_id)
+        except ValueError:
+            expected_id = b""
+        if len(expected_id) != 32:
+            raise InputError("--image-id must be 64 hexadecimal digits (32 bytes)")
+    program = load_elf(args.elf) if args.elf else None
+    result = verify(receipt, image_id=expected_id, program=program)
+    if args.json:
+        print_json({"valid": result.valid, "reason": result.reason,
+                    "image_id": result.image_id.hex(),
+                    "image_matches": result.image_matches,
+                    "journal_hex": result.journal.hex(),
+                    "journal_text": journal_text(result.journal),
+                    "exit_code": result.exit_code, "security_bits": result.security_bits,
+                    "trace_rows": result.trace_rows, "seconds": round(result.seconds, 4)})
+        return EXIT_OK if result.valid else EXIT_INVALID
+    source = ("the program you gave" if program is not None else
+              "the image ID you gave" if expected_id is not None else
+              "the program embedded in the receipt (no expected image given)")
+    if result.valid:
+        text = journal_text(result.journal)
+        print(f"valid: image {result.image_id.hex()} (checked against {source}) exited with "
+              f"code {result.exit_code}; {result.security_bits:.1f} bits; verified in "
+              f"{result.seconds * 1000:.0f} ms")
+        print("journal: " + (text.rstrip("\n") if text is not None else result.journal.hex()))
+        return EXIT_OK
+    print(f"INVALID: {result.reason}", file=sys.stderr)
+    print(f"image {result.image_id.hex()} (checked against {source})", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _cmd_inspect(args) -> int:
+    from engine.cli import journal_text, print_json
+    from engine.receipt import read_receipt
+
+    receipt = read_receipt(args.receipt)
+    info = {
+        "image_id": receipt.image_id.hex(), "exit_code": receipt.exit_code,
+        "journal_hex": receipt.journal.hex(), "journal_text": journal_text(receipt.journal),
+        "journal_bytes": len(receipt.journal), "security_bits": receipt.security_bits,
+        "trace_rows": 1 << receipt.log_trace_height, "detached": receipt.detached,
+        "seal_bytes": len(receipt.seal),
+        "params": {k: getattr(receipt.params, k) for k in receipt.params.__dataclass_fields__},
+    }
+    if receipt.image is not None:
+        info["image_matches_id"] = receipt.image.image_id() == receipt.image_id
+        info["entry"] = receipt.image.entry
+        info["code_ranges"] = [list(r) for r in receipt.image.code_ranges]
+        info["image_words"] = len(receipt.image.word_addresses)
+    if args.json:
+        print_json(info)
+        return EXIT_OK
+    print("not verified (use zkwb verify); the receipt claims:")
+    for key, value in info.items():
+        if key not in ("journal_hex", "journal_text"):
+            print(f"  {key:<17} {value}")
+    text = info["journal_text"]
+    print("  journal           " + (repr(text) if text is not None else info["journal_hex"]))
+    return EXIT_OK

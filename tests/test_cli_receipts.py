@@ -1,0 +1,113 @@
+"""zkwb prove / verify / inspect: the documented outputs and exit codes."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+
+import pytest
+
+from engine.cli import main
+from engine.receipt import encode_receipt, read_receipt
+from engine.resources import guest_path
+from engine.vm import load_elf
+
+INPUT = b"the quick brown fox"
+
+
+@functools.cache
+def _proved(tmp_dir: str, detached: bool) -> str:
+    path = f"{tmp_dir}/{'detached' if detached else 'full'}.zkr"
+    args = ["prove", guest_path("sha256"), "--input", f"{tmp_dir}/input.bin", "-o", path]
+    assert main(args + (["--detached"] if detached else [])) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    (d / "input.bin").write_bytes(INPUT)
+    return str(d)
+
+
+def test_prove_then_verify_prints_the_digest(workdir, capsys):
+    receipt = _proved(workdir, False)
+    capsys.readouterr()
+    assert main(["verify", receipt, "--elf", guest_path("sha256")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("valid")
+    assert hashlib.sha256(INPUT).hexdigest() in out
+
+
+def test_prove_json_has_the_documented_fields(workdir, capsys):
+    path = f"{workdir}/json.zkr"
+    assert main(["prove", guest_path("hello"), "--input", f"{workdir}/input.bin", "-o", path,
+                 "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    for key in ("receipt", "bytes", "exit_code", "cycles", "trace_rows", "seconds", "khz",
+                "security_bits"):
+        assert key in obj
+    assert obj["security_bits"] >= 100
+    assert bytes.fromhex(obj["journal_hex"]) == INPUT
+
+
+def test_verify_json_and_image_id_pin(workdir, capsys):
+    receipt = _proved(workdir, False)
+    image_id = load_elf(guest_path("sha256")).image_id_hex
+    assert main(["verify", receipt, "--image-id", image_id, "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["valid"] is True and obj["image_id"] == image_id and obj["reason"] is None
+    for key in ("journal_hex", "exit_code", "security_bits", "seconds"):
+        assert key in obj
+
+
+def test_verify_against_another_program_is_invalid(workdir, capsys):
+    receipt = _proved(workdir, False)
+    assert main(["verify", receipt, "--elf", guest_path("hello")]) == 1
+    assert "not the expected" in capsys.readouterr().err
+    other = load_elf(guest_path("hello")).image_id_hex
+    assert main(["verify", receipt, "--image-id", other, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["valid"] is False
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: {"journal": r.journal[:-2] + b"0\n"},
+    lambda r: {"exit_code": 1},
+])
+def test_edited_claims_are_invalid(workdir, tmp_path, capsys, change):
+    receipt = read_receipt(_proved(workdir, False))
+    edited = dataclasses.replace(receipt, **change(receipt))
+    path = tmp_path / "edited.zkr"
+    path.write_bytes(encode_receipt(edited))
+    assert main(["verify", str(path)]) == 1
+    assert "INVALID" in capsys.readouterr().err
+
+
+def test_detached_receipt_needs_the_program(workdir, capsys):
+    receipt = _proved(workdir, True)
+    assert main(["verify", receipt]) == 1
+    assert "detached" in capsys.readouterr().err
+    assert main(["verify", receipt, "--elf", guest_path("sha256")]) == 0
+
+
+def test_inspect_shows_the_claim_without_verifying(workdir, capsys):
+    receipt = _proved(workdir, False)
+    capsys.readouterr()
+    assert main(["inspect", receipt, "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["journal_text"].strip() == hashlib.sha256(INPUT).hexdigest()
+    assert obj["image_matches_id"] is True and obj["detached"] is False
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", b"ZKWB-RCT\x01\x00", None])
+def test_garbage_receipts_exit_2_with_a_message(tmp_path, capsys, content):
+    path = tmp_path / "bad.zkr"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["verify", str(path)]) == 2
+    assert "zkwb:" in capsys.readouterr().err
+
+
+def test_bad_image_id_is_a_usage_error(workdir, capsys):
+    assert main(["verify", _proved(workdir, False), "--image-id", "xyz"]) == 2
