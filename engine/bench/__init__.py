@@ -11,7 +11,7 @@ import platform
 import time
 from typing import Callable
 
-SECTIONS = ("executor", "ntt", "merkle", "stark")
+SECTIONS = ("executor", "ntt", "merkle", "stark", "prove")
 
 
 def run_all(quick: bool = False, log: Callable[[str], None] | None = None) -> dict:

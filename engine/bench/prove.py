@@ -1,0 +1,59 @@
+"""Proving RV32IM runs: the ``sha256`` guest on inputs sized to fill a 2^16-row trace
+(and a 2^18-row one in the full bench).
+
+Each size runs in a fresh interpreter, so ``peak_rss_mb`` is that process's own peak;
+a small proof first loads the compiled kernels, so the figures are warm.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# sha256 costs ~6,000 cycles plus ~80 per input byte (docs/guest-abi.md); these sizes
+# leave room under the trace heights for the zero-knowledge rows.
+INPUT_BYTES = {16: 700, 18: 3000}
+
+_CHILD = """
+import json, resource, sys, time
+from engine.api import prove, verify
+from engine.receipt import encode_receipt
+from engine.resources import guest_path
+from engine.vm import load_elf
+program = load_elf(guest_path("sha256"))
+prove(program, b"warm-up")
+data = bytes(range(256)) * 64
+result = prove(program, data[:int(sys.argv[1])])
+blob = encode_receipt(result.receipt)
+verify(result.receipt)
+t = time.perf_counter(); check = verify(result.receipt); verify_s = time.perf_counter() - t
+assert check.valid, check.reason
+print(json.dumps({"cycles": result.execution.cycles, "trace_rows": result.trace_rows,
+                  "seconds": result.seconds, "khz": result.khz, "verify_ms": verify_s * 1e3,
+                  "receipt_bytes": len(blob), "security_bits": result.receipt.security_bits,
+                  "phases": result.phase_seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(quick: bool) -> dict:
+    out: dict = {"prove_guest": "sha256"}
+    for log_rows in (16,) if quick else (16, 18):
+        figures = _measure(INPUT_BYTES[log_rows])
+        suffix = "" if log_rows == 16 else f"_2^{log_rows}"
+        out[f"prove_khz{suffix}"] = round(figures["khz"], 2)
+        out[f"prove_seconds{suffix}"] = round(figures["seconds"], 3)
+        out[f"trace_rows{suffix}"] = figures["trace_rows"]
+        out[f"prove_cycles{suffix}"] = figures["cycles"]
+        out[f"verify_ms{suffix}"] = round(figures["verify_ms"], 1)
+        out[f"receipt_bytes{suffix}"] = figures["receipt_bytes"]
+        out[f"security_bits{suffix}"] = figures["security_bits"]
+        out[f"peak_rss_mb{suffix}"] = round(figures["peak_rss_mb"], 1)
+        out[f"prove_phase_seconds{suffix}"] = {k: round(v, 3) for k, v in figures["phases"].items()}
+    return out
+
+
+def _measure(input_bytes: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(input_bytes)], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
