@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
@@ -79,22 +80,26 @@ class Rows:
     """What witness generation knows about the real rows, and the columns it fills.
 
     ``t``: the trace as int64 ``(n, N_COLUMNS)``; ``flag``: each row's flag index in
-    ``FLAGS``; ``cols``: column name -> int64 ``(H,)`` array (zeros until set).
+    ``FLAGS``; ``matrix``: the main trace being filled, uint32 ``(n_main, H)``.
     """
 
-    def __init__(self, image: MachineImage, trace_rows: np.ndarray, height: int, zk_rows: int):
+    def __init__(self, air: Air, image: MachineImage, trace_rows: np.ndarray, height: int,
+                 zk_rows: int):
         self.image = image
         self.t = trace_rows.astype(np.int64)
         self.n = self.t.shape[0]
         self.height = height
         self.real = height - zk_rows
-        self.cols: dict[str, np.ndarray] = {}
+        self.index = {name: k for k, name in enumerate(air.main_names)}
+        # uint32 from the start: a 2^22-row trace is 3.3 GB as it is. Every value written
+        # is canonical; a stray negative one would wrap above p and be refused by the
+        # row checker and the prover.
+        self.matrix = np.zeros((air.n_main, height), dtype=np.uint32)
         self.flag = np.full(self.n, -1, dtype=np.int64)
 
     def col(self, name: str) -> np.ndarray:
-        if name not in self.cols:
-            self.cols[name] = np.zeros(self.height, dtype=np.int64)
-        return self.cols[name]
+        """Column ``name`` (a writable view of all ``H`` rows)."""
+        return self.matrix[self.index[name]]
 
     def set(self, name: str, mask, values) -> None:
         """``name[row] = values`` on the real rows selected by ``mask`` (bool (n,))."""
@@ -104,19 +109,41 @@ class Rows:
         self.col(name)[:self.n] = values
 
     def get(self, name: str) -> np.ndarray:
-        """The real rows of a column (a view)."""
-        return self.col(name)[:self.n]
+        """The real rows of a column, as int64 (a copy)."""
+        return self.col(name)[:self.n].astype(np.int64)
 
     def is_(self, *flags: str) -> np.ndarray:
         """Rows whose flag is one of ``flags`` (bool (n,))."""
-        ids = [FLAGS.index(f) for f in flags]
-        return np.isin(self.flag, ids)
+        if not hasattr(self, "_by_flag"):
+            self._by_flag = {}
+        out = np.zeros(self.n, dtype=bool)
+        for f in flags:
+            if f not in self._by_flag:
+                self._by_flag[f] = self.flag == FLAGS.index(f)
+            out |= self._by_flag[f]
+        return out
+
+    def set_bits(self, first: str, mask: np.ndarray, values: np.ndarray, count: int = 32) -> None:
+        """Write the ``count`` low bits of ``values`` to the consecutive columns starting
+        at ``first`` (``alu.x0``, ``alu.y0``) on the masked rows."""
+        values = np.ascontiguousarray(values, dtype=np.int64)
+        _scatter_bits(self.matrix, self.index[first], count, np.flatnonzero(mask), values)
 
     def slot(self, s: int, what: str) -> np.ndarray:
         return self.t[:, C_SLOT0 + 4 * s + ("addr", "prev_ts", "prev", "val").index(what)]
 
     def used(self, s: int) -> np.ndarray:
         return (self.t[:, C_MASK] >> s) & 1 == 1
+
+
+@njit(nogil=True, cache=True)
+def _scatter_bits(matrix, start, count, rows, values):
+    """``matrix[start + i, rows[j]] = (values[j] >> i) & 1`` for ``i < count``."""
+    for j in range(rows.shape[0]):
+        v = values[j]
+        r = rows[j]
+        for i in range(count):
+            matrix[start + i, r] = (v >> i) & 1
 
 
 def generate_witness(image: MachineImage, result, *, params: ProofParams = ProofParams(),
@@ -142,7 +169,7 @@ def generate_witness(image: MachineImage, result, *, params: ProofParams = Proof
     if shape.real_rows < needed:
         raise ValueError(f"the run needs {needed} real rows; a trace of {height} rows has "
                          f"{shape.real_rows}")
-    rows = Rows(image, trace_rows, height, params.zk_rows)
+    rows = Rows(air, image, trace_rows, height, params.zk_rows)
     _classify(rows)
     _cpu(rows)
     _memory(rows)
@@ -151,10 +178,7 @@ def generate_witness(image: MachineImage, result, *, params: ProofParams = Proof
     _fill_final_memory(rows, final)
     _multiplicities(rows)
 
-    main = np.zeros((air.n_main, height), dtype=np.uint32)
-    index = {name: k for k, name in enumerate(air.main_names)}
-    for name, values in rows.cols.items():
-        main[index[name]] = np.mod(values, P)
+    main = rows.matrix
     main[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
     exit_code = int(result.exit_code)
     publics = {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
@@ -283,7 +307,7 @@ def _final_memory_rows(image: MachineImage, trace_rows: np.ndarray):
         ts = 4 * (np.flatnonzero(used) + 1) + s
         parts.append((a, ts, t[used, C_SLOT0 + 4 * s + 3], k))
     a, ts, v, k = (np.concatenate(p) for p in zip(*parts))
-    order = np.lexsort((ts, a))
+    order = np.argsort(a << 26 | ts, kind="stable")     # word addresses < 2^30, ts < 2^26
     a, ts, v, k = a[order], ts[order], v[order], k[order]
     last = np.concatenate([a[1:] != a[:-1], [True]])
     zinit = ~np.isin(a[last], addr)

@@ -11,7 +11,7 @@ import numpy as np
 
 from engine.circuit.alu import DIVS, LOADS, LOGIC, MULS, SHIFTS, SIGNED_CMP, STORES, SUBLIKE
 from engine.circuit.columns import HELPERS
-from engine.field.babybear import P
+from engine.field.babybear import P, bb_batch_inv
 
 MASK32 = 0xFFFFFFFF
 
@@ -21,18 +21,17 @@ def helper(kind: str, name: str) -> str:
 
 
 def field_inverse(values: np.ndarray) -> np.ndarray:
-    """Inverses mod p of int64 values (0 for 0), one ``pow`` per element of a small set."""
+    """Inverses mod p of int64 values, 0 for 0 (Montgomery's batch inversion)."""
     values = np.mod(values, P)
     out = np.zeros_like(values)
-    for v in np.unique(values[values != 0]):
-        out[values == v] = pow(int(v), P - 2, P)
+    nonzero = values != 0
+    out[nonzero] = bb_batch_inv(values[nonzero].astype(np.uint32))
     return out
 
 
 def set_bits(rows, prefix: str, mask: np.ndarray, values: np.ndarray) -> None:
     """Write the 32 bits of ``values`` into ``alu.{prefix}0..31`` on the masked rows."""
-    for i in range(32):
-        rows.set(f"alu.{prefix}{i}", mask, (values >> i) & 1)
+    rows.set_bits(f"alu.{prefix}0", mask, values)
 
 
 def set_bytes(rows, first: int, mask: np.ndarray, values: np.ndarray, count: int) -> None:
@@ -85,7 +84,9 @@ def _adders(rows, a, b, imm) -> None:
 
 
 def _x_value(rows, mask):
-    return sum(rows.get(f"alu.x{i}")[mask] << i for i in range(32))
+    start = rows.index["alu.x0"]
+    bits = rows.matrix[start:start + 32, :rows.n][:, mask].astype(np.int64)
+    return (bits << np.arange(32)[:, None]).sum(axis=0)
 
 
 def _comparisons(rows, a, operand) -> None:
