@@ -7,8 +7,24 @@ multiplicity (sends minus receives, the verifier's public messages included) mus
 zero, and every message that is not is listed with its count and where it first
 appears. With the aux trace and challenges it also checks the LogUp columns.
 
-Everything is vectorized over blocks of rows with NumPy, so the check is cheap next
-to proving, and needs no challenge unless the aux trace is checked.
+Two ways to find the failures, with the same report:
+
+* **compiled** (the prover's choice, and the default from 2^16 real rows): the AIR's
+  generated constraint kernel (:mod:`engine.stark.codegen`, the one the prover needs
+  anyway, cached on disk) evaluates ``Σ_i c_i·sel_i(r)·C_i(r)`` at every real row ``r``
+  with independent random extension coefficients ``c_i`` and 0/1 selectors. That is
+  zero on a row where every constraint holds and, where one fails, non-zero except
+  with probability ``p^-4 ≈ 2^-124``. Only the rows it flags are then evaluated
+  constraint by constraint with NumPy, which names the failures. When no constraint
+  fails, one LogUp sum under random challenges
+  (:func:`engine.stark.logup_trace.interaction_sum`) is zero exactly when every bus
+  balances (again up to a ``p^-4``-sized error), and only when it is not are the
+  messages grouped one by one to list the unmatched ones;
+* **NumPy** (``compiled=False``, the default for smaller traces, which need no
+  compilation): every constraint over every real row, blocks of 2^14 rows at a time,
+  and every message grouped by value.
+
+A :class:`engine.events.CancelToken` is polled between blocks of rows.
 """
 from __future__ import annotations
 
@@ -17,15 +33,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.field.babybear import P
+from engine.events import CancelToken
+from engine.field.babybear import P, bb_random
 from engine.field.scalar import Ext, Fp
-from engine.stark import symbolic
+from engine.stark import codegen, symbolic
 from engine.stark.air import Selector, TraceShape
 from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
-from engine.stark.logup_trace import PublicMessages
+from engine.stark.logup_trace import PublicMessages, interaction_sum, public_interaction_sum
 from engine.stark.numpy_eval import evaluate_numpy
 
-_CHUNK = 1 << 14
+_CHUNK = 1 << 14                 # rows per NumPy evaluation
+_KERNEL_ROWS = 1 << 16           # rows per kernel call: one cancel check each
+_COMPILED_MIN_ROWS = 1 << 16     # from here on the compiled path is the default
 
 
 class ConstraintsNotSatisfied(Exception):
@@ -122,14 +141,19 @@ class CheckReport:
 
 def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: int,
                       public_messages: Sequence[PublicMessages] = (), aux=None,
-                      challenges=None, aux_publics=None,
-                      max_unmatched: int = 10) -> CheckReport:
+                      challenges=None, aux_publics=None, max_unmatched: int = 10,
+                      compiled: bool | None = None,
+                      cancel: CancelToken | None = None) -> CheckReport:
     """Check a witness row by row (real rows only) and balance its buses.
 
     ``main`` ``(n_main, H)`` and ``preprocessed`` ``(n_prep, H)`` are uint32 traces,
     ``publics`` the public values, ``public_messages`` the verifier's own messages.
     Give ``aux`` ``(4·n_aux, H)`` with ``challenges`` and ``aux_publics`` (``[S]``) to
-    check the LogUp constraints too. Raises ``ValueError`` for malformed inputs.
+    check the LogUp constraints too. ``compiled``: screen the rows with the AIR's
+    generated kernel (compiled on first use, then cached on disk) rather than NumPy;
+    ``None`` chooses it for ``2^16`` real rows or more (module docstring). ``cancel``
+    is polled between blocks of rows. Raises ``ValueError`` for malformed inputs,
+    ``engine.errors.Cancelled`` when cancelled.
     """
     main = np.asarray(main)
     shape = TraceShape(main.shape[1] if main.ndim == 2 else 0, zk_rows)
@@ -147,27 +171,85 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
         inputs["challenges"] = as_ext_rows(challenges, len(air.challenge_names), "challenges")
         inputs["aux_publics"] = as_ext_rows(aux_publics, len(air.aux_public_names),
                                             "aux publics")
+    if compiled is None:
+        compiled = shape.real_rows >= _COMPILED_MIN_ROWS
     checked = [(i, c) for i, c in enumerate(air.constraints)
                if aux_checked or c.phase == "main"]
-    failures = _constraint_failures(checked, inputs, shape)
-    buses = tuple(_bus_balance(air, bus, inputs, shape, public_messages, max_unmatched)
-                  for bus in air.buses)
+    rows = _flagged_rows(air, checked, inputs, shape, cancel) if compiled and checked else None
+    failures = (_constraint_failures(checked, inputs, shape, rows, cancel)
+                if rows is None or rows.size else ())
+    if compiled and not failures and _buses_balance(air, inputs, shape, public_messages,
+                                                    cancel):
+        buses = tuple(BusBalance(bus.name, (), 0) for bus in air.buses)
+    else:
+        buses = tuple(_bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
+                                   cancel) for bus in air.buses)
     return CheckReport(air.name, failures, buses, aux_checked)
 
 
 # --- constraints ------------------------------------------------------------------------
 
-def _chunks(inputs: dict, shape: TraceShape):
-    """``(start, stop, chunk_inputs)`` over the real rows. A chunk carries one extra row
-    so that next-row reads inside it are right (the last real row has no next-row
-    constraint)."""
-    for start in range(0, shape.real_rows, _CHUNK):
-        stop = min(start + _CHUNK, shape.real_rows)
+def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel) -> np.ndarray:
+    """The real rows (ascending) where ``Σ_i c_i·sel_i·C_i`` with random extension
+    ``c_i`` is non-zero, by the generated constraint kernel."""
+    height, real = shape.height, shape.real_rows
+    coeffs = np.zeros((len(air.constraints), 4), dtype=np.uint32)
+    coeffs[[i for i, _ in checked]] = bb_random(None, (len(checked), 4))
+    every_row = np.arange(height)
+    selectors = np.stack([_selected(kind, every_row, shape) for kind in Selector])
+    args = [_as_prover_passes(inputs["main"]), _as_prover_passes(inputs["prep"]),
+            _as_prover_passes(inputs.get("aux", np.zeros((air.n_aux_base, height),
+                                                         dtype=np.uint32))),
+            selectors.astype(np.uint32), inputs["publics"],
+            inputs.get("challenges", np.zeros((len(air.challenge_names), 4), np.uint32)),
+            inputs.get("aux_publics", np.zeros((len(air.aux_public_names), 4), np.uint32)),
+            coeffs]
+    kernel = codegen.constraint_kernel(air)
+    out = np.empty((min(real, _KERNEL_ROWS), 4), dtype=np.uint32)
+    flagged = []
+    for start in range(0, real, _KERNEL_ROWS):
+        block = out[:min(real, start + _KERNEL_ROWS) - start]
+        kernel(start, 1, height, *args, block)
+        flagged.append(start + np.flatnonzero(block.any(axis=1)))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+    return np.concatenate(flagged)
+
+
+def _as_prover_passes(matrix: np.ndarray) -> np.ndarray:
+    """``matrix`` typed as the prover passes it to the kernel (a committed LDE is
+    read-only, a matrix without columns is not), so that Numba compiles the kernel
+    for one signature only."""
+    if matrix.shape[0] == 0:
+        return np.zeros(matrix.shape, dtype=np.uint32)
+    view = matrix.view()
+    view.flags.writeable = False
+    return view
+
+
+def _row_blocks(inputs: dict, shape: TraceShape, rows: np.ndarray | None):
+    """``(rows, block_inputs, stride)`` for NumPy evaluation: consecutive blocks of the
+    real rows (``rows=None``; each block carries one extra row so that next-row reads
+    inside it are right, the last real row having no next-row constraint), or blocks of
+    the given rows, gathered with their successors ``stride`` columns further."""
+    if rows is None:
+        for start in range(0, shape.real_rows, _CHUNK):
+            stop = min(start + _CHUNK, shape.real_rows)
+            sub = dict(inputs)
+            for key in ("main", "prep", "aux"):
+                if key in inputs:
+                    sub[key] = inputs[key][:, start:stop + 1]
+            yield np.arange(start, stop), sub, 1
+        return
+    for first in range(0, rows.size, _CHUNK):
+        block = rows[first:first + _CHUNK]
+        successors = (block + 1) % shape.height
         sub = dict(inputs)
         for key in ("main", "prep", "aux"):
             if key in inputs:
-                sub[key] = inputs[key][:, start:stop + 1]
-        yield start, stop, sub
+                matrix = inputs[key]
+                sub[key] = np.concatenate([matrix[:, block], matrix[:, successors]], axis=1)
+        yield block, sub, block.size
 
 
 def _selected(when: Selector, rows: np.ndarray, shape: TraceShape) -> np.ndarray:
@@ -181,19 +263,21 @@ def _selected(when: Selector, rows: np.ndarray, shape: TraceShape) -> np.ndarray
     return rows <= last
 
 
-def _constraint_failures(checked, inputs, shape) -> tuple[ConstraintFailure, ...]:
+def _constraint_failures(checked, inputs, shape, rows, cancel) -> tuple[ConstraintFailure, ...]:
+    """Every checked constraint at ``rows`` (every real row if None), by NumPy."""
     first: dict[int, int] = {}
     counts: dict[int, int] = {}
-    for start, stop, sub in _chunks(inputs, shape):
-        values = evaluate_numpy([c.expr for _, c in checked], **sub)
-        rows = np.arange(start, stop)
+    for block, sub, stride in _row_blocks(inputs, shape, rows):
+        values = evaluate_numpy([c.expr for _, c in checked], stride=stride, **sub)
+        k = block.size
         for (index, c), v in zip(checked, values):
-            nonzero = v[:stop - start] != 0 if v.ndim == 1 else \
-                (v[:, :stop - start] != 0).any(axis=0)
-            bad = np.flatnonzero(nonzero & _selected(c.when, rows, shape))
+            nonzero = v[:k] != 0 if v.ndim == 1 else (v[:, :k] != 0).any(axis=0)
+            bad = np.flatnonzero(nonzero & _selected(c.when, block, shape))
             if bad.size:
-                first.setdefault(index, start + int(bad[0]))
+                first.setdefault(index, int(block[bad[0]]))
                 counts[index] = counts.get(index, 0) + int(bad.size)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
     by_index = dict(checked)
     failures = [_describe(index, by_index[index], row, counts[index], inputs)
                 for index, row in first.items()]
@@ -236,7 +320,23 @@ def _plain(value) -> int | tuple[int, ...]:
 
 # --- buses ------------------------------------------------------------------------------
 
-def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched) -> BusBalance:
+def _buses_balance(air, inputs, shape, public_messages, cancel) -> bool:
+    """True if one LogUp sum with random challenges says every bus balances; False if
+    some bus may not (or a denominator vanished): then the messages are grouped."""
+    if not air.buses:
+        return True
+    challenges = bb_random(None, (len(air.challenge_names), 4))
+    try:
+        total = (interaction_sum(air, inputs["main"], inputs["prep"], inputs["publics"],
+                                 challenges, shape.zk_rows, cancel=cancel)
+                 + public_interaction_sum(air, public_messages, challenges))
+    except ValueError:
+        return False
+    return total == Ext.ZERO
+
+
+def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
+                 cancel) -> BusBalance:
     """Group the bus's messages by a 62-bit key (two random linear combinations of the
     values mod P: equal messages share a key, distinct ones collide with negligible
     probability) and sum each group's multiplicities mod P."""
@@ -245,8 +345,10 @@ def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched) -> Bus
     keys, mults, rows, sources = [], [], [], []
     width = bus.width
     exprs = [e for _, i in members for e in (*i.values, i.signed_multiplicity)]
-    for start, stop, sub in _chunks(inputs, shape):
-        n = stop - start
+    for block, sub, _ in _row_blocks(inputs, shape, None):
+        start, n = int(block[0]), block.size
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         values = evaluate_numpy(exprs, **{k: v for k, v in sub.items()
                                           if k in ("main", "prep", "publics")})
         for m, (k, _) in enumerate(members):

@@ -35,6 +35,7 @@ from engine.stark.air import EVERY, FIRST, LAST, TRANSITION, Constraint, Interac
 from engine.stark.logup_trace import (
     PublicMessages,
     build_aux_trace,
+    interaction_sum,
     public_interaction_sum,
     total_interactions,
 )
@@ -46,8 +47,8 @@ CHALLENGE_NAMES = ("logup.gamma", "logup.beta")
 SUM = symbolic.aux_public(0, "logup.sum")
 
 __all__ = ["BETA", "CHALLENGE_NAMES", "GAMMA", "SUM", "Fraction", "LogupPlan",
-           "PublicMessages", "build_aux_trace", "fingerprint", "plan_logup",
-           "public_interaction_sum", "total_interactions"]
+           "PublicMessages", "build_aux_trace", "fingerprint", "interaction_sum",
+           "plan_logup", "public_interaction_sum", "total_interactions"]
 
 
 @dataclass(frozen=True)

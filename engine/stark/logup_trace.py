@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from engine.events import CancelToken
 from engine.field.babybear import P, addmod, bb_random, mulmod
 from engine.field.ext4 import e4_inv, e4_mul
 from engine.field.scalar import Ext
@@ -61,33 +62,73 @@ def build_aux_trace(air, main, preprocessed, publics, challenges, zk_rows: int,
     """
     main = np.asarray(main)
     height = main.shape[1] if main.ndim == 2 else 0
-    shape = TraceShape(height, zk_rows)
     plan = air.logup
     if plan is None:
         return np.zeros((0, height), dtype=np.uint32), np.zeros(4, dtype=np.uint32)
+    n_batches = len(plan.batches)
+    real = TraceShape(height, zk_rows).real_rows
+    aux = np.empty((4 * (n_batches + 1), height), dtype=np.uint32)
+    for row0, values in _fractions(air, main, preprocessed, publics, challenges, zk_rows):
+        _check_denominators(_divide_into(values, n_batches, aux, row0))
+    _running_sum(aux, n_batches, real)
+    aux[:, real:] = bb_random(rng, (aux.shape[0], height - real))
+    return aux, aux[4 * n_batches:, real - 1].copy()
+
+
+def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, *,
+                    cancel: CancelToken | None = None) -> Ext:
+    """``sum m / d(v)`` over every interaction at every real row, as an ``Ext``: the
+    ``S`` that :func:`build_aux_trace` would return, without building the aux trace.
+
+    With random challenges, ``interaction_sum(...) + public_interaction_sum(...)`` is
+    zero if every bus balances and otherwise non-zero except with probability about
+    ``(messages · width) / p^4`` (the row checker's test). Same inputs and errors as
+    :func:`build_aux_trace`; ``cancel`` is polled between blocks of rows.
+    """
+    plan = air.logup
+    if plan is None:
+        return Ext.ZERO
+    n_batches = len(plan.batches)
+    total = np.zeros(4, dtype=np.uint64)
+    scratch = np.empty((4 * n_batches, _CHUNK), dtype=np.uint32)
+    for row0, values in _fractions(air, main, preprocessed, publics, challenges, zk_rows):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        h = scratch[:, :values.shape[1]]
+        _check_denominators(_divide_into(values, n_batches, h, 0), row0)
+        # Below 2^31 each: 2^33 of them fit in a uint64 sum.
+        total = (total + h.reshape(n_batches, 4, -1).sum(axis=(0, 2), dtype=np.uint64)) % P
+    return Ext(*map(int, total))
+
+
+def _fractions(air, main, preprocessed, publics, challenges, zk_rows: int):
+    """``(row0, values)`` per block of real rows: the batch numerators then the batch
+    denominators (4 rows each) at rows ``row0 ..``, from the generated row kernel."""
+    main = np.asarray(main)
+    height = main.shape[1] if main.ndim == 2 else 0
+    real = TraceShape(height, zk_rows).real_rows
+    plan = air.logup
     main = as_matrix(main, air.n_main, height, "main trace")
     prep = as_matrix(preprocessed, air.n_prep, height, "preprocessed trace")
     publics = as_base_vector(publics, len(air.public_names), "public values")
     challenges = as_ext_rows(challenges, len(air.challenge_names), "challenges")
     n_batches = len(plan.batches)
-    real = shape.real_rows
     kernel = codegen.row_kernel(plan.batch_numerators + plan.batch_denominators,
                                 all_ext=True)
-    aux = np.empty((4 * (n_batches + 1), height), dtype=np.uint32)
     no_aux = np.zeros((0, height), dtype=np.uint32)
     no_aux_publics = np.zeros((0, 4), dtype=np.uint32)
     for row0 in range(0, real, _CHUNK):
         values = np.empty((8 * n_batches, min(_CHUNK, real - row0)), dtype=np.uint32)
         kernel(row0, 1, height, main, prep, no_aux, publics, challenges, no_aux_publics,
                values)
-        bad = _divide_into(values, n_batches, aux, row0)
-        if (bad >= 0).any():
-            row = int(bad[bad >= 0].min())
-            raise ValueError(f"a LogUp denominator is zero at row {row}: the challenges "
-                             "are degenerate or an exclusive group has several flags set")
-    _running_sum(aux, n_batches, real)
-    aux[:, real:] = bb_random(rng, (aux.shape[0], height - real))
-    return aux, aux[4 * n_batches:, real - 1].copy()
+        yield row0, values
+
+
+def _check_denominators(bad: np.ndarray, row0: int = 0) -> None:
+    if (bad >= 0).any():
+        row = row0 + int(bad[bad >= 0].min())
+        raise ValueError(f"a LogUp denominator is zero at row {row}: the challenges "
+                         "are degenerate or an exclusive group has several flags set")
 
 
 def public_interaction_sum(air, messages: Sequence[PublicMessages], challenges) -> Ext:

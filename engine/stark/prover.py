@@ -141,7 +141,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     prep = air.compute_preprocessed(shape, public_data)
     if check:
         with reporter.phase("check"):
-            _check_witness(air, trace, prep, publics, shape, messages)
+            _check_witness(air, trace, prep, publics, shape, messages, cancel)
 
     transcript = start_transcript(air, params, shape.log_height, publics, claim,
                                   messages_digest, transcript_type=_ProverTranscript)
@@ -209,9 +209,10 @@ def _trace(air: Air, main: object) -> np.ndarray:
     return np.array(array, dtype=np.uint32, order="C", copy=True)
 
 
-def _check_witness(air, trace, prep, publics, shape, messages) -> None:
+def _check_witness(air, trace, prep, publics, shape, messages, cancel) -> None:
+    # The compiled row screen uses the constraint kernel the quotient needs anyway.
     report = check_constraints(air, trace, prep, publics, zk_rows=shape.zk_rows,
-                               public_messages=messages)
+                               public_messages=messages, compiled=True, cancel=cancel)
     if not report.ok:
         raise ProvingError(str(report), report)
     terms = total_interactions(air, shape.height, messages)

@@ -1,8 +1,12 @@
 """The row checker names the first failing row and constraint, and the unmatched
 messages of an unbalanced bus."""
+import dataclasses
+
 import numpy as np
 import pytest
 
+from engine.errors import Cancelled
+from engine.events import CancelToken
 from engine.field.babybear import P
 from engine.stark.air import TraceShape
 from engine.stark.check_constraints import ConstraintsNotSatisfied, check_constraints
@@ -11,6 +15,8 @@ from engine.stark.logup_trace import PublicMessages
 from tests.stark.test_air_support import EXAMPLE_IDS, EXAMPLES
 
 SHAPE = TraceShape(128, 8)
+# Both ways of finding failures (see engine.stark.check_constraints): same reports.
+MODES = pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 
 
 def _check(air, witness, **kwargs):
@@ -19,21 +25,25 @@ def _check(air, witness, **kwargs):
                              public_messages=witness.public_messages, **kwargs)
 
 
+@MODES
 @pytest.mark.parametrize("module, kwargs", EXAMPLES, ids=EXAMPLE_IDS)
-def test_honest_witness_of_every_example_passes(module, kwargs):
+def test_honest_witness_of_every_example_passes(module, kwargs, compiled):
     air = module.build_air(**kwargs)
-    report = _check(air, module.honest_witness(SHAPE, np.random.default_rng(1), **kwargs))
+    report = _check(air, module.honest_witness(SHAPE, np.random.default_rng(1), **kwargs),
+                    compiled=compiled)
     assert report.ok, str(report)
     assert report.first_failure is None
     report.raise_if_failed()
     assert "every constraint holds" in str(report)
 
 
+@MODES
 @pytest.mark.parametrize("module, kwargs", EXAMPLES, ids=EXAMPLE_IDS)
-def test_tampered_witness_is_reported_at_its_exact_row_and_constraint(module, kwargs):
+def test_tampered_witness_is_reported_at_its_exact_row_and_constraint(module, kwargs,
+                                                                       compiled):
     air = module.build_air(**kwargs)
     tampered = module.tampered_witness(SHAPE, np.random.default_rng(2), **kwargs)
-    report = _check(air, tampered.witness)
+    report = _check(air, tampered.witness, compiled=compiled)
     assert not report.ok
     with pytest.raises(ConstraintsNotSatisfied):
         report.raise_if_failed()
@@ -58,11 +68,42 @@ def test_failure_shows_the_values_the_constraint_read():
     assert first.value == 1 and first.expression == "b' - (a + b)"
 
 
-def test_random_rows_are_not_checked():
+@MODES
+def test_random_rows_are_not_checked(compiled):
     air = fibonacci.build_air()
     witness = fibonacci.honest_witness(SHAPE, np.random.default_rng(4))
-    assert _check(air, witness.with_cell(0, SHAPE.height - 1, 12345)).ok
-    assert not _check(air, witness.with_cell(0, SHAPE.real_rows - 1, 12345)).ok
+    assert _check(air, witness.with_cell(0, SHAPE.height - 1, 12345), compiled=compiled).ok
+    assert not _check(air, witness.with_cell(0, SHAPE.real_rows - 1, 12345),
+                      compiled=compiled).ok
+
+
+@pytest.mark.parametrize("module, kwargs", EXAMPLES, ids=EXAMPLE_IDS)
+def test_compiled_and_numpy_checks_report_the_same_failures(module, kwargs):
+    # Many cells changed: several constraints fail on many rows, buses unbalance.
+    air = module.build_air(**kwargs)
+    witness = module.honest_witness(SHAPE, np.random.default_rng(13), **kwargs)
+    rng = np.random.default_rng(14)
+    main = witness.main.copy()
+    for column, row in zip(rng.integers(0, air.n_main, 12),
+                           rng.integers(0, SHAPE.real_rows, 12)):
+        main[column, row] = (int(main[column, row]) + 1) % P
+    changed = dataclasses.replace(witness, main=main)
+    numpy_report = _check(air, changed, compiled=False)
+    compiled_report = _check(air, changed, compiled=True)
+    assert not numpy_report.ok
+    assert compiled_report.failures == numpy_report.failures
+    assert compiled_report.buses == numpy_report.buses
+    assert str(compiled_report) == str(numpy_report)
+
+
+@MODES
+def test_a_cancelled_check_raises_cancelled(compiled):
+    air = fibonacci.build_air()
+    witness = fibonacci.honest_witness(SHAPE, np.random.default_rng(15))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        _check(air, witness, compiled=compiled, cancel=token)
 
 
 def test_wrong_public_value_fails_the_last_row_constraint():
@@ -75,11 +116,12 @@ def test_wrong_public_value_fails_the_last_row_constraint():
         ("fib.b_last", SHAPE.real_rows - 1)
 
 
-def test_journal_bus_reports_the_verifier_messages_that_the_trace_did_not_send():
+@MODES
+def test_journal_bus_reports_the_verifier_messages_that_the_trace_did_not_send(compiled):
     air = journal.build_air()
     witness = journal.honest_witness(SHAPE, np.random.default_rng(6))
     claimed = journal.with_changed_journal(witness, index=0)
-    balance = _check(air, claimed).bus("journal")
+    balance = _check(air, claimed, compiled=compiled).bus("journal")
     assert balance.n_unmatched == 2
     public = [m for m in balance.unmatched if m.source == "public"]
     traced = [m for m in balance.unmatched if m.source != "public"]

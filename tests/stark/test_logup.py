@@ -11,6 +11,7 @@ from engine.stark.examples import journal, lookup
 from engine.stark.logup_trace import (
     PublicMessages,
     build_aux_trace,
+    interaction_sum,
     public_interaction_sum,
     total_interactions,
 )
@@ -71,7 +72,22 @@ def test_an_exclusive_group_shares_one_column_and_constrains_its_flags():
 
 
 @pytest.mark.parametrize("module, kwargs", EXAMPLES[1:], ids=EXAMPLE_IDS[1:])
-def test_aux_trace_satisfies_its_constraints_and_sums_every_fraction(module, kwargs):
+def test_interaction_sum_is_the_aux_trace_sum(module, kwargs):
+    rng = np.random.default_rng(8)
+    air = module.build_air(**kwargs)
+    witness = module.honest_witness(SHAPE, rng, **kwargs)
+    prep = witness.preprocessed(air)
+    _, logup_sum = build_aux_trace(air, witness.main, prep, witness.publics, CHALLENGES,
+                                   SHAPE.zk_rows, rng)
+    total = interaction_sum(air, witness.main, prep, witness.publics, CHALLENGES,
+                            SHAPE.zk_rows)
+    assert total == Ext(*map(int, logup_sum))
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
+@pytest.mark.parametrize("module, kwargs", EXAMPLES[1:], ids=EXAMPLE_IDS[1:])
+def test_aux_trace_satisfies_its_constraints_and_sums_every_fraction(module, kwargs,
+                                                                     compiled):
     rng = np.random.default_rng(9)
     air = module.build_air(**kwargs)
     witness = module.honest_witness(SHAPE, rng, **kwargs)
@@ -82,11 +98,29 @@ def test_aux_trace_satisfies_its_constraints_and_sums_every_fraction(module, kwa
     report = check_constraints(air, witness.main, prep, witness.publics,
                                zk_rows=SHAPE.zk_rows, aux=aux, challenges=CHALLENGES,
                                aux_publics=[logup_sum],
-                               public_messages=witness.public_messages)
+                               public_messages=witness.public_messages, compiled=compiled)
     assert report.ok and report.aux_checked, str(report)
     expected = reference_logup_sum(air, witness.main, prep, witness.publics,
                                    [c.coeffs for c in CHALLENGES], SHAPE.real_rows)
     assert Ext(*map(int, logup_sum)) == expected
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
+def test_a_changed_aux_cell_is_reported_by_its_logup_constraint(compiled):
+    rng = np.random.default_rng(16)
+    air = lookup.build_air()
+    witness = lookup.honest_witness(SHAPE, rng)
+    prep = witness.preprocessed(air)
+    aux, logup_sum = build_aux_trace(air, witness.main, prep, witness.publics, CHALLENGES,
+                                     SHAPE.zk_rows, rng)
+    row = 40
+    # h_0 at one row: its definition fails there, and the running sum's step into it.
+    aux[0, row] = (int(aux[0, row]) + 1) % P
+    report = check_constraints(air, witness.main, prep, witness.publics,
+                               zk_rows=SHAPE.zk_rows, aux=aux, challenges=CHALLENGES,
+                               aux_publics=[logup_sum], compiled=compiled)
+    assert [(f.constraint, f.row, f.count) for f in report.failures] == [
+        ("logup.phi_step", row - 1, 1), ("logup.h0", row, 1)]
 
 
 @pytest.mark.parametrize("module, kwargs", EXAMPLES[1:], ids=EXAMPLE_IDS[1:])
