@@ -23,9 +23,11 @@ from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG, MEMORY_BUS
 from engine.stark.logup_trace import PublicMessages
 from engine.vm.decode import Op, decode
 from engine.vm.image import image_id
-from engine.vm.memory_map import INITIAL_SP
+from engine.vm.memory_map import GUEST_MEMORY_END, GUEST_MEMORY_START, INITIAL_SP
 
 N_REGISTERS = 32
+# The ROM must fit in the largest trace (2^22 rows).
+MAX_ROM_WORDS = 1 << 22
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,10 +52,19 @@ class MachineImage:
 
     @classmethod
     def from_words(cls, entry: int, code_ranges, word_addresses, word_values) -> MachineImage:
-        """Build the image from its canonical data (what a receipt carries)."""
-        code_ranges = tuple((int(lo), int(hi)) for lo, hi in code_ranges)
-        addresses = np.asarray(word_addresses, dtype=np.uint32)
-        values = np.asarray(word_values, dtype=np.uint32)
+        """Build the image from its canonical data (what a receipt carries).
+
+        The data may come from anywhere: raises ``ValueError`` unless the code ranges
+        are sorted, disjoint, 4-aligned at the start and inside guest memory, spanning
+        at most ``MAX_ROM_WORDS`` words; ``entry`` is an aligned address inside one;
+        and the words have strictly increasing addresses inside guest memory and
+        non-zero 32-bit values.
+        """
+        code_ranges = _checked_ranges(code_ranges)
+        entry = int(entry)
+        if entry % 4 or not any(lo <= entry < hi for lo, hi in code_ranges):
+            raise ValueError(f"entry 0x{entry:x} is not an aligned address inside the code")
+        addresses, values = _checked_words(word_addresses, word_values)
         code_base = code_ranges[0][0]
         code_end = (code_ranges[-1][1] + 3) & ~3
         code_words = np.zeros((code_end - code_base) // 4, dtype=np.uint32)
@@ -104,6 +115,40 @@ class MachineImage:
                                    np.full(int(is_data.sum()), KIND_RAM)]).astype(np.int64)
         order = np.argsort(all_addr, kind="stable")
         return all_addr[order], all_val[order], all_kind[order]
+
+
+def _checked_ranges(code_ranges) -> tuple[tuple[int, int], ...]:
+    ranges = tuple((int(lo), int(hi)) for lo, hi in code_ranges)
+    if not ranges:
+        raise ValueError("the image has no executable range")
+    previous_end = GUEST_MEMORY_START
+    for lo, hi in ranges:
+        if lo % 4 or not previous_end <= lo < hi <= GUEST_MEMORY_END:
+            raise ValueError(f"executable range [0x{lo:x}, 0x{hi:x}) is not an aligned, sorted "
+                             "range inside guest memory")
+        previous_end = hi
+    if (ranges[-1][1] - ranges[0][0] + 3) // 4 > MAX_ROM_WORDS:
+        raise ValueError("the executable ranges span more words than a trace can hold")
+    return ranges
+
+
+def _checked_words(word_addresses, word_values) -> tuple[np.ndarray, np.ndarray]:
+    addresses = np.asarray(word_addresses)
+    values = np.asarray(word_values)
+    if addresses.ndim != 1 or addresses.shape != values.shape:
+        raise ValueError("the image needs one value per word address")
+    if addresses.size and (addresses.dtype.kind not in "ui" or values.dtype.kind not in "ui"):
+        raise ValueError("word addresses and values must be integers")
+    addresses = addresses.astype(np.int64)
+    values = values.astype(np.int64)
+    if addresses.size:
+        if addresses[0] < GUEST_MEMORY_START // 4 or addresses[-1] >= GUEST_MEMORY_END // 4:
+            raise ValueError("an image word lies outside guest memory")
+        if (np.diff(addresses) <= 0).any():
+            raise ValueError("image word addresses must be strictly increasing")
+        if (values <= 0).any() or (values > 0xFFFFFFFF).any():
+            raise ValueError("image word values must be non-zero 32-bit values")
+    return addresses.astype(np.uint32), values.astype(np.uint32)
 
 
 def image_messages(image: MachineImage) -> PublicMessages:

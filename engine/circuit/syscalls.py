@@ -55,7 +55,8 @@ IO = ("io_r", "io_w")
 def journal_messages(journal: bytes) -> PublicMessages:
     """The verifier's receives on the journal bus: ``(k, journal[k])``."""
     data = np.frombuffer(bytes(journal), dtype=np.uint8).astype(np.int64)
-    return PublicMessages.receives(JOURNAL_BUS, np.stack([np.arange(data.size), data], 1))
+    values = np.stack([np.arange(data.size, dtype=np.int64), data], 1)
+    return PublicMessages(JOURNAL_BUS, values, np.full(data.size, -1, dtype=np.int64))
 
 
 def io_window(c: Columns):

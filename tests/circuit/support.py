@@ -1,0 +1,110 @@
+"""Shared helpers of the circuit tests: cached honest witnesses and a witness editor."""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import replace
+
+import numpy as np
+
+from engine.circuit.columns import FLAGS
+from engine.circuit.image import MachineImage
+from engine.circuit.witness import MachineWitness, generate_witness
+from engine.field.babybear import P
+from engine.stark.check_constraints import CheckReport
+from engine.vm import execute, load_elf
+from tests.vm.asm import Asm
+
+GUESTS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "guests")
+
+
+def witness_of(program, data: bytes = b"") -> MachineWitness:
+    result = execute(program, data, record_trace=True)
+    return generate_witness(MachineImage.from_program(program), result,
+                            rng=np.random.default_rng(7))
+
+
+@functools.cache
+def guest_witness(name: str, data: bytes = b"") -> MachineWitness:
+    return witness_of(load_elf(os.path.join(GUESTS, f"{name}.elf")), data)
+
+
+def asm_witness(prog: Asm, data: bytes = b"") -> MachineWitness:
+    return witness_of(load_elf(prog.elf()), data)
+
+
+class Edit:
+    """A copy of a witness to change cell by cell; ``check()`` runs the row checker."""
+
+    def __init__(self, witness: MachineWitness):
+        self.witness = witness
+        self.main = witness.main.copy()
+        self.index = {name: k for k, name in enumerate(witness.air.main_names)}
+        self.publics = dict(witness.publics)
+        self.messages = witness.public_messages
+
+    def __getitem__(self, key) -> int:
+        name, row = key
+        return int(self.main[self.index[name], row])
+
+    def __setitem__(self, key, value) -> None:
+        name, row = key
+        self.main[self.index[name], row] = int(value) % P
+
+    def rows_of(self, flag: str) -> np.ndarray:
+        """Real rows whose operation flag is ``flag``."""
+        real = self.witness.shape.real_rows
+        return np.flatnonzero(self.main[self.index[f"op.{flag}"], :real] == 1)
+
+    def value(self, prefix: str, row: int) -> int:
+        """A 32-bit value held as halves ``{prefix}_lo``/``{prefix}_hi``."""
+        return self[f"{prefix}_lo", row] | (self[f"{prefix}_hi", row] << 16)
+
+    def set_value(self, prefix: str, row: int, value: int) -> None:
+        self[f"{prefix}_lo", row] = value & 0xFFFF
+        self[f"{prefix}_hi", row] = (value >> 16) & 0xFFFF
+
+    def bits(self, which: str, row: int) -> int:
+        return sum(self[f"alu.{which}{i}", row] << i for i in range(32))
+
+    def set_bits(self, which: str, row: int, value: int) -> None:
+        for i in range(32):
+            self[f"alu.{which}{i}", row] = (value >> i) & 1
+
+    def set_rd(self, row: int, value: int) -> None:
+        """Write ``value`` to rd at ``row`` and hand it to the next access of rd, which the
+        test programs make an overwrite (its previous value is used nowhere else)."""
+        self.set_value("mem.c", row, value)
+        ts = 4 * (row + 1) + 3
+        nxt = self.find_reader(ts)
+        assert nxt[1] == "rd", "the test program must overwrite rd next"
+        self.set_value("mem.p", nxt[0], value)
+
+    def find_reader(self, ts: int) -> tuple[int, str]:
+        """The access whose previous timestamp is ``ts``: (row, slot name)."""
+        real = self.witness.shape.real_rows
+        for slot in ("rs1", "rs2", "ram", "rd"):
+            column = self.main[self.index[f"mem.{slot}_prev_ts"], :real]
+            hits = np.flatnonzero(column == ts)
+            if hits.size:
+                return int(hits[0]), slot
+        raise AssertionError(f"no access follows timestamp {ts}")
+
+    def set_flag(self, row: int, flag: str | None) -> None:
+        for f in FLAGS:
+            self[f"op.{f}", row] = int(f == flag)
+
+    def result(self, **changes) -> MachineWitness:
+        return replace(self.witness, main=self.main, publics=self.publics,
+                       public_messages=self.messages, **changes)
+
+    def check(self) -> CheckReport:
+        return self.result().check()
+
+
+def failed_constraints(report: CheckReport) -> set[str]:
+    return {f.constraint for f in report.failures}
+
+
+def unbalanced_buses(report: CheckReport) -> set[str]:
+    return {b.bus for b in report.buses if not b.balanced}

@@ -1,0 +1,125 @@
+"""Honest witnesses satisfy the machine AIR: sample guests and every instruction."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.circuit.image import MachineImage
+from engine.circuit.machine import build_air
+from engine.circuit.witness import generate_witness, public_inputs
+from engine.field.babybear import P
+from engine.stark.params import ProofParams
+from engine.stark.protocol import min_trace_height
+from engine.vm import execute, load_elf
+from tests.circuit import programs
+from tests.circuit.support import asm_witness, guest_witness
+from tests.vm.asm import DATA_BASE, Asm
+
+SAMPLES = [("hello", b"Hello, circuit!"), ("fibonacci", b"25"), ("primes", b"200"),
+           ("sort", b"9 8 7 1 2 3 100 -5"), ("sha256", b"abc")]
+
+
+def test_machine_air_has_degree_three_and_a_modest_size():
+    air = build_air()
+    assert air.degree == 3
+    assert air.n_main <= 250
+    assert len(air.constraints) < 400
+    assert {b.name for b in air.buses} == {"program", "range", "memory", "byte", "journal"}
+    assert air.public_names == ("entry", "exit_lo", "exit_hi", "journal_len")
+
+
+@pytest.mark.parametrize("name,data", SAMPLES)
+def test_sample_guest_witness_satisfies_the_air(name, data):
+    witness = guest_witness(name, data)
+    report = witness.check()
+    assert report.ok, str(report)
+
+
+def test_every_instruction_program_satisfies_the_air():
+    witness = asm_witness(programs.every_instruction(), b"input bytes for the reads!!")
+    report = witness.check()
+    assert report.ok, str(report)
+    assert witness.publics["exit_hi"] >> 15 == 1          # the exit code's top bit
+
+
+def test_small_guest_needs_only_the_minimum_height():
+    witness = guest_witness("fibonacci", b"25")
+    assert witness.shape.height == min_trace_height(ProofParams())
+
+
+def test_witness_has_one_row_per_cycle_then_padding():
+    prog = Asm()
+    prog.li(5, 7)
+    prog.exit(5)
+    program = load_elf(prog.elf())
+    result = execute(program, record_trace=True)
+    witness = generate_witness(MachineImage.from_program(program), result)
+    exit_flag = witness.column("op.exit")[:witness.shape.real_rows]
+    assert np.flatnonzero(exit_flag).tolist() == [result.cycles - 1]
+    flags = sum(witness.column(f"op.{f}").astype(np.int64) for f in ("add", "const", "exit"))
+    assert flags[:result.cycles].tolist() == [1] * result.cycles
+    assert not flags[result.cycles:witness.shape.real_rows].any()
+    assert witness.publics["exit_lo"] == 7
+    assert witness.check().ok
+
+
+def test_zero_knowledge_rows_are_random_field_elements():
+    witness = guest_witness("fibonacci", b"25")
+    tail = witness.main[:, witness.shape.real_rows:]
+    assert tail.max() < P
+    assert len(np.unique(tail)) > tail.size // 2
+
+
+def test_public_inputs_match_the_witness():
+    witness = guest_witness("hello", b"Hello, circuit!")
+    publics, messages = public_inputs(witness.image, 0, witness.journal)
+    assert publics == witness.publics
+    assert [m.bus for m in messages] == ["memory", "journal"]
+    for mine, theirs in zip(messages, witness.public_messages):
+        assert np.array_equal(mine.values, theirs.values)
+
+
+def test_reading_past_the_input_and_empty_writes_are_proven():
+    prog = Asm()
+    prog.data += bytes(16)
+    prog.syscall(63, 0, DATA_BASE + 3, 10)      # only 2 bytes of input remain
+    prog.syscall(63, 0, DATA_BASE, 4)           # at the end: returns 0, copies nothing
+    prog.syscall(64, 1, DATA_BASE + 3, 2)
+    prog.syscall(64, 1, DATA_BASE, 0)
+    prog.exit(10)
+    witness = asm_witness(prog, b"hi")
+    assert witness.journal == b"hi"
+    assert witness.check().ok
+
+
+def test_image_from_words_is_the_image_from_the_program():
+    program = load_elf(programs.every_instruction().elf())
+    a = MachineImage.from_program(program)
+    b = MachineImage.from_words(program.entry, program.code_ranges, program.word_addresses,
+                                program.word_values)
+    assert a.image_id == b.image_id == program.image_id
+    assert np.array_equal(a.code, program.code)
+
+
+@pytest.mark.parametrize("entry,ranges,addresses,values,match", [
+    (0x10000, [], [], [], "no executable range"),
+    (0x10000, [(0x10002, 0x10010)], [], [], "aligned"),
+    (0x10000, [(0x10000, 0x20000), (0x18000, 0x30000)], [], [], "sorted"),
+    (0x10000, [(0x10000, 0x0C00_0004)], [], [], "inside guest memory"),
+    (0x10004 + 2, [(0x10000, 0x10010)], [], [], "entry"),
+    (0x10000, [(0x10000, 0x10010)], [0x4000, 0x4000], [1, 2], "strictly increasing"),
+    (0x10000, [(0x10000, 0x10010)], [0x4000], [0], "non-zero"),
+    (0x10000, [(0x10000, 0x10010)], [0x10], [1], "outside guest memory"),
+    (0x10000, [(0x10000, 0x10010)], [0x4000], [1, 2], "one value per word"),
+])
+def test_image_from_hostile_words_is_refused(entry, ranges, addresses, values, match):
+    with pytest.raises(ValueError, match=match):
+        MachineImage.from_words(entry, ranges, np.array(addresses, dtype=np.int64),
+                                np.array(values, dtype=np.int64))
+
+
+def test_witness_refuses_a_height_that_is_too_small():
+    program = load_elf(programs.every_instruction().elf())
+    result = execute(program, b"x" * 40, record_trace=True)
+    with pytest.raises(ValueError, match="real rows"):
+        generate_witness(MachineImage.from_program(program), result, height=1024)
