@@ -56,6 +56,11 @@ class Edit:
         real = self.witness.shape.real_rows
         return np.flatnonzero(self.main[self.index[f"op.{flag}"], :real] == 1)
 
+    def row_at(self, pc: int) -> int:
+        """The first row executing the instruction at ``pc``."""
+        real = self.witness.shape.real_rows
+        return int(np.flatnonzero(self.main[self.index["cpu.pc"], :real] == pc)[0])
+
     def value(self, prefix: str, row: int) -> int:
         """A 32-bit value held as halves ``{prefix}_lo``/``{prefix}_hi``."""
         return self[f"{prefix}_lo", row] | (self[f"{prefix}_hi", row] << 16)
