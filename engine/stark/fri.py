@@ -41,7 +41,8 @@ from engine.field.ext4 import as_ext_array
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree, merkle_verify
 from engine.poly.ntt import base_columns_to_ext, coset_intt, ext_to_base_columns
-from engine.stark.fri_fold import fold_codeword, fold_leaf
+from engine.stark import ext_arrays
+from engine.stark.fri_fold import fold_codeword, fold_leaves
 from engine.stark.params import ProofParams
 from engine.stark.transcript import Transcript
 
@@ -194,7 +195,9 @@ def verify_fri(proof: FriProof, log_domain: int, params: ProofParams, transcript
     inputs = input_values(indices)
     if isinstance(inputs, str):
         return FriVerdict(inputs, indices)
-    expected = [Ext(*row) for row in inputs.tolist()]
+    # Every query at once (NumPy, ext_arrays): expected[i] is what query i's next
+    # opened value must be.
+    expected = ext_arrays.as_ext_array(inputs)
     passed = np.ones(params.num_queries, dtype=bool)
     positions = indices
     shift = GENERATOR
@@ -211,23 +214,21 @@ def verify_fri(proof: FriProof, log_domain: int, params: ProofParams, transcript
             problem = "Merkle opening does not match the root"
         if problem:
             return FriVerdict(f"FRI layer {layer}: {problem}", indices, np.zeros_like(passed))
-        rows = opened.values[0].reshape(leaves.size, 1 << log_arity, 4).tolist()
-        root = two_adic_generator(log_sizes[layer])
-        folded = {}
-        for leaf, row in zip(leaves.tolist(), rows):
-            point = shift * pow(root, leaf, P) % P
-            folded[leaf] = fold_leaf([Ext(*v) for v in row], betas[layer], point)
-        for i, (leaf, slot) in enumerate(zip(positions.tolist(), slots.tolist())):
-            row = rows[int(np.searchsorted(leaves, leaf))]
-            if Ext(*row[slot]) != expected[i]:
-                passed[i] = False
-            expected[i] = folded[leaf]
+        rows = ext_arrays.as_ext_array(opened.values[0]).reshape(leaves.size, 1 << log_arity, 4)
+        which = np.searchsorted(leaves, positions)
+        passed &= (rows[which, slots] == expected).all(axis=1)
+        # 1/x for each leaf's first point x = shift·ω^leaf.
+        inv_root = pow(two_adic_generator(log_sizes[layer]), P - 2, P)
+        inv_shift = pow(shift, P - 2, P)
+        inv_points = np.array([inv_shift * pow(inv_root, leaf, P) % P
+                               for leaf in leaves.tolist()], dtype=np.uint64)
+        expected = fold_leaves(rows, np.array(betas[layer].coeffs, dtype=np.uint64),
+                               inv_points)[which]
         shift = pow(shift, 1 << log_arity, P)
-    final = [Ext(*c) for c in proof.final_poly.tolist()]
     root = two_adic_generator(log_sizes[-1])
-    for i, position in enumerate(positions.tolist()):
-        if _horner(final, shift * pow(root, position, P) % P) != expected[i]:
-            passed[i] = False
+    points = [shift * pow(root, position, P) % P for position in positions.tolist()]
+    final = ext_arrays.horner_at_base_points(ext_arrays.as_ext_array(proof.final_poly), points)
+    passed &= (final == expected).all(axis=1)
     if not passed.all():
         first = int(np.argmin(passed))
         return FriVerdict(f"FRI query {first} (position {int(indices[first])}) is inconsistent "
@@ -288,10 +289,3 @@ def _check_opened(opened: object, rows: int, width: int) -> str | None:
     if np.any(values >= P):
         return "opened value is not a canonical field element"
     return None
-
-
-def _horner(coeffs: list[Ext], point: int) -> Ext:
-    acc = Ext.ZERO
-    for c in reversed(coeffs):
-        acc = acc * point + c
-    return acc

@@ -24,10 +24,12 @@ from numba import njit, prange
 from engine.field.babybear import P, bb_mul, bb_powers, two_adic_generator
 from engine.field.ext4 import e4_add, e4_mul, e4_mul_base, e4_sub
 from engine.field.scalar import Ext
+from engine.stark import ext_arrays
 
-__all__ = ["PARALLEL_MIN_HALF", "fold_codeword", "fold_leaf"]
+__all__ = ["PARALLEL_MIN_HALF", "fold_codeword", "fold_leaves"]
 
 _INV2 = (P + 1) // 2
+_P64 = np.uint64(P)
 
 #: Folds producing at least this many values run on all cores; below it, starting
 #: the threads costs more than the arithmetic (a 2^15-value fold takes ~0.6 ms).
@@ -61,29 +63,33 @@ def fold_codeword(codeword: np.ndarray, log_arity: int, beta: tuple[int, int, in
     return values
 
 
-def fold_leaf(leaf: list[Ext], beta: Ext, point: int) -> Ext:
-    """Fold one opened leaf, as the verifier does: pure Python.
+def fold_leaves(leaves: np.ndarray, beta: np.ndarray, inv_points: np.ndarray) -> np.ndarray:
+    """Fold opened leaves, as the verifier does: NumPy over all leaves at once.
 
-    ``leaf``: the ``a`` values (``a`` a power of two) at ``point·ω_a^t``, ``t < a``;
-    ``point``: the base-field point ``x_j`` of the leaf's first entry, nonzero.
-    Returns the folded value at ``point^a``. Same arithmetic as :func:`fold_codeword`.
+    ``leaves``: ``(L, a, 4)`` canonical values (``a`` a power of two), leaf ``l``
+    holding the values at ``x_l·ω_a^t``, ``t < a``; ``beta``: the challenge, ``(4,)``;
+    ``inv_points``: ``(L,)`` the inverses ``1/x_l`` of the leaves' first points.
+    Returns ``(L, 4)`` uint64: each leaf folded to its value at ``x_l^a``. Same
+    arithmetic as :func:`fold_codeword`, with no compiled kernel (see
+    :mod:`engine.stark.ext_arrays`).
     """
-    values = list(leaf)
-    challenge = beta
-    inv_point = pow(point, P - 2, P)
-    while len(values) > 1:
-        half = len(values) // 2
+    values = np.asarray(leaves, dtype=np.uint64)
+    challenge = np.asarray(beta, dtype=np.uint64)
+    inv_point = np.asarray(inv_points, dtype=np.uint64)
+    while values.shape[1] > 1:
+        half = values.shape[1] // 2
         inv_root = pow(two_adic_generator(half.bit_length()), P - 2, P)
-        inv_y = inv_point * _INV2 % P
-        folded = []
-        for t in range(half):
-            lo, hi = values[t], values[t + half]
-            folded.append((lo + hi) * _INV2 + challenge * ((lo - hi) * inv_y))
-            inv_y = inv_y * inv_root % P
-        values = folded
-        challenge = challenge * challenge
-        inv_point = inv_point * inv_point % P
-    return values[0]
+        # 1/(2·x_l·ω^t) for t < half: the odd part's divisor.
+        inv_roots_half = np.array([pow(inv_root, t, P) * _INV2 % P for t in range(half)],
+                                  dtype=np.uint64)
+        inv_y = inv_point[:, None] * inv_roots_half % _P64
+        lo, hi = values[:, :half], values[:, half:]
+        even = ext_arrays.mul_base(ext_arrays.add(lo, hi), np.uint64(_INV2))
+        odd = ext_arrays.mul(ext_arrays.mul_base(ext_arrays.sub(lo, hi), inv_y), challenge)
+        values = ext_arrays.add(even, odd)
+        challenge = ext_arrays.mul(challenge, challenge)
+        inv_point = inv_point * inv_point % _P64
+    return values[:, 0]
 
 
 @njit(nogil=True, cache=True)

@@ -61,6 +61,7 @@ from engine.poly.ntt import (
     coset_ntt,
     ext_to_base_columns,
 )
+from engine.stark import ext_arrays
 from engine.stark.deep import (
     accumulate_quotient,
     barycentric_weights,
@@ -246,6 +247,7 @@ def verify_openings(commitments: Sequence[Commitment], points: Sequence[Sequence
     widths += [(4,)] if params.zk else []
 
     def deep_values(indices: np.ndarray) -> np.ndarray | str:
+        # F at every query position at once (NumPy over the queries, ext_arrays).
         rows = np.unique(indices)
         opened_rows = []
         for g, (root, opening) in enumerate(zip(roots, proof.query_openings)):
@@ -257,21 +259,25 @@ def verify_openings(commitments: Sequence[Commitment], points: Sequence[Sequence
                 name = "mask" if g == len(commitments) else f"commitment {g}"
                 return f"query rows of {name}: {problem}"
             opened_rows.append(np.concatenate(opening.values, axis=1))
-        combined = [_combine_rows(columns[g], opened_rows[g]) for g in range(len(commitments))]
+        which = np.searchsorted(rows, indices)
         generator = two_adic_generator(log_domain)
-        out = np.empty((indices.size, 4), dtype=np.uint32)
-        for q, position in enumerate(indices.tolist()):
-            r = int(np.searchsorted(rows, position))
-            x = GENERATOR * pow(generator, position, P) % P
-            total = Ext(*opened_rows[-1][r].tolist()) if params.zk else Ext.ZERO
-            inverses = {}
-            for g, zs in enumerate(points):
-                for p, z in enumerate(zs):
-                    if z.coeffs not in inverses:
-                        inverses[z.coeffs] = (z - x).inverse()
-                    total += rhos[g][p] * (combined[g][r] - claimed[g][p]) * inverses[z.coeffs]
-            out[q] = total.coeffs
-        return out
+        xs = np.array([GENERATOR * pow(generator, position, P) % P
+                       for position in indices.tolist()], dtype=np.uint64)
+        total = (ext_arrays.as_ext_array(opened_rows[-1][which]) if params.zk
+                 else np.zeros((indices.size, 4), dtype=np.uint64))
+        inverses = {}
+        for g, zs in enumerate(points):
+            combined = _combine_rows(columns[g], opened_rows[g])[which]
+            for p, z in enumerate(zs):
+                if z.coeffs not in inverses:
+                    differences = np.tile(ext_arrays.from_ext(z), (indices.size, 1))
+                    differences[:, 0] = (differences[:, 0] + (P - xs)) % P
+                    inverses[z.coeffs] = ext_arrays.inverse(differences)
+                term = ext_arrays.sub(combined, ext_arrays.from_ext(claimed[g][p]))
+                term = ext_arrays.mul(ext_arrays.mul(term, ext_arrays.from_ext(rhos[g][p])),
+                                      inverses[z.coeffs])
+                total = ext_arrays.add(total, term)
+        return total.astype(np.uint32)
 
     return verify_fri(proof.fri, log_domain, params, transcript, deep_values)
 
@@ -292,17 +298,15 @@ def _batching_challenges(transcript: Transcript, widths: list[int],
 
 def _combine_values(coeffs: np.ndarray, values: np.ndarray) -> Ext:
     """``Σ_i coeffs[i]·values[i]`` for extension coefficients and extension values."""
-    total = Ext.ZERO
-    for c, v in zip(coeffs.tolist(), values.tolist()):
-        total += Ext(*c) * Ext(*v)
-    return total
+    products = ext_arrays.mul(ext_arrays.as_ext_array(coeffs), ext_arrays.as_ext_array(values))
+    return ext_arrays.to_ext(products.sum(axis=0) % P)
 
 
-def _combine_rows(coeffs: np.ndarray, rows: np.ndarray) -> list[Ext]:
-    """``Σ_i coeffs[i]·rows[k, i]`` per row k: base values, extension coefficients."""
+def _combine_rows(coeffs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``Σ_i coeffs[i]·rows[k, i]`` per row k: base values, extension coefficients;
+    ``(k, 4)`` uint64."""
     products = (rows.astype(np.uint64)[:, :, None] * coeffs.astype(np.uint64)[None]) % P
-    sums = products.sum(axis=1) % P
-    return [Ext(*s) for s in sums.tolist()]
+    return products.sum(axis=1) % P
 
 
 def _check_groups(groups: Sequence[CommittedMatrices], points: list[list[Ext]],

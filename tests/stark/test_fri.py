@@ -9,7 +9,7 @@ import pytest
 from engine.field.babybear import P, two_adic_generator
 from engine.field.scalar import Ext
 from engine.stark.fri import FriProof, OpenedRows, fri_shape, prove_fri, verify_fri
-from engine.stark.fri_fold import PARALLEL_MIN_HALF, fold_codeword, fold_leaf
+from engine.stark.fri_fold import PARALLEL_MIN_HALF, fold_codeword, fold_leaves
 from engine.stark.params import ProofParams
 from engine.stark.transcript import Transcript
 
@@ -53,6 +53,20 @@ def _reference_fold(coeffs, log_arity, beta):
     return folded
 
 
+def _fold_leaf(leaf, beta, point):
+    """One leaf's values at point·ω_a^t, folded to the value at point^a, one binary
+    fold at a time: (lo + hi)/2 + β·(lo − hi)/(2·x)."""
+    values, challenge, x = list(leaf), beta, point
+    while len(values) > 1:
+        half = len(values) // 2
+        root = two_adic_generator(half.bit_length())
+        values = [(values[t] + values[t + half]) * Ext(P + 1 >> 1)
+                  + challenge * (values[t] - values[t + half])
+                  / (2 * x * pow(root, t, P) % P) for t in range(half)]
+        challenge, x = challenge * challenge, x * x % P
+    return values[0]
+
+
 def _low_degree_codeword(rng, log_domain, log_blowup=2):
     coeffs = _random_ext_coeffs(rng, 1 << (log_domain - log_blowup))
     return _codeword(coeffs, log_domain)
@@ -73,7 +87,7 @@ def test_fold_codeword_matches_the_definition_of_folding(log_arity):
 
 
 @pytest.mark.parametrize("log_arity", [1, 2, 3])
-def test_fold_leaf_agrees_with_fold_codeword(log_arity):
+def test_fold_leaves_agrees_with_fold_codeword_and_the_reference(log_arity):
     rng = np.random.default_rng(10 + log_arity)
     log_n = 5
     codeword = rng.integers(0, P, (1 << log_n, 4), dtype=np.uint32)
@@ -81,9 +95,14 @@ def test_fold_leaf_agrees_with_fold_codeword(log_arity):
     folded = fold_codeword(codeword, log_arity, beta.coeffs, G)
     leaves = (1 << log_n) >> log_arity
     w = two_adic_generator(log_n)
+    grouped = codeword.reshape(1 << log_arity, leaves, 4).transpose(1, 0, 2)
+    inv_points = [pow(G * pow(w, j, P), P - 2, P) for j in range(leaves)]
+    by_leaves = fold_leaves(grouped, np.array(beta.coeffs), np.array(inv_points))
+    assert by_leaves.shape == (leaves, 4)
+    np.testing.assert_array_equal(by_leaves, folded)
     for j in range(leaves):
-        leaf = [Ext(*codeword[j + t * leaves].tolist()) for t in range(1 << log_arity)]
-        assert fold_leaf(leaf, beta, G * pow(w, j, P) % P) == Ext(*folded[j].tolist())
+        leaf = [Ext(*grouped[j, t].tolist()) for t in range(1 << log_arity)]
+        assert _fold_leaf(leaf, beta, G * pow(w, j, P) % P) == Ext(*folded[j].tolist())
 
 
 def test_parallel_fold_agrees_with_the_scalar_fold():
@@ -95,7 +114,7 @@ def test_parallel_fold_agrees_with_the_scalar_fold():
     w = two_adic_generator(n.bit_length() - 1)
     for j in rng.integers(0, n // 4, 20).tolist():
         leaf = [Ext(*codeword[j + t * (n // 4)].tolist()) for t in range(4)]
-        assert fold_leaf(leaf, beta, G * pow(w, j, P) % P) == Ext(*folded[j].tolist())
+        assert _fold_leaf(leaf, beta, G * pow(w, j, P) % P) == Ext(*folded[j].tolist())
 
 
 def test_fri_shape_lands_exactly_on_the_final_degree():
