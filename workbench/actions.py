@@ -35,6 +35,8 @@ def build_actions(window) -> SimpleNamespace:
                     "Open a RISC-V guest program (.elf)")
     a.open_receipt = action("&Verify receipt…", ask(dialogs.ask_verify_receipt), "Ctrl+Shift+O",
                             "Check a receipt (.zkr)")
+    a.save_receipt = action("&Save receipt as…", ask(dialogs.ask_save_receipt), QKeySequence.Save,
+                            "Save the last proof's receipt (.zkr) somewhere else")
     a.load_input = action("Load &input file…", ask(dialogs.ask_input_file), "Ctrl+I",
                           "Use a file's bytes as the private input")
     a.export_trace = action("Export &trace as .npz…", ask(dialogs.ask_export_trace),
@@ -45,7 +47,7 @@ def build_actions(window) -> SimpleNamespace:
     a.execute = action("&Execute", window.start_execute, ["Ctrl+E", "F5"],
                        "Run the program on the private input (no proof)")
     a.prove = action("&Prove", lambda: window.start_prove(), ["Ctrl+P", "F6"],
-                     "Prove the run (arrives with the prover)")
+                     "Prove the run and save a receipt (.zkr)")
     a.cancel = action("&Cancel", window.cancel, Qt.Key_Escape, "Stop the running task")
     a.about = action("&About ZK Workbench", window.show_about, QKeySequence.HelpContents)
 
@@ -59,6 +61,7 @@ def build_actions(window) -> SimpleNamespace:
         sample_menu.addAction(name, lambda n=name: window.open_sample(n))
     file_menu.addSeparator()
     file_menu.addAction(a.open_receipt)
+    file_menu.addAction(a.save_receipt)
     file_menu.addAction(a.load_input)
     file_menu.addSeparator()
     file_menu.addAction(a.export_trace)

@@ -48,3 +48,13 @@ def ask_export_plot(window) -> None:
                                                        f"{label}.png"), "PNG images (*.png)")
     if path:
         window.export_plot(path if path.lower().endswith(".png") else path + ".png")
+
+
+def ask_save_receipt(window) -> None:
+    source = window.last_proof.receipt_path if window.last_proof else "receipt.zkr"
+    path, _ = QFileDialog.getSaveFileName(window, "Save receipt",
+                                          os.path.join(window.settings.last_folder(),
+                                                       os.path.basename(source)),
+                                          "Receipts (*.zkr)")
+    if path:
+        window.save_receipt(path if path.endswith(".zkr") else path + ".zkr")

@@ -2,23 +2,21 @@
 
 Thin Qt layer over the engine (STYLE.md, napari): the panels show state and forward
 intent, the work runs in ``workbench.tasks`` functions on a worker thread
-(``workbench.runner``), so the event loop never stops. Proving and verifying plug into
-the same runner once the engine offers ``engine.prove`` and ``engine.verify``.
+(``workbench.runner``), so the event loop never stops, and ``workbench.outcomes``
+shows what the tasks report and return.
 """
 from __future__ import annotations
 
 import os
-import sys
-import traceback
+import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QFrame, QGroupBox, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 import engine
-from engine import events
-from engine.errors import Cancelled, GuestFault, ZkwbError
+from engine.errors import ZkwbError
 from engine.resources import resources_dir
 from engine.vm import load_elf
 from workbench import files, tasks, theme
@@ -30,23 +28,16 @@ from workbench.drops import FileDrops
 from workbench.input_panel import InputPanel
 from workbench.profile_panel import ProfilePanel
 from workbench.program_panel import ProgramPanel
-from workbench.progress_panel import ProgressPanel, phase_label
+from workbench.outcomes import Outcomes
+from workbench.progress_panel import ProgressPanel
 from workbench.proof_panel import ProofPanel
 from workbench.query_plot import QueryPlot
 from workbench.result_panel import ResultPanel
 from workbench.runner import TaskRunner
 from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
 from workbench.settings import Settings
-from workbench.trace_data import TraceView
 from workbench.trace_plot import TracePlot
-from workbench.verify_panel import VerifyPanel, VerifySummary
-
-NOT_YET_PROVING = "Proving arrives with the prover: this build can execute guests but " \
-    "not prove them yet."
-
-
-ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
-                 events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
+from workbench.verify_panel import VerifyPanel
 
 
 def icon_path() -> str:
@@ -68,21 +59,17 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowIcon(QIcon(icon_path()))
         self.program = None
-        self._cycles_so_far = 0
         self.last_outcome: tasks.ExecutionOutcome | None = None
-        self._program_path = ""
+        self.last_proof: tasks.ProofOutcome | None = None
         self.settings = Settings()
         theme.apply_theme(self.settings.theme())
         self.runner = TaskRunner(self)
-        self.runner.event.connect(self._on_event)
-        self.runner.tick.connect(lambda s: self.progress.set_elapsed(s))
-        self.runner.succeeded.connect(self._on_succeeded)
-        self.runner.failed.connect(self._on_failed)
         self._build_ui()
+        self.outcomes = Outcomes(self)
         self.actions = build_actions(self)
         self._drops = FileDrops(self, self.handle_dropped_paths)
         self._restore_window()
-        self._update_actions()
+        self.update_actions()
         self.statusBar().showMessage("Open a RISC-V guest (Ctrl+O), drop one on the window, "
                                      "or press Execute to run the sample")
         self.open_sample(DEFAULT_SAMPLE, remember=False)
@@ -98,7 +85,7 @@ class MainWindow(QMainWindow):
         except ZkwbError as e:
             self.notify(f"Cannot open {os.path.basename(path)}: {e}", "error")
             return False
-        self.program, self._program_path = program, os.path.abspath(path)
+        self.program = program
         self.last_outcome = None
         self.program_panel.show_program(program)
         self.disassembly.set_program(program)
@@ -113,7 +100,7 @@ class MainWindow(QMainWindow):
             self.settings.set_last_folder(path)
         self.statusBar().showMessage(f"Opened {program.name} ({len(program.symbols)} functions, "
                                      f"image ID {program.image_id_hex[:16]}…)")
-        self._update_actions()
+        self.update_actions()
         return True
 
     def open_sample(self, name: str, remember: bool = True) -> None:
@@ -137,32 +124,60 @@ class MainWindow(QMainWindow):
         self.results.clear("Running…")
         self.trace_plot.show_message("Executing… the trace appears here when the run ends.")
         self.profile.show_message("Executing…")
-        self.progress.begin("Starting")
-        self._cycles_so_far = 0
-        self.runner.start("execute", tasks.run_execution, self.program, self.private_input())
-        self._update_actions()
+        self._start("execute", tasks.run_execution, self.program, self.private_input())
         return True
 
     def start_prove(self, receipt_path: str | None = None) -> bool:
-        """Prove the loaded program on the private input (once the engine can)."""
-        self.notify(NOT_YET_PROVING, "info")
-        self.proveFailed.emit(NOT_YET_PROVING)
-        return False
+        """Prove the loaded program on the private input in a worker.
+
+        The receipt goes to ``receipt_path`` (default: a new file in the user's
+        receipts folder) once the proof is complete; ``proveFinished`` gives its path,
+        ``proveFailed`` the reason (a cancelled proof writes nothing).
+        """
+        if not self._ready_to_run():
+            return False
+        path = receipt_path or default_receipt_path(self.program.name)
+        self.results.clear("Proving…")
+        self.trace_plot.show_message("Proving… the committed trace appears here as soon as "
+                                     "the witness exists.")
+        self.profile.show_message("Proving…")
+        self.query_plot.reset("Proving… the query positions appear here when FRI draws them.")
+        self.proof_panel.begin(f"Proof of {self.program.name}")
+        self.tabs.setCurrentWidget(self.query_plot)
+        self._start("prove", tasks.run_proof, self.program, self.private_input(), path)
+        return True
 
     def verify_file(self, path: str) -> bool:
-        """Check the receipt at ``path`` in a worker; ``verifyFinished`` gives the verdict.
+        """Check the receipt at ``path`` in a worker; ``verifyFinished(valid, summary)``.
 
-        Until the engine can verify, a well-formed receipt's claim is shown as "not
-        verified yet" (no ``verifyFinished``); a malformed one is Invalid with the reason.
+        A pinned image ID must match the receipt's; otherwise the receipt is checked
+        against the image it carries (or, if detached, against the loaded program), and
+        the panel says whether that is the loaded program's image.
         """
         if self.runner.busy:
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
-        self.verify_panel.show_message(f"Reading {os.path.basename(path)}…")
-        self.progress.begin("Checking the receipt")
+        pinned = self.verify_panel.pinned_image_id()
+        self.verify_panel.show_message(f"Verifying {os.path.basename(path)}…")
+        self.query_plot.reset("Verifying… each query turns green or red as it is checked.")
+        self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
         self.settings.add_recent_file(path)
-        self.runner.start("verify", tasks.run_receipt_check, path)
-        self._update_actions()
+        self._start("verify", tasks.run_receipt_check, path,
+                    bytes.fromhex(pinned) if pinned else None, self.program)
+        return True
+
+    def save_receipt(self, path: str) -> bool:
+        """Save the last proof's receipt at ``path`` too (atomically)."""
+        if self.last_proof is None:
+            self.notify("There is no receipt to save yet: press Prove first.", "warning")
+            return False
+        try:
+            engine.write_receipt(path, self.last_proof.result.receipt)
+        except ZkwbError as e:
+            self.notify(f"Could not save {os.path.basename(path)}: {e}", "error")
+            return False
+        self.settings.add_recent_file(path)
+        self.statusBar().showMessage(f"Saved the receipt to {path}")
         return True
 
     def cancel(self) -> None:
@@ -204,9 +219,8 @@ class MainWindow(QMainWindow):
             return False
         if self.runner.busy:
             return False
-        self.progress.begin("Saving the trace")
-        return self.runner.start("export", tasks.run_trace_export, path, outcome.trace,
-                                 self.program.image_id, self.program.name)
+        return self._start("export", tasks.run_trace_export, path, outcome.trace,
+                           self.program.image_id, self.program.name)
 
     def export_plot(self, path: str) -> bool:
         """Save the current tab's plot as PNG (atomically)."""
@@ -284,7 +298,7 @@ class MainWindow(QMainWindow):
         self.trace_plot.cycleSelected.connect(self._show_cycle)
         self.profile.functionActivated.connect(self._show_function)
         self.program_panel.functionActivated.connect(self._show_function)
-        self.input_panel.changed.connect(self._update_actions)
+        self.input_panel.changed.connect(self.update_actions)
 
     def _restore_window(self) -> None:
         geometry = self.settings.geometry()
@@ -298,14 +312,15 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
+        """Enable what can be done now (nothing that starts a task while one runs)."""
         actions = getattr(self, "actions", None)
         if actions is None:
             return
         busy = self.runner.busy
         actions.execute.setEnabled(not busy and self.program is not None)
-        actions.prove.setEnabled(not busy and self.program is not None
-                                 and getattr(engine, "prove", None) is not None)
+        actions.prove.setEnabled(not busy and self.program is not None)
+        actions.save_receipt.setEnabled(self.last_proof is not None)
         actions.cancel.setEnabled(busy)
         has_trace = self.last_outcome is not None and self.last_outcome.trace is not None
         actions.export_trace.setEnabled(not busy and has_trace)
@@ -326,129 +341,14 @@ class MainWindow(QMainWindow):
         self._notice.hide()
         return True
 
-    # -- worker results -------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        if isinstance(event, ENGINE_EVENTS):
-            self._on_engine_event(event)
-        elif isinstance(event, tasks.PhaseStarted):
-            self.progress.set_phase(event.label)
-            if event.name == "compile":
-                self.trace_plot.show_message("Compiling the executor's kernels (first run "
-                                             "only, a few seconds)…")
-        elif isinstance(event, tasks.CyclesRun):
-            self._cycles_so_far = event.cycles
-            self.progress.set_detail(f"{event.cycles:,} cycles")
-        elif isinstance(event, tasks.KernelsReady):
-            self.statusBar().showMessage(f"Kernels ready in {event.seconds:.1f} s")
+    def _start(self, name: str, task, *args) -> bool:
+        self.outcomes.cycles_so_far = 0
+        self.progress.begin("Starting")
+        started = self.runner.start(name, task, *args)
+        self.update_actions()
+        return started
 
-    def _on_engine_event(self, event) -> None:
-        """Progress of a proof or a verification, as ``engine.events`` reports it."""
-        if isinstance(event, events.PhaseStarted):
-            self.progress.set_phase(phase_label(event.phase))
-        elif isinstance(event, events.Progress):
-            self.progress.set_fraction(event.fraction)
-        elif isinstance(event, events.PhaseFinished):
-            self.proof_panel.phase_finished(event.phase, event.seconds)
-        elif isinstance(event, events.TraceReady):
-            view = TraceView.from_columns(event.names, event.columns, source="proof")
-            self.trace_plot.set_trace(view)
-        elif isinstance(event, events.Committed):
-            self.proof_panel.committed(event.name, event.root)
-        elif isinstance(event, events.FriLayers):
-            self.query_plot.show_fri_layers(event.sizes)
-            self.proof_panel.fri_layers(event.sizes)
-        elif isinstance(event, events.QueryPositions):
-            self.query_plot.set_query_positions(event.positions, event.domain_size)
-        elif isinstance(event, events.QueryChecked):
-            self.query_plot.mark_query(event.index, event.passed)
-
-    def _on_succeeded(self, name: str, result) -> None:
-        if name == "execute":
-            self._show_execution(result)
-        elif name == "verify":
-            self._show_receipt_check(result)
-        elif name == "export":
-            self.progress.finish(f"Saved {os.path.basename(result)}")
-            self.statusBar().showMessage(f"Saved the trace to {result}")
-            self.exportFinished.emit(result)
-        self._update_actions()
-
-    def _on_failed(self, name: str, error) -> None:
-        if isinstance(error, Cancelled):
-            message, outcome = "Cancelled", "Cancelled"
-        elif isinstance(error, GuestFault):
-            message, outcome = str(error), "Guest fault"
-        elif isinstance(error, ZkwbError):
-            message, outcome = str(error), "Refused"
-        else:
-            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
-            message, outcome = f"Unexpected error: {type(error).__name__}: {error}", "Error"
-        self.progress.finish(message if outcome != "Cancelled" else "Cancelled", done=False)
-        if name == "execute":
-            fault = error if isinstance(error, GuestFault) else None
-            self.results.show_failure(outcome, message,
-                                      fault.journal if fault else b"", fault.log if fault else b"",
-                                      fault.cycles if fault else self._cycles_so_far or None)
-            self.trace_plot.show_message(f"{outcome}: no trace. {message}"
-                                         if outcome != "Cancelled" else
-                                         "Cancelled. Press Execute to run again.")
-            self.profile.show_message(f"{outcome}: no profile.")
-            if fault is not None:
-                self.disassembly.show_at(fault.pc, "fault")
-            self.executeFailed.emit(message)
-        elif name == "verify":
-            self.verify_panel.show_message(message)
-            if outcome != "Cancelled":
-                self.verifyFinished.emit(False, message)
-        self.notify(message, "info" if outcome == "Cancelled" else "error")
-        self._update_actions()
-
-    def _show_execution(self, outcome: tasks.ExecutionOutcome) -> None:
-        self.last_outcome = outcome
-        result = outcome.result
-        self.results.show_execution(result, outcome.trace_note)
-        if outcome.trace is not None:
-            self.trace_plot.set_trace(outcome.trace)
-            self.profile.show_profile(outcome.profile)
-        else:
-            self.trace_plot.show_message(outcome.trace_note)
-            self.profile.show_message(outcome.trace_note + " The profile is computed from "
-                                      "the trace.")
-        self.progress.finish(f"Exited with code {result.exit_code} after {result.cycles:,} "
-                             "cycles")
-        self.statusBar().showMessage(f"Exited with code {result.exit_code} after "
-                                     f"{result.cycles:,} cycles ({result.mhz:.1f} MHz)")
-        self.executeFinished.emit({
-            "exit_code": result.exit_code, "cycles": result.cycles,
-            "journal": result.journal, "journal_hex": result.journal.hex(),
-            "log": result.log, "image_id": self.program.image_id_hex,
-            "seconds": result.seconds, "mhz": result.mhz,
-            "trace_rows": outcome.trace.rows if outcome.trace else 0})
-
-    def _show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
-        receipt = check.receipt
-        expected = self.verify_panel.pinned_image_id() or \
-            (self.program.image_id_hex if self.program is not None else "")
-        summary = VerifySummary(
-            valid=check.valid, reason=check.reason, path=check.path,
-            image_id_hex=receipt.image_id.hex() if receipt else "",
-            expected_image_id_hex=expected if receipt else "",
-            journal=receipt.journal if receipt else b"",
-            exit_code=receipt.exit_code if receipt else None,
-            security_bits=receipt.security_bits if receipt else None,
-            trace_height=(1 << receipt.log_trace_height) if receipt else None,
-            receipt_bytes=check.size, seconds=check.seconds)
-        self.verify_panel.show_result(summary)
-        name = os.path.basename(check.path)
-        if check.valid is None:
-            self.progress.finish(f"{name}: not verified")
-            self.notify(f"{name} is a well-formed receipt; {check.reason}.", "info")
-            return
-        verdict = "Valid" if check.valid else f"Invalid: {check.reason}"
-        self.progress.finish(f"{name}: {verdict}", done=check.valid)
-        self.notify(f"{name}: {verdict}", "info" if check.valid else "error")
-        self.verifyFinished.emit(bool(check.valid), f"{name}: {verdict}")
-
+    # -- inspection -----------------------------------------------------------------
     def _show_cycle(self, cycle: int, pc: int) -> None:
         if pc >= 0:
             self.disassembly.show_at(pc, f"cycle {cycle:,}")
@@ -471,6 +371,15 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.runner.shutdown()
         super().closeEvent(event)
+
+
+def default_receipt_path(program_name: str) -> str:
+    """A new file in the user's receipts folder, named after the program and the time."""
+    folder = os.path.join(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+                          or os.path.expanduser("~/.local/share/zkwb"), "receipts")
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.splitext(program_name)[0] or "guest"
+    return os.path.join(folder, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.zkr")
 
 
 def _group(title: str, widget: QWidget, scroll: bool = False) -> QGroupBox:

@@ -10,14 +10,24 @@ STEPS = 1000
 
 # How the engine's phase names read in the progress bar.
 PHASE_LABELS = {
+    "compile": "Compiling kernels (first run only)",
+    "compile prover": "Compiling the prover's kernels (first proof only; minutes without "
+                      "a Numba cache)",
+    "execute": "Executing",
+    "execute untraced": "Executing (too long to record a trace)",
+    "analyse": "Preparing plots",
+    "witness": "Building the witness",
     "check": "Checking the witness against the constraints",
-    "preprocessed": "Committing the program (preprocessed columns)",
+    "preprocessed": "Program columns (preprocessed)",
     "commit main": "Committing the trace",
-    "logup": "LogUp: building and committing the bus columns",
+    "logup": "LogUp: the bus columns",
     "quotient": "Evaluating the constraints (quotient)",
     "open": "Opening at the out-of-domain point (DEEP)",
-    "fri": "FRI: folding and committing layers",
+    "fri": "FRI: folding layers and answering queries",
     "constraints": "Checking the constraints at the out-of-domain point",
+    "save": "Saving the receipt",
+    "read": "Reading the receipt",
+    "export": "Saving the trace",
 }
 
 

@@ -21,7 +21,7 @@ EMPTY_STATE = (
     "them, and the <b>FRI layers</b> halving as they fold.</p>"
     "<p>When a receipt is verified, each query turns <span style='color:#1c9a3e'>green"
     "</span> or <span style='color:#d02a2a'>red</span> as it is checked.</p>"
-    "<p><i>Proving is not available in this build yet: Execute shows the trace.</i></p>")
+    "<p><i>Press Prove (Ctrl+P), or drop a receipt (.zkr) on the window.</i></p>")
 
 PENDING, PASSED, FAILED = 0, 1, 2
 

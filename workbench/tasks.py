@@ -4,6 +4,10 @@ Each task takes ``report`` (called with progress events, from the worker thread)
 ``cancel`` (an ``engine.events.CancelToken`` the engine polls between chunks) and
 returns its result or raises; ``workbench.runner`` runs them in a worker thread.
 Keeping them free of Qt lets tests call them directly and keeps the widgets thin.
+
+Phases are reported with the engine's own ``PhaseStarted``/``PhaseFinished``, so the
+progress bar reads the workbench's phases (``compile``, ``analyse``, ``save``...) and
+the prover's (``execute``, ``witness``, ``commit main``, ``fri``...) the same way.
 """
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.errors import TraceLimitExceeded, ZkwbError
-from engine.events import CancelToken
+import engine
+from engine.errors import InputError, TraceLimitExceeded, ZkwbError
+from engine.events import CancelToken, PhaseFinished, PhaseStarted
 from engine.vm import ExecutionResult, execute
 
 from workbench.profile import FunctionCycles, cycles_by_function
@@ -24,13 +29,6 @@ from workbench.trace_data import TraceView
 TRACE_ROW_LIMIT = 1 << 22
 
 Report = Callable[[object], None]
-
-
-@dataclass(frozen=True)
-class PhaseStarted:
-    """A named phase began; ``label`` is what the progress bar says."""
-    name: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,36 @@ class ExecutionOutcome:
     trace_note: str = ""
 
 
+@dataclass
+class ProofOutcome:
+    """A proof: the engine's ``ProveResult``, where its receipt was saved and its size,
+    and the execution as the window shows it."""
+    result: object
+    receipt_path: str
+    receipt_bytes: int
+    execution: ExecutionOutcome
+
+
+@dataclass
+class ReceiptCheck:
+    """What is known about a receipt file.
+
+    ``valid`` is False with ``reason`` when the file is not a well-formed receipt or
+    its seal does not prove its claim, True when it does. ``receipt`` is the decoded
+    ``engine.Receipt`` when the file is one, ``verification`` the engine's
+    ``VerificationResult`` when it was checked.
+    """
+    path: str
+    size: int
+    valid: bool
+    reason: str
+    receipt: object | None = None
+    verification: object | None = None
+    seconds: float = 0.0
+
+
 _kernels_warm = False
+_prover_warm = False
 
 
 def kernels_warm() -> bool:
@@ -72,7 +99,6 @@ def run_execution(program, input_data: bytes, report: Report, cancel: CancelToke
 
     A trace is recorded when the run takes at most ``trace_limit`` cycles (default
     ``TRACE_ROW_LIMIT``); a longer run is executed again without one.
-
     Phases reported: ``compile`` (first run in the process only), ``execute``,
     ``analyse`` (building the plots' data, when a trace was recorded). Raises what
     ``engine.vm.execute`` raises (``GuestFault``, ``Cancelled``, ``InputError``...).
@@ -80,22 +106,28 @@ def run_execution(program, input_data: bytes, report: Report, cancel: CancelToke
     trace_limit = TRACE_ROW_LIMIT if trace_limit is None else int(trace_limit)
     should_cancel = lambda: cancel.cancelled  # noqa: E731
     warm_up(program, report, cancel)
-    report(PhaseStarted("execute", "Executing"))
+    report(PhaseStarted("execute"))
     progress = lambda cycles: report(CyclesRun(cycles))  # noqa: E731
     note = ""
     try:
         result = execute(program, input_data, record_trace=True, max_trace_rows=trace_limit,
                          on_progress=progress, should_cancel=should_cancel)
     except TraceLimitExceeded:
-        report(PhaseStarted("execute", "Executing (too long to record a trace)"))
+        report(PhaseStarted("execute untraced"))
         result = execute(program, input_data, on_progress=progress,
                          should_cancel=should_cancel)
         note = (f"This run took {result.cycles:,} cycles; a trace is recorded for runs up "
                 f"to {trace_limit:,} cycles (2^{trace_limit.bit_length() - 1}).")
     report(CyclesRun(result.cycles))
+    return analyse(program, result, report, note)
+
+
+def analyse(program, result: ExecutionResult, report: Report, note: str = "") \
+        -> ExecutionOutcome:
+    """The plots' data and the profile of an execution (``analyse`` phase)."""
     if result.trace is None:
         return ExecutionOutcome(result, None, [], note)
-    report(PhaseStarted("analyse", "Preparing plots"))
+    report(PhaseStarted("analyse"))
     view = TraceView.from_trace(result.trace)
     profile = cycles_by_function(view.columns["pc"], program.symbols)
     return ExecutionOutcome(result, view, profile)
@@ -111,61 +143,101 @@ def warm_up(program, report: Report, cancel: CancelToken) -> None:
     global _kernels_warm
     if _kernels_warm:
         return
-    report(PhaseStarted("compile", "Compiling kernels (first run only)"))
+    report(PhaseStarted("compile"))
     start = time.perf_counter()
     try:
         execute(program, b"", max_cycles=1)
     except ZkwbError:
         pass  # a one-cycle run ends in the cycle limit or a fault: only compiling counted
     _kernels_warm = True
-    report(KernelsReady(time.perf_counter() - start))
+    seconds = time.perf_counter() - start
+    report(PhaseFinished("compile", seconds))
+    report(KernelsReady(seconds))
     cancel.raise_if_cancelled()
+
+
+def run_proof(program, input_data: bytes, receipt_path: str, report: Report,
+              cancel: CancelToken) -> ProofOutcome:
+    """Prove ``program`` on ``input_data`` and save the receipt at ``receipt_path``.
+
+    The receipt is written (atomically) only once the proof is complete, so a cancelled
+    or failed proof leaves no file. Raises what ``engine.prove`` raises
+    (``GuestFault``, ``TraceLimitExceeded``, ``ProvingError``, ``Cancelled``) and
+    ``InputError`` when the receipt cannot be written.
+    """
+    warm_up(program, report, cancel)
+    warm_up_prover(report, cancel)
+    result = engine.prove(program, input_data, on_event=report, cancel=cancel)
+    execution = analyse(program, result.execution, report)
+    cancel.raise_if_cancelled()
+    report(PhaseStarted("save"))
+    size = engine.write_receipt(receipt_path, result.receipt)
+    return ProofOutcome(result, receipt_path, size, execution)
+
+
+def warm_up_prover(report: Report, cancel: CancelToken) -> None:
+    """Compile the prover's kernels once per process, as a phase of its own.
+
+    Without Numba's on-disk cache the first proof spends minutes compiling (2.5 min on
+    two cores, most of it in the constraint checker); proving a 200-cycle guest first
+    makes that visible as "compiling" instead of a phase that seems to hang. With a
+    warm cache this costs about half a second, once.
+    """
+    global _prover_warm
+    if _prover_warm:
+        return
+    report(PhaseStarted("compile prover"))
+    start = time.perf_counter()
+    try:
+        from engine.resources import guest_path
+        from engine.vm import load_elf
+        tiny = load_elf(guest_path("fibonacci"))
+    except ZkwbError:
+        tiny = None            # no bundled guest: the first proof compiles as it goes
+    if tiny is not None:
+        engine.prove(tiny, b"1", cancel=cancel)
+    _prover_warm = True
+    seconds = time.perf_counter() - start
+    report(PhaseFinished("compile prover", seconds))
+    report(KernelsReady(seconds))
+
+
+def run_receipt_check(path: str, expected_image_id: bytes | None, program,
+                      report: Report, cancel: CancelToken) -> ReceiptCheck:
+    """Read, decode and verify the receipt at ``path`` (bounded; no code executed).
+
+    ``expected_image_id`` pins the image (a receipt for any other is invalid);
+    ``program`` is the loaded program, used for a detached receipt. A malformed,
+    truncated or foreign file gives ``valid=False`` and the decoder's reason; an
+    unreadable one raises ``InputError``.
+    """
+    from engine.fileio import read_bounded
+    from engine.receipt import MAX_RECEIPT_BYTES, ReceiptError, decode_receipt
+    report(PhaseStarted("read"))
+    start = time.perf_counter()
+    data = read_bounded(path, MAX_RECEIPT_BYTES, "receipt")
+    try:
+        receipt = decode_receipt(data)
+    except ReceiptError as e:
+        return ReceiptCheck(path, len(data), False, str(e), None, None,
+                            time.perf_counter() - start)
+    detached_program = program if receipt.detached else None
+    if detached_program is not None and expected_image_id is not None \
+            and expected_image_id != detached_program.image_id:
+        raise InputError("the pinned image ID is not the loaded program's, and this detached "
+                         "receipt needs the program to be verified: load the right ELF or "
+                         "clear the pinned ID")
+    verification = engine.verify(receipt, image_id=None if detached_program else
+                                 expected_image_id, program=detached_program,
+                                 on_event=report, cancel=cancel)
+    return ReceiptCheck(path, len(data), verification.valid, verification.reason or "",
+                        receipt, verification, time.perf_counter() - start)
 
 
 def run_trace_export(path: str, view: TraceView, image_id: bytes, program_name: str,
                      report: Report, cancel: CancelToken) -> str:
     """Save ``view`` as ``.npz`` at ``path`` (atomically); returns ``path``."""
     from workbench.files import save_trace_npz
-    report(PhaseStarted("export", "Saving the trace"))
+    report(PhaseStarted("export"))
     save_trace_npz(path, view, image_id, program_name)
     return path
-
-
-@dataclass
-class ReceiptCheck:
-    """What is known about a receipt file.
-
-    ``valid`` is False with ``reason`` when the file is not a well-formed receipt,
-    True or False from the verifier once ``engine.verify`` exists, and None while a
-    well-formed receipt cannot be verified yet. ``receipt`` is the decoded
-    ``engine.receipt.Receipt`` when the file is one.
-    """
-    path: str
-    size: int
-    valid: bool | None
-    reason: str
-    receipt: object | None = None
-    seconds: float = 0.0
-
-
-NOT_YET_VERIFYING = "receipt verification arrives with proving"
-
-
-def run_receipt_check(path: str, report: Report, cancel: CancelToken) -> ReceiptCheck:
-    """Read and decode the receipt at ``path`` (bounded, no code executed).
-
-    A malformed, truncated or foreign file gives ``valid=False`` and the decoder's
-    reason; an unreadable one raises ``InputError``.
-    """
-    from engine.fileio import read_bounded
-    from engine.receipt import MAX_RECEIPT_BYTES, ReceiptError, decode_receipt
-    report(PhaseStarted("read", "Reading the receipt"))
-    start = time.perf_counter()
-    data = read_bounded(path, MAX_RECEIPT_BYTES, "receipt")
-    try:
-        receipt = decode_receipt(data)
-    except ReceiptError as e:
-        return ReceiptCheck(path, len(data), False, str(e), None,
-                            time.perf_counter() - start)
-    return ReceiptCheck(path, len(data), None, NOT_YET_VERIFYING, receipt,
-                        time.perf_counter() - start)

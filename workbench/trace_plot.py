@@ -20,6 +20,7 @@ from workbench.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView, cla
                                   memory_accesses, register_series)
 
 PC, REGISTER, MEMORY, CLASSES, COLUMN = "pc", "register", "memory", "classes", "column"
+SOURCES = {"execution": "Execution trace", "proof": "Committed trace"}
 VIEWS = ((PC, "pc over cycles"), (REGISTER, "register value"), (MEMORY, "RAM addresses"),
          (CLASSES, "opcode classes (heatmap)"), (COLUMN, "trace column"))
 
@@ -76,6 +77,13 @@ class TracePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         controls = QHBoxLayout()
+        self.views: dict[str, TraceView] = {}
+        self._source = QComboBox(objectName="traceSource")
+        self._source.setToolTip("The executor's trace, or the trace the proof committed "
+                                "(the machine AIR's columns, padding and random rows "
+                                "included)")
+        self._source.setVisible(False)
+        self._source.currentIndexChanged.connect(self._on_source_chosen)
         self._kind = QComboBox(objectName="traceViewKind")
         for key, label in VIEWS:
             self._kind.addItem(label, key)
@@ -86,6 +94,7 @@ class TracePlot(QWidget):
         self._column = QComboBox(objectName="traceColumn")
         self._info = QLabel(objectName="traceInfo")
         self._info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        controls.addWidget(self._source)
         controls.addWidget(QLabel("Show"))
         controls.addWidget(self._kind)
         controls.addWidget(self._register)
@@ -111,7 +120,27 @@ class TracePlot(QWidget):
 
     # -- what the window calls ------------------------------------------------------
     def set_trace(self, view: TraceView) -> None:
-        """Show ``view``, keeping the user's choice of plot when it still applies."""
+        """Show ``view``, keeping the user's choice of plot when it still applies.
+
+        Views are kept by source (``execution``, ``proof``): after a proof both the
+        executor's trace and the committed trace can be looked at.
+        """
+        self.views[view.source] = view
+        self._source.blockSignals(True)
+        self._source.clear()
+        for source in self.views:
+            self._source.addItem(SOURCES.get(source, source), source)
+        self._source.setCurrentIndex(self._source.findData(view.source))
+        self._source.setVisible(len(self.views) > 1)
+        self._source.blockSignals(False)
+        self._show_view(view)
+
+    def _on_source_chosen(self) -> None:
+        view = self.views.get(self._source.currentData())
+        if view is not None:
+            self._show_view(view)
+
+    def _show_view(self, view: TraceView) -> None:
         self.view = view
         self._column.blockSignals(True)
         previous = self._column.currentText()
@@ -128,8 +157,11 @@ class TracePlot(QWidget):
         self._redraw()
 
     def show_message(self, text: str) -> None:
-        """Replace the plot by an explanatory message (no trace, running, too long)."""
+        """Replace the plot by an explanatory message (no trace, running, too long);
+        forgets the traces shown before."""
         self.view = None
+        self.views = {}
+        self._source.setVisible(False)
         self._empty.setText(text)
         self._info.setText("")
         self._stack.setCurrentWidget(self._empty)

@@ -76,15 +76,14 @@ def test_dropping_a_truncated_receipt_shows_invalid(window, qtbot, tmp_path):
     assert window.verify_panel.message().startswith("✘ Invalid:")
 
 
-def test_a_well_formed_receipt_shows_its_claim_until_it_can_be_verified(window, qtbot,
-                                                                         tmp_path):
+def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot, tmp_path):
     receipt = tmp_path / "hello.zkr"
     receipt.write_bytes(_receipt_for(window.program, b"Hello, ZK Workbench!"))
-    with qtbot.waitSignal(window.runner.succeeded, timeout=10_000):
+    with qtbot.waitSignal(window.verifyFinished, timeout=30_000) as blocker:
         drop_files(window, str(receipt))
+    assert blocker.args[0] is False
     panel = window.verify_panel
-    assert panel.message() == "Not verified: receipt verification arrives with proving"
+    assert panel.message().startswith("✘ Invalid: the seal is malformed")
     assert "matches the expected one" in panel._fields["image"].text()
     assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
     assert panel._fields["height"].text() == "4,096 rows"
-    assert "100 bits" in panel._fields["security"].text()

@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import QTimer
 
-from engine.events import CancelToken
+from engine.events import CancelToken, PhaseStarted
 from engine.resources import guest_path
 from engine.vm import load_elf
 from tests.workbench.helpers import ebreak_elf, endless_loop_elf, execute_and_wait
@@ -38,13 +38,13 @@ def test_first_run_compiles_kernels_as_a_phase_of_its_own(monkeypatch):
     events = []
     program = load_elf(guest_path("fibonacci"))
     outcome = tasks.run_execution(program, b"10", events.append, CancelToken())
-    phases = [e.name for e in events if isinstance(e, tasks.PhaseStarted)]
+    phases = [e.phase for e in events if isinstance(e, PhaseStarted)]
     assert phases == ["compile", "execute", "analyse"]
     assert any(isinstance(e, tasks.KernelsReady) for e in events)
     assert outcome.result.journal == b"55\n"
     events.clear()
     tasks.run_execution(program, b"10", events.append, CancelToken())
-    assert [e.name for e in events if isinstance(e, tasks.PhaseStarted)] == ["execute", "analyse"]
+    assert [e.phase for e in events if isinstance(e, PhaseStarted)] == ["execute", "analyse"]
 
 
 def test_a_run_too_long_for_a_trace_still_executes_and_says_why(window, qtbot, monkeypatch):

@@ -140,12 +140,6 @@ def test_about_lists_the_versions_it_runs_on():
         assert found[name] and found[name] != "?", name
 
 
-def test_prove_says_it_arrives_with_the_prover_until_the_engine_can(window, qtbot):
-    with qtbot.waitSignal(window.proveFailed, timeout=1000) as blocker:
-        window.start_prove()
-    assert "Proving arrives" in blocker.args[0]
-
-
 def test_many_qt_calls_do_not_use_up_none_or_true(qapp):
     import sys
 

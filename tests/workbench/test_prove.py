@@ -1,0 +1,126 @@
+"""Prove in a worker, save the receipt, drop it back: Valid; tampered: Invalid; cancel.
+
+Timeouts are generous: on a machine without Numba's cache the first proof compiles
+the prover's kernels for minutes. With a warm cache these tests take ~15 s.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QTimer
+
+from engine.receipt import decode_receipt, encode_receipt
+from tests.workbench.helpers import drop_files, execute_and_wait
+from workbench import tasks
+from workbench.query_plot import PASSED
+
+COLD_CACHE_MS = 600_000
+
+
+def _prove(qtbot, window, path) -> str:
+    with qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
+        assert window.start_prove(str(path))
+    return blocker.args[0]
+
+
+def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
+    result = execute_and_wait(qtbot, window)              # the hello sample
+    path = _prove(qtbot, window, tmp_path / "hello.zkr")
+    assert path == str(tmp_path / "hello.zkr") and os.path.getsize(path) > 1000
+    receipt = decode_receipt(open(path, "rb").read())
+    assert receipt.journal == result["journal"] == b"Hello, ZK Workbench!"
+    assert receipt.image_id.hex() == window.program.image_id_hex
+    assert window.trace_plot.views.keys() == {"proof", "execution"}
+    assert {"commit main", "fri"} <= {name for name, _ in window.proof_panel.timings}
+    assert [name for name, _ in window.proof_panel.commitments][:2] == ["preprocessed", "main"]
+    assert window.query_plot.positions.size >= 43 and window.actions.save_receipt.isEnabled()
+
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
+        drop_files(window, path)
+    assert blocker.args == [True, "hello.zkr: Valid"]
+    panel = window.verify_panel
+    assert panel.message() == "✔ Valid"
+    assert "matches the expected one" in panel._fields["image"].text()
+    assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
+    assert (window.query_plot.status == PASSED).all()
+
+    copy = tmp_path / "copy.zkr"
+    assert window.save_receipt(str(copy))
+    assert copy.read_bytes() == open(path, "rb").read()
+
+
+def test_a_tampered_receipt_dropped_shows_invalid_with_a_reason(window, qtbot, tmp_path):
+    path = _prove(qtbot, window, tmp_path / "hello.zkr")
+    receipt = decode_receipt(open(path, "rb").read())
+    from dataclasses import replace
+    forged = replace(receipt, journal=b"Hello, ZK Workbench?")
+    bad = tmp_path / "forged.zkr"
+    bad.write_bytes(encode_receipt(forged))
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
+        drop_files(window, str(bad))
+    valid, summary = blocker.args
+    assert valid is False and summary.startswith("forged.zkr: Invalid: ")
+    assert window.verify_panel.message().startswith("✘ Invalid: ")
+    assert window.verify_panel._journal_text.toPlainText() == "Hello, ZK Workbench?"
+
+
+def test_a_receipt_for_another_program_says_so(window, qtbot, tmp_path):
+    path = _prove(qtbot, window, tmp_path / "hello.zkr")
+    window.open_sample("fibonacci")
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
+        window.verify_file(path)
+    assert blocker.args[0] is True and "another program" in blocker.args[1]
+    assert "does NOT match" in window.verify_panel._fields["image"].text()
+    window.verify_panel._pinned.setText(window.program.image_id_hex)
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
+        window.verify_file(path)
+    assert blocker.args[0] is False and "not the expected" in blocker.args[1]
+
+
+def test_cancel_mid_proof_writes_no_receipt_and_leaves_the_window_usable(window, qtbot,
+                                                                          tmp_path):
+    _prove(qtbot, window, tmp_path / "warm.zkr")          # kernels compiled before timing
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 300)                  # a 2^15-row proof, a few seconds
+    target = tmp_path / "cancelled.zkr"
+    with qtbot.waitSignal(window.proveFailed, timeout=COLD_CACHE_MS) as blocker:
+        window.start_prove(str(target))
+        qtbot.waitUntil(lambda: bool(window.proof_panel.commitments), timeout=COLD_CACHE_MS)
+        started = time.perf_counter()
+        window.cancel()
+    assert time.perf_counter() - started < 3.0
+    assert "Cancelled" in blocker.args[0] and not target.exists()
+    assert sorted(p.name for p in tmp_path.glob("*.zkr")) == ["warm.zkr"]
+    assert not window.runner.busy and window.actions.prove.isEnabled()
+    window.set_private_input(b"abc")
+    assert execute_and_wait(qtbot, window)["journal"].startswith(b"ba7816bf")
+
+
+def test_event_loop_stays_responsive_during_a_proof(window, qtbot, tmp_path):
+    _prove(qtbot, window, tmp_path / "warm.zkr")
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 300)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    _prove(qtbot, window, tmp_path / "sha.zkr")
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    print(f"longest gap between 10 ms ticks while proving: {max(gaps) * 1000:.0f} ms "
+          f"over {len(ticks)} ticks")
+    assert len(ticks) > 100
+    assert max(gaps) < 0.5, f"the GUI stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_first_proof_compiles_the_prover_as_a_phase_of_its_own(monkeypatch):
+    from engine.events import CancelToken, PhaseStarted
+    monkeypatch.setattr(tasks, "_prover_warm", False)
+    events = []
+    tasks.warm_up_prover(events.append, CancelToken())
+    assert [e.phase for e in events if isinstance(e, PhaseStarted)] == ["compile prover"]
+    events.clear()
+    tasks.warm_up_prover(events.append, CancelToken())
+    assert events == []

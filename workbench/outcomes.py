@@ -1,0 +1,195 @@
+"""What the window shows as a task runs and ends: progress, plots, results, verdicts.
+
+``Outcomes`` listens to the ``TaskRunner`` and updates the window's panels; the
+window itself only starts tasks. Engine events (``engine.events``) feed the progress
+bar, the trace plot, the Queries tab and the Proof tab as they arrive; a task's
+result or error fills the result panels and emits the window's contract signals.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from engine import events
+from engine.errors import Cancelled, GuestFault, ZkwbError
+from workbench import tasks
+from workbench.formatting import describe_size
+from workbench.progress_panel import phase_label
+from workbench.trace_data import TraceView
+from workbench.verify_panel import VerifySummary
+
+ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
+                 events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
+
+
+class Outcomes:
+    """Turns the runner's events and results into the window's state and signals."""
+
+    def __init__(self, window) -> None:
+        self.w = window
+        self.cycles_so_far = 0
+        runner = window.runner
+        runner.event.connect(self.on_event)
+        runner.tick.connect(window.progress.set_elapsed)
+        runner.succeeded.connect(self.on_succeeded)
+        runner.failed.connect(self.on_failed)
+
+    # -- while a task runs ----------------------------------------------------------
+    def on_event(self, event) -> None:
+        w = self.w
+        if isinstance(event, ENGINE_EVENTS):
+            self._on_engine_event(event)
+        elif isinstance(event, tasks.CyclesRun):
+            self.cycles_so_far = event.cycles
+            w.progress.set_detail(f"{event.cycles:,} cycles")
+        elif isinstance(event, tasks.KernelsReady):
+            w.statusBar().showMessage(f"Kernels ready in {event.seconds:.1f} s")
+
+    def _on_engine_event(self, event) -> None:
+        w = self.w
+        proving = w.runner.task_name not in ("execute", "export")
+        if isinstance(event, events.PhaseStarted):
+            w.progress.set_phase(phase_label(event.phase))
+            if event.phase == "compile" and w.runner.task_name == "execute":
+                w.trace_plot.show_message("Compiling the executor's kernels (first run only, "
+                                          "a few seconds)…")
+        elif isinstance(event, events.Progress):
+            w.progress.set_fraction(event.fraction)
+        elif isinstance(event, events.PhaseFinished):
+            if proving:
+                w.proof_panel.phase_finished(event.phase, event.seconds)
+        elif isinstance(event, events.TraceReady):
+            w.trace_plot.set_trace(TraceView.from_columns(event.names, event.columns,
+                                                          source="proof"))
+        elif isinstance(event, events.Committed):
+            w.proof_panel.committed(event.name, event.root)
+        elif isinstance(event, events.FriLayers):
+            w.query_plot.show_fri_layers(event.sizes)
+            w.proof_panel.fri_layers(event.sizes)
+        elif isinstance(event, events.QueryPositions):
+            w.query_plot.set_query_positions(event.positions, event.domain_size)
+        elif isinstance(event, events.QueryChecked):
+            w.query_plot.mark_query(event.index, event.passed)
+
+    # -- when it ends ---------------------------------------------------------------
+    def on_succeeded(self, name: str, result) -> None:
+        w = self.w
+        if name == "execute":
+            self.show_execution(result)
+        elif name == "prove":
+            self.show_proof(result)
+        elif name == "verify":
+            self.show_receipt_check(result)
+        elif name == "export":
+            w.progress.finish(f"Saved {os.path.basename(result)}")
+            w.statusBar().showMessage(f"Saved the trace to {result}")
+            w.exportFinished.emit(result)
+        w.update_actions()
+
+    def on_failed(self, name: str, error) -> None:
+        w = self.w
+        if isinstance(error, Cancelled):
+            message, outcome = "Cancelled", "Cancelled"
+        elif isinstance(error, GuestFault):
+            message, outcome = str(error), "Guest fault"
+        elif isinstance(error, ZkwbError):
+            message, outcome = str(error), "Refused"
+        else:
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            message, outcome = f"Unexpected error: {type(error).__name__}: {error}", "Error"
+        cancelled = outcome == "Cancelled"
+        w.progress.finish(message, done=False)
+        if name in ("execute", "prove"):
+            fault = error if isinstance(error, GuestFault) else None
+            w.results.show_failure(outcome, message,
+                                   fault.journal if fault else b"", fault.log if fault else b"",
+                                   fault.cycles if fault else self.cycles_so_far or None)
+            if name == "execute" or not w.trace_plot.views:
+                w.trace_plot.show_message("Cancelled. Press Execute or Prove to run again."
+                                          if cancelled else f"{outcome}: no trace. {message}")
+            w.profile.show_message(f"{outcome}: no profile.")
+            if fault is not None:
+                w.disassembly.show_at(fault.pc, "fault")
+        if name == "execute":
+            w.executeFailed.emit(message)
+        elif name == "prove":
+            w.proof_panel.finish("cancelled, no receipt written" if cancelled else "failed")
+            if cancelled:
+                message = "Cancelled: no receipt was written."
+            w.proveFailed.emit(message)
+        elif name == "verify":
+            w.verify_panel.show_message(message)
+            if not cancelled:
+                w.verifyFinished.emit(False, message)
+        w.notify(message, "info" if cancelled else "error")
+        w.update_actions()
+
+    def show_execution(self, outcome: tasks.ExecutionOutcome) -> None:
+        w = self.w
+        w.last_outcome = outcome
+        result = outcome.result
+        w.results.show_execution(result, outcome.trace_note)
+        if outcome.trace is not None:
+            w.trace_plot.set_trace(outcome.trace)
+            w.profile.show_profile(outcome.profile)
+        else:
+            w.trace_plot.show_message(outcome.trace_note)
+            w.profile.show_message(outcome.trace_note + " The profile is computed from the "
+                                   "trace.")
+        done = f"Exited with code {result.exit_code} after {result.cycles:,} cycles"
+        w.progress.finish(done)
+        w.statusBar().showMessage(f"{done} ({result.mhz:.1f} MHz)")
+        w.executeFinished.emit({
+            "exit_code": result.exit_code, "cycles": result.cycles,
+            "journal": result.journal, "journal_hex": result.journal.hex(),
+            "log": result.log, "image_id": w.program.image_id_hex,
+            "seconds": result.seconds, "mhz": result.mhz,
+            "trace_rows": outcome.trace.rows if outcome.trace else 0})
+
+    def show_proof(self, outcome: tasks.ProofOutcome) -> None:
+        w = self.w
+        w.last_proof = outcome
+        w.last_outcome = outcome.execution
+        proved = outcome.result
+        execution = outcome.execution
+        w.results.show_execution(execution.result, execution.trace_note)
+        if execution.trace is not None:
+            w.trace_plot.set_trace(execution.trace)
+            w.profile.show_profile(execution.profile)
+        receipt = proved.receipt
+        summary = (f"{proved.execution.cycles:,} cycles in a {proved.trace_rows:,}-row trace · "
+                   f"{proved.seconds:.1f} s ({proved.khz:.1f} kHz) · "
+                   f"{receipt.security_bits:.0f} bits · receipt "
+                   f"{describe_size(outcome.receipt_bytes)}")
+        w.proof_panel.finish(summary)
+        name = os.path.basename(outcome.receipt_path)
+        w.progress.finish(f"Proved: {name}")
+        w.notify(f"Proved and saved the receipt to {outcome.receipt_path} ({summary}). Drop it "
+                 "back on the window (or File → Verify receipt…) to check it.", "info")
+        w.proveFinished.emit(outcome.receipt_path)
+
+    def show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
+        w = self.w
+        receipt, verification = check.receipt, check.verification
+        expected = w.verify_panel.pinned_image_id() or \
+            (w.program.image_id_hex if w.program is not None else "")
+        summary = VerifySummary(
+            valid=check.valid, reason=check.reason, path=check.path,
+            image_id_hex=receipt.image_id.hex() if receipt else "",
+            expected_image_id_hex=expected if receipt else "",
+            journal=receipt.journal if receipt else b"",
+            exit_code=receipt.exit_code if receipt else None,
+            security_bits=(verification.security_bits if verification and check.valid
+                           else receipt.security_bits if receipt else None),
+            trace_height=(1 << receipt.log_trace_height) if receipt else None,
+            receipt_bytes=check.size, seconds=check.seconds)
+        w.verify_panel.show_result(summary)
+        name = os.path.basename(check.path)
+        verdict = "Valid" if check.valid else f"Invalid: {check.reason}"
+        if check.valid and summary.image_id_matches is False:
+            verdict += " (for another program than the expected one)"
+        w.proof_panel.finish(verdict)
+        w.progress.finish(f"{name}: {verdict}", done=check.valid)
+        w.notify(f"{name}: {verdict}", "info" if check.valid else "error")
+        w.verifyFinished.emit(bool(check.valid), f"{name}: {verdict}")
