@@ -12,6 +12,7 @@ from engine.circuit.image import MachineImage
 from engine.circuit.witness import MachineWitness, generate_witness
 from engine.field.babybear import P
 from engine.stark.check_constraints import CheckReport
+from engine.stark.numpy_eval import evaluate_numpy
 from engine.vm import execute, load_elf
 from tests.vm.asm import Asm
 
@@ -94,6 +95,33 @@ class Edit:
             if hits.size:
                 return int(hits[0]), slot
         raise AssertionError(f"no access follows timestamp {ts}")
+
+    def recount(self, bus: str, mult: str) -> None:
+        """Recompute a lookup table's multiplicity column ``mult`` from the lookups now
+        in the trace, as an attacker would after changing looked-up values."""
+        air, real = self.witness.air, self.witness.shape.real_rows
+        prep = self.witness.preprocessed()
+        main = self.main
+        publics = air.publics_vector(self.publics)
+        sends = [i for i in air.interactions if i.bus.name == bus and i.is_send]
+        table = next(i for i in air.interactions if i.bus.name == bus and not i.is_send)
+        exprs = [e for i in sends + [table] for e in i.values] + [i.signed_multiplicity
+                                                                   for i in sends]
+        values = evaluate_numpy(exprs, main=main, prep=prep, publics=publics)
+        width = len(table.values)
+        rows_of_entry = {}
+        entries = np.stack(values[len(sends) * width:(len(sends) + 1) * width])[:, :real]
+        for r in range(real - 1, -1, -1):
+            rows_of_entry[tuple(entries[:, r])] = r
+        counts = np.zeros(real, dtype=np.int64)
+        for k in range(len(sends)):
+            msg = np.stack(values[k * width:(k + 1) * width])[:, :real]
+            used = values[(len(sends) + 1) * width + k][:real].astype(np.int64)
+            for r in np.flatnonzero(used):
+                entry = rows_of_entry.get(tuple(msg[:, r]))
+                if entry is not None:          # a value outside the table stays unmatched
+                    counts[entry] += used[r]
+        self.main[self.index[mult], :real] = counts % P
 
     def set_flag(self, row: int, flag: str | None) -> None:
         for f in FLAGS:

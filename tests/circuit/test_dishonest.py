@@ -15,7 +15,7 @@ from engine.circuit.witness import generate_witness
 from engine.stark.logup_trace import PublicMessages
 from engine.vm import execute, load_elf
 from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
-from tests.vm.asm import BRANCH_OPS, DATA_BASE, Asm, b_type
+from tests.vm.asm import BRANCH_OPS, DATA_BASE, TEXT_BASE, Asm, b_type, i_type
 
 INT_MIN, NEG1 = 0x8000_0000, 0xFFFF_FFFF
 
@@ -233,3 +233,203 @@ def test_upper_immediate_with_another_value_is_rejected(upper):
     edit.set_value("cpu.kv", row, wrong)               # claim the ROM said so
     report = assert_rejected(edit, bus="program")
     assert not failed_constraints(report)
+
+
+# --- loads and stores ---------------------------------------------------------------------
+
+def memory_op(name: str, offset: int) -> tuple[Edit, int]:
+    """A load into x7 (overwritten next) or a store of x6 (its word overwritten next)."""
+    prog = Asm()
+    prog.data += bytes([0x80, 0x7F, 0xFF, 0x01, 0x00, 0x80, 0x34, 0x12])
+    prog.li(8, DATA_BASE)
+    prog.li(6, 0x89ABCDEF)
+    pc = prog.pc
+    if name.startswith("l"):
+        prog.op(name, 7, 8, offset)
+        prog.op("addi", 7, 0, 0)
+    else:
+        prog.store(name, 6, 8, offset)
+        prog.store("sw", 0, 8, offset & ~3)
+    prog.exit(code=0)
+    edit = Edit(asm_witness(prog))
+    return edit, edit.row_at(pc)
+
+
+@pytest.mark.parametrize("name,offset,change", [
+    ("lb", 0, 0xFFFF0000), ("lb", 1, 0xFFFF0000), ("lbu", 2, 0x100), ("lh", 0, 0xFFFF0000),
+    ("lh", 2, 0x10000), ("lhu", 2, 0x10000), ("lw", 4, 1),
+])
+def test_load_with_a_wrong_extension_or_value_is_rejected(name, offset, change):
+    edit, row = memory_op(name, offset)
+    edit.set_rd(row, edit.value("mem.c", row) ^ change)
+    report = assert_rejected(edit, row=row)
+    assert failed_constraints(report) & {"def.rd_lo", "def.rd_hi"}
+    assert not unbalanced_buses(report)
+
+
+def test_load_of_another_byte_of_the_word_is_rejected():
+    edit, row = memory_op("lbu", 0)
+    edit[("alu.h0", row)], edit[("alu.h1", row)] = 0, 1    # the one-hot says byte 1
+    edit.set_rd(row, 0x7F)
+    assert_rejected(edit, constraint="alu.offset_one_hot0", row=row)
+
+
+def test_load_of_a_value_memory_does_not_hold_is_rejected():
+    edit, row = memory_op("lw", 0)
+    edit.set_bits("y", row, 0x12345678)                     # the loaded word ...
+    edit.set_rd(row, 0x12345678)                            # ... and rd agree
+    edit.set_value("mem.n", row, 0x12345678)                # a read leaves what it read
+    report = assert_rejected(edit, bus="memory")
+    assert not failed_constraints(report)
+
+
+def test_misaligned_word_load_is_rejected():
+    """lw at an address that is 2 mod 4 faults; the fork ran lw at the aligned address
+    below, and the witness claims it for the faulting instruction."""
+    prog = Asm()
+    prog.data += bytes(8)
+    prog.li(8, DATA_BASE)
+    pc = prog.pc
+    prog.op("lw", 7, 8, 2)
+    prog.exit(code=0)
+    patched = Asm()
+    patched.words, patched.data = list(prog.words), prog.data
+    patched.words[(pc - TEXT_BASE) // 4] = i_type(0, 8, 2, 7, 0x03)     # lw x7, 0(x8)
+    result = execute(load_elf(patched.elf()), record_trace=True)
+    witness = generate_witness(MachineImage.from_program(load_elf(prog.elf())), result)
+    edit = Edit(witness)
+    row = edit.row_at(pc)
+    assert_rejected(edit, constraint="alu.word_aligned", row=row)
+
+
+@pytest.mark.parametrize("name,offset", [("sb", 0), ("sb", 3), ("sh", 2), ("sw", 0)])
+def test_store_of_a_wrong_word_is_rejected(name, offset):
+    edit, row = memory_op(name, offset)
+    wrong = edit.value("mem.n", row) ^ 0x00010100          # bytes the store may not touch
+    edit.set_value("mem.n", row, wrong)
+    reader, slot = edit.find_reader(4 * (row + 1) + 2)
+    assert slot == "ram"
+    edit.set_bits("y", reader, wrong)                       # the overwrite saw that word
+    report = assert_rejected(edit, row=row)
+    assert failed_constraints(report) & {"def.ram_lo", "def.ram_hi"}
+    assert not unbalanced_buses(report)
+
+
+def test_store_into_code_is_rejected():
+    """A store whose word is a code word: as kind CODE it breaks the write rule; as kind
+    RAM there is no such word to receive (code words start their chain as CODE)."""
+    edit, row = memory_op("sw", 0)
+    code_word = 0x10000 // 4
+    edit[("mem.w", row)] = code_word
+    edit.set_bits("x", row, code_word * 4)
+    edit.set_value("mem.a", row, code_word * 4)
+    edit[("mem.ro", row)] = 1
+    assert_rejected(edit, constraint="mem.writes_not_code", row=row, bus="memory")
+    edit[("mem.ro", row)] = 0
+    report = assert_rejected(edit, bus="memory")
+    assert "mem.writes_not_code" not in failed_constraints(report)
+
+
+# --- the M extension -----------------------------------------------------------------------
+
+def set_product_bytes(edit: Edit, row: int, limbs: list[int]) -> None:
+    for k, limb in enumerate(limbs):
+        edit[(f"alu.u{2 * k}", row)] = limb & 0xFF
+        edit[(f"alu.u{2 * k + 1}", row)] = limb >> 8
+
+
+@pytest.mark.parametrize("name,a,b", [
+    ("mul", 0xDEADBEEF, 0x12345678), ("mulh", NEG1, 7), ("mulhsu", INT_MIN, NEG1),
+    ("mulhu", NEG1, NEG1),
+])
+def test_wrong_product_is_rejected(name, a, b):
+    edit, row = one_op(name, a, b)
+    limbs = [edit[(f"alu.u{2 * k}", row)] | (edit[(f"alu.u{2 * k + 1}", row)] << 8)
+             for k in range(4)]
+    half = 0 if name == "mul" else 2
+    limbs[half] ^= 1                                       # the written half is off by one
+    set_product_bytes(edit, row, limbs)
+    edit.set_rd(row, limbs[half] | (limbs[half + 1] << 16))
+    edit.recount("byte", "mult.byte")
+    report = assert_rejected(edit, constraint=f"muldiv.limb{half}", row=row)
+    assert not unbalanced_buses(report)
+
+
+def remainder_attack(edit: Edit, row: int, q: int, r: int) -> None:
+    """Put quotient ``q`` and remainder ``r`` (32-bit) in the row, carries recomputed so
+    that ``q·b + r = a`` still holds limb by limb."""
+    from engine.circuit.witness_alu import limb_sums
+    a, b = edit.value("mem.a", row), edit.bits("y", row)
+    signed = edit[("op.div", row)] or edit[("op.rem", row)]
+    edit.set_bits("x", row, q)
+    sx, sy = (q >> 31) * signed, (b >> 31) * signed
+    edit[("alu.h0", row)], edit[("alu.h1", row)] = sx, sy
+    nr, na = (r >> 31) * signed, (a >> 31) * signed
+    edit[("alu.nr", row)] = nr
+    for k in range(4):
+        edit[(f"alu.u{k}", row)] = (r >> (8 * k)) & 0xFF
+    t = limb_sums(*(np.array([v], dtype=np.int64) for v in (q, b, sx, sy)))[:, 0]
+    z = [r & 0xFFFF, r >> 16, nr * 0xFFFF, nr * 0xFFFF]
+    w = [a & 0xFFFF, a >> 16, na * 0xFFFF, na * 0xFFFF]
+    carry = 0
+    for m in range(4):
+        total = int(t[m]) + z[m] + carry - w[m]
+        assert total % 65536 == 0, "the attack must keep q·b + r = a"
+        carry = total >> 16
+        edit[(f"alu.u{8 + m}", row)] = carry
+    edit.recount("byte", "mult.byte")
+
+
+@pytest.mark.parametrize("name,a,b", [("divu", 100, 7), ("remu", 100, 7), ("div", 100, 7),
+                                      ("rem", (-100) & NEG1, 7)])
+def test_division_with_a_remainder_too_large_is_rejected(name, a, b):
+    """q - 1 and r + |b|: still q·b + r = a, but the remainder is not below the divisor."""
+    edit, row = one_op(name, a, b)
+    q = edit.bits("x", row)
+    r = edit[("alu.u0", row)] | edit[("alu.u1", row)] << 8 | edit[("alu.u2", row)] << 16 \
+        | edit[("alu.u3", row)] << 24
+    signed_negative = name == "rem"
+    q2, r2 = ((q + 1) & NEG1, (r - b) & NEG1) if signed_negative else (q - 1, r + b)
+    remainder_attack(edit, row, q2, r2)
+    edit.set_rd(row, q2 if name.startswith("div") else r2)
+    report = assert_rejected(edit, row=row)
+    assert failed_constraints(report) & {"muldiv.bound_lo", "muldiv.bound_hi"}, str(report)
+    assert "muldiv.limb0" not in failed_constraints(report)
+
+
+def test_signed_remainder_with_the_divisors_sign_is_rejected():
+    """-7 / 2 rounds toward zero: q = -3, r = -1. Floor division (q = -4, r = 1) also has
+    q·b + r = a and |r| < |b|, but r must have the dividend's sign."""
+    edit, row = one_op("rem", (-7) & NEG1, 2)
+    remainder_attack(edit, row, (-4) & NEG1, 1)
+    edit.set_rd(row, 1)
+    report = assert_rejected(edit, constraint="muldiv.r_zero_or_signed", row=row)
+    assert "muldiv.limb0" not in failed_constraints(report)
+
+
+@pytest.mark.parametrize("name", ["div", "divu", "rem", "remu"])
+def test_division_by_zero_with_another_quotient_is_rejected(name):
+    edit, row = one_op(name, 1234, 0)
+    remainder_attack(edit, row, 0, 1234)                   # q = 0 instead of all ones
+    edit.set_rd(row, 0 if name.startswith("div") else 1234)
+    assert_rejected(edit, constraint="muldiv.bz_quotient_ones", row=row)
+    edit[("alu.bz", row)] = 0                              # or deny dividing by zero
+    assert_rejected(edit, constraint="muldiv.bound_hi", row=row)
+
+
+@pytest.mark.parametrize("name", ["div", "rem"])
+def test_overflow_division_read_as_signed_is_rejected(name):
+    """INT_MIN / -1: without the overflow flag no quotient satisfies the identity."""
+    edit, row = one_op(name, INT_MIN, NEG1)
+    assert edit[("alu.h2", row)] == 1
+    edit[("alu.h2", row)] = 0
+    edit[("alu.h0", row)] = 1                              # q = 0x8000_0000 read as signed
+    report = assert_rejected(edit, row=row)
+    assert {f for f in failed_constraints(report) if f.startswith("muldiv.limb")}
+
+
+def test_overflow_flag_on_another_division_is_rejected():
+    edit, row = one_op("div", 100, 7)
+    edit[("alu.h2", row)] = 1
+    report = assert_rejected(edit, row=row)
+    assert {"muldiv.ovf_dividend_lo", "muldiv.ovf_dividend_hi"} & failed_constraints(report)
