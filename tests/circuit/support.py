@@ -86,6 +86,17 @@ class Edit:
         assert nxt[1] == "rd", "the test program must overwrite rd next"
         self.set_value("mem.p", nxt[0], value)
 
+    def set_prev_ts(self, slot: str, row: int, prev_ts: int) -> None:
+        """Set a slot's previous timestamp and its decomposition ``ts - prev_ts - 1 =
+        4q + e`` (in the field: a negative difference gives a huge ``q``)."""
+        ts = 4 * (row + 1) + ("rs1", "rs2", "ram", "rd").index(slot)
+        d = (ts - prev_ts - 1) % P
+        e = d & 3 if d < P // 2 else 3
+        q = (d - e) * pow(4, P - 2, P) % P
+        self[f"mem.{slot}_prev_ts", row] = prev_ts
+        self[f"mem.{slot}_q", row] = q
+        self[f"mem.{slot}_e0", row], self[f"mem.{slot}_e1", row] = e & 1, e >> 1
+
     def find_reader(self, ts: int) -> tuple[int, str]:
         """The access whose previous timestamp is ``ts``: (row, slot name)."""
         real = self.witness.shape.real_rows
@@ -128,8 +139,8 @@ class Edit:
             self[f"op.{f}", row] = int(f == flag)
 
     def result(self, **changes) -> MachineWitness:
-        return replace(self.witness, main=self.main, publics=self.publics,
-                       public_messages=self.messages, **changes)
+        fields = {"main": self.main, "publics": self.publics, "public_messages": self.messages}
+        return replace(self.witness, **{**fields, **changes})
 
     def check(self) -> CheckReport:
         return self.result().check()

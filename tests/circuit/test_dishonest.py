@@ -12,6 +12,7 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
+from engine.field.babybear import P
 from engine.stark.logup_trace import PublicMessages
 from engine.vm import execute, load_elf
 from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
@@ -433,3 +434,109 @@ def test_overflow_flag_on_another_division_is_rejected():
     edit[("alu.h2", row)] = 1
     report = assert_rejected(edit, row=row)
     assert {"muldiv.ovf_dividend_lo", "muldiv.ovf_dividend_hi"} & failed_constraints(report)
+
+
+# --- register and memory consistency, timestamps, x0 ------------------------------------
+
+def test_register_read_of_a_value_never_written_is_rejected():
+    edit, row = one_op("add", 7, 9)
+    edit.set_value("mem.a", row, 8)                         # claim x5 held 8 ...
+    edit.set_bits("x", row, 17)                             # ... and add consistently
+    edit.set_rd(row, 17)
+    report = assert_rejected(edit, bus="memory")
+    assert not failed_constraints(report)
+
+
+def test_read_of_x0_as_nonzero_is_rejected():
+    edit, row = one_op("add", 7, 9)
+    prog_row = int(edit.rows_of("add")[0])                  # li x5, 7 = addi x5, x0, 7
+    assert edit[("cpu.rs1", prog_row)] == 0
+    edit.set_value("mem.a", prog_row, 1)
+    edit.set_bits("x", prog_row, 8)
+    report = assert_rejected(edit, bus="memory")
+    assert "def.x_lo" not in failed_constraints(report)
+
+
+def test_write_to_x0_is_rejected():
+    prog = Asm()
+    prog.li(10, 0)
+    prog.li(17, 93)
+    prog.li(5, 7)                                          # the last read of x0
+    pc = prog.pc
+    prog.op("addi", 0, 5, 1)
+    prog.ecall()
+    edit = Edit(asm_witness(prog))
+    row = edit.row_at(pc)
+    assert edit[("cpu.wr", row)] == 0 and edit.value("mem.c", row) == 8
+    # Write 8 to x0: the rd slot receives x0's last message (the read by li x5, 7) and
+    # sends 8, which the final memory receives. x0's chain is consistent, but the ROM
+    # says the instruction writes nothing.
+    prev_ts, ts = 4 * row, 4 * (row + 1) + 3
+    edit[("cpu.wr", row)] = 1
+    edit.set_prev_ts("rd", row, prev_ts)
+    edit.recount("range", "mult.range")
+    fm = int(np.flatnonzero(edit.main[edit.index["fm.addr"]] == 0)[0])
+    assert edit[("fm.ts", fm)] == prev_ts
+    edit[("fm.ts", fm)], edit[("fm.lo", fm)] = ts, 8
+    report = assert_rejected(edit, bus="program")
+    assert unbalanced_buses(report) == {"program"}
+    assert not failed_constraints(report)
+
+
+def test_read_of_a_later_write_is_rejected():
+    """Reading the future: a read takes its value from a write that comes after it.
+    Every memory message still matches; only prev_ts < ts fails (its decomposition
+    needs a timestamp difference outside the range table)."""
+    prog = Asm()
+    prog.li(5, 1)                                          # w1: x5 = 1
+    pc = prog.pc
+    prog.op("add", 7, 5, 0)                                # r: reads x5 (1)
+    prog.op("addi", 7, 0, 0)
+    prog.li(5, 2)                                          # w2: x5 = 2
+    prog.exit(code=0)
+    edit = Edit(asm_witness(prog))
+    r = edit.row_at(pc)
+    w2 = r + 2
+    ts_r, ts_w2 = 4 * (r + 1), 4 * (w2 + 1) + 3
+    ts_w1 = edit[("mem.rs1_prev_ts", r)]
+    edit.set_prev_ts("rs1", r, ts_w2)                      # r reads what w2 wrote: 2
+    edit.set_value("mem.a", r, 2)
+    edit.set_bits("x", r, 2)
+    edit.set_rd(r, 2)
+    edit.set_prev_ts("rd", w2, ts_w1)                      # w2 overwrites w1's 1
+    fm = int(np.flatnonzero(edit.main[edit.index["fm.addr"]] == 5)[0])
+    edit[("fm.ts", fm)] = ts_r                             # the last access of x5 is r
+    edit.recount("range", "mult.range")
+    report = assert_rejected(edit, bus="range")
+    assert not failed_constraints(report)
+    assert unbalanced_buses(report) == {"range"}
+
+
+# --- program binding ------------------------------------------------------------------------
+
+def test_instruction_with_another_immediate_is_rejected():
+    edit, row = one_op("addi", 7, 9)
+    edit[("cpu.imm_lo", row)] = 10                         # claim addi x7, x5, 10
+    edit.set_bits("x", row, 17)
+    edit.set_rd(row, 17)
+    report = assert_rejected(edit, bus="program")
+    assert not failed_constraints(report)
+
+
+def test_instruction_run_as_another_operation_is_rejected():
+    edit, row = one_op("add", 7, 9)
+    edit.set_flag(row, "sub")                              # claim sub x7, x5, x6
+    edit.set_bits("x", row, (7 - 9) & NEG1)
+    edit[("alu.k0", row)], edit[("alu.k1", row)] = 1, 1
+    edit.set_rd(row, (7 - 9) & NEG1)
+    report = assert_rejected(edit, bus="program")
+    assert not failed_constraints(report)
+
+
+def test_witness_checked_against_another_programs_image_is_rejected():
+    edit, _ = one_op("add", 7, 9)
+    other, _ = one_op("sub", 7, 9)
+    witness = edit.result(image=other.witness.image,
+                          public_messages=other.witness.public_messages)
+    report = witness.check()
+    assert {"program"} <= unbalanced_buses(report)
