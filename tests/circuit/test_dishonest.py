@@ -540,3 +540,167 @@ def test_witness_checked_against_another_programs_image_is_rejected():
                           public_messages=other.witness.public_messages)
     report = witness.check()
     assert {"program"} <= unbalanced_buses(report)
+
+
+# --- journal, exit code, halting, padding -------------------------------------------------
+
+def journal_program() -> Asm:
+    prog = Asm()
+    prog.data += b"\x00Hello, journal!\x00"
+    prog.syscall(64, 1, DATA_BASE + 1, 8)
+    prog.syscall(64, 1, DATA_BASE + 9, 7)
+    prog.exit(code=3)
+    return prog
+
+
+def with_claimed_journal(edit: Edit, journal: bytes) -> Edit:
+    edit.messages = (edit.messages[0], journal_messages(journal))
+    edit.publics["journal_len"] = len(journal)
+    return edit
+
+
+def test_changed_journal_byte_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    assert edit.witness.journal == b"Hello, journal!"
+    with_claimed_journal(edit, b"Hello, Journal!")
+    report = assert_rejected(edit, bus="journal")
+    assert not failed_constraints(report)
+    sources = {m.source for m in report.bus("journal").unmatched}
+    assert "public" in sources and any(s.startswith("sys.journal_byte") for s in sources)
+
+
+@pytest.mark.parametrize("claim", [b"Hello, journal!!", b"Hello, journal"])
+def test_journal_with_an_extra_or_missing_byte_is_rejected(claim):
+    edit = with_claimed_journal(Edit(asm_witness(journal_program())), claim)
+    report = assert_rejected(edit, constraint="sys.jpos_last", bus="journal")
+    # Keeping the true length hides nothing: the bytes then disagree.
+    edit.publics["journal_len"] = 15
+    assert_rejected(edit, bus="journal")
+
+
+def test_journal_write_reported_as_failed_is_rejected():
+    """The attacker drops the second write from the journal, claiming -EFAULT."""
+    prog = journal_program()
+    edit = Edit(asm_witness(prog))
+    args = edit.rows_of("args_wj")[1]
+    io = [r for r in range(args + 1, args + 4) if edit[("op.io_w", r)]]
+    assert edit[("alu.h4", args)] == 1                     # cp: the write copied
+    edit[("alu.h4", args)], edit[("alu.h10", args)] = 0, 0  # no copy ...
+    efault = (-14) & NEG1
+    edit.set_value("mem.c", args, efault)                  # ... a0 = -EFAULT
+    edit[("cpu.wr", args)] = 1
+    for r in io:                                           # the copy rows vanish: the
+        edit.set_flag(r, None)                             # witness would shift rows
+    with_claimed_journal(edit, b"Hello, j")
+    report = assert_rejected(edit, constraint="sys.wj_cp", row=int(args))
+
+
+def test_changed_exit_code_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0])
+    edit.publics["exit_lo"] = 4
+    report = assert_rejected(edit, constraint="sys.exit_code_lo", row=row)
+    assert not unbalanced_buses(report)
+
+
+def test_exit_code_top_half_is_bound():
+    edit = Edit(asm_witness(journal_program()))
+    edit.publics["exit_hi"] = 1
+    assert_rejected(edit, constraint="sys.exit_code_hi")
+
+
+def test_run_cut_before_its_exit_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0])
+    edit.set_flag(row, None)                               # the exit row becomes padding
+    assert_rejected(edit, constraint="cpu.real_until_exit", row=row - 1)
+
+
+def test_row_executing_after_the_exit_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0]) + 1
+    edit.set_flag(row, "add")                              # x0 = x0 + 0 after halting
+    assert_rejected(edit, constraint="cpu.real_until_exit", row=row - 1)
+
+
+def test_exit_claimed_for_another_syscall_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    ecall = int(edit.rows_of("write")[0])
+    edit.set_flag(ecall, "exit")                           # stop at the first write
+    for r in range(ecall + 1, edit.witness.shape.real_rows):
+        edit.set_flag(r, None)
+    edit.publics["exit_lo"] = 1                            # a0 = fd = 1 there
+    report = assert_rejected(edit, constraint="sys.a7_lo", row=ecall)
+
+
+def test_exit_hidden_as_another_syscall_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0])
+    edit.set_flag(row, "other")                            # keep running past exit ...
+    report = assert_rejected(edit, constraint="sys.other_a7", row=row)
+
+
+def test_padding_row_writing_memory_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0]) + 3
+    edit[("cpu.wr", row)] = 1
+    assert_rejected(edit, constraint="sys.wr", row=row)
+    edit[("cpu.wr", row)] = 0
+    edit[("cpu.use_rs2", row)] = 1
+    assert_rejected(edit, constraint="sys.use_rs2", row=row)
+
+
+def test_padding_row_moving_the_pc_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    row = int(edit.rows_of("exit")[0]) + 3
+    edit[("cpu.pc", row)] = edit[("cpu.pc", row)] + 4
+    assert_rejected(edit, constraint="cpu.pc_step", row=row - 1)
+
+
+# --- syscalls and final memory --------------------------------------------------------------
+
+def test_read_copying_for_another_fd_is_rejected():
+    prog = Asm()
+    prog.data += bytes(8)
+    prog.syscall(63, 3, DATA_BASE, 4)                       # fd 3: EBADF, no copy
+    prog.exit(code=0)
+    edit = Edit(asm_witness(prog, b"data"))
+    ecall = int(edit.rows_of("read")[0])
+    edit[("alu.h13", ecall + 1)] = 1                       # rz: claim fd was 0
+    assert_rejected(edit, constraint="sys.read_carries_fd", row=ecall)
+    edit[("alu.h0", ecall)] = 1                            # and z0 on the ecall row
+    assert_rejected(edit, constraint="sys.read_fd_zero", row=ecall)
+
+
+def test_copy_past_the_requested_count_is_rejected():
+    """read(0, buf, 2) that copies 3 bytes: count = 3 > n = 2 borrows."""
+    prog = Asm()
+    prog.data += bytes(8)
+    prog.syscall(63, 0, DATA_BASE, 2)
+    prog.exit(code=0)
+    edit = Edit(asm_witness(prog, b"abc"))
+    args = int(edit.rows_of("args_r")[0])
+    io = args + 1
+    edit.set_bits("y", args, 3)                            # count 3
+    edit.set_bits("x", args, 0xFFFFFFFF)                   # n - count = -1
+    edit[("alu.k0", args)] = 1
+    edit[("alu.h9", io)] = 3                               # left
+    edit[("alu.h5", io)], edit[("alu.h6", io)] = 0, 1      # the window ends at byte 2
+    report = assert_rejected(edit, row=args)
+    assert "def.x_hi" in failed_constraints(report)
+
+
+def test_final_memory_with_a_word_twice_is_rejected():
+    """Two final rows for one word would let it be initialised twice."""
+    edit = Edit(asm_witness(journal_program()))
+    fm_real = edit.main[edit.index["fm.real"], :edit.witness.shape.real_rows]
+    last = int(np.flatnonzero(fm_real)[-1])
+    for name in ("fm.addr", "fm.ts", "fm.lo", "fm.hi", "fm.ro", "fm.zinit", "fm.real"):
+        edit[(name, last + 1)] = edit[(name, last)]
+    assert_rejected(edit, constraint="fm.addresses_increase", row=last)
+
+
+def test_ram_word_below_guest_memory_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    edit[("fm.addr", 32)] = 0x3FF                          # byte address 0xFFC
+    assert_rejected(edit, constraint="fm.addresses_increase", row=31)
