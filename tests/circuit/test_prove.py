@@ -1,0 +1,96 @@
+"""End to end: machine-AIR witnesses proven and verified with the STARK engine.
+
+The first run compiles the machine AIR's constraint kernel (about a minute and a
+half on the development VM; cached on disk afterwards), hence the ``slow`` mark.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.circuit.machine import build_air
+from engine.circuit.witness import MachineWitness, public_inputs
+from engine.stark import prove, verify
+from tests.circuit.support import Edit, asm_witness, guest_witness
+from tests.circuit.test_dishonest import journal_program, one_op, with_claimed_journal
+
+pytestmark = pytest.mark.slow
+
+
+def proof_of(witness: MachineWitness, check: bool = True):
+    return prove(witness.air, witness.main, public_values=witness.publics,
+                 public_data=witness.image, public_messages=witness.public_messages,
+                 rng=np.random.default_rng(1), check=check)
+
+
+def verdict(witness: MachineWitness, proof, **claim):
+    """Verify ``proof`` against the claim of ``witness``, with any part replaced."""
+    image = claim.get("image", witness.image)
+    exit_code = claim.get("exit_code", witness.publics["exit_lo"]
+                          | witness.publics["exit_hi"] << 16)
+    journal = claim.get("journal", witness.journal)
+    publics, messages = public_inputs(image, exit_code, journal)
+    return verify(build_air(), proof, public_values=publics, public_data=image,
+                  public_messages=messages)
+
+
+@pytest.mark.parametrize("name,data", [("fibonacci", b"25"), ("hello", b"zk!")])
+def test_sample_guest_proves_and_verifies(name, data):
+    witness = guest_witness(name, data)
+    result = verdict(witness, proof_of(witness))
+    assert result.valid, result.reason
+
+
+def test_every_syscall_kind_proves_and_verifies():
+    witness = asm_witness(journal_program())
+    proof = proof_of(witness)
+    assert verdict(witness, proof).valid
+    assert not verdict(witness, proof, journal=b"Hello, Journal!").valid
+    assert not verdict(witness, proof, journal=b"Hello, journal!!").valid
+    assert not verdict(witness, proof, journal=b"Hello, journal").valid
+    assert not verdict(witness, proof, exit_code=4).valid
+
+
+def test_proof_presented_with_another_programs_image_is_rejected():
+    witness, _ = one_op("add", 7, 9)
+    other, _ = one_op("sub", 7, 9)
+    proof = proof_of(witness.witness)
+    assert verdict(witness.witness, proof).valid
+    assert not verdict(witness.witness, proof, image=other.witness.image).valid
+
+
+def test_proof_of_a_wrong_sum_is_rejected():
+    edit, row = one_op("add", 7, 9)
+    edit.set_rd(row, 17)
+    edit.set_bits("x", row, 17)
+    wrong = edit.result()
+    assert not wrong.check().ok
+    assert not verdict(wrong, proof_of(wrong, check=False)).valid
+
+
+def test_proof_of_a_run_cut_before_its_exit_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    edit.set_flag(int(edit.rows_of("exit")[0]), None)
+    wrong = edit.result()
+    assert not verdict(wrong, proof_of(wrong, check=False)).valid
+
+
+def test_proof_with_a_journal_the_trace_did_not_write_is_rejected():
+    edit = with_claimed_journal(Edit(asm_witness(journal_program())), b"Hello, Journal!")
+    wrong = edit.result(journal=b"Hello, Journal!")
+    assert not verdict(wrong, proof_of(wrong, check=False)).valid
+
+
+@pytest.mark.parametrize("claim", [b"Hello, journal!!", b"Hello, journal"])
+def test_proof_claiming_an_extra_or_missing_journal_byte_is_rejected(claim):
+    edit = with_claimed_journal(Edit(asm_witness(journal_program())), claim)
+    wrong = edit.result(journal=claim)
+    assert not verdict(wrong, proof_of(wrong, check=False)).valid
+
+
+def test_proof_claiming_another_exit_code_is_rejected():
+    edit = Edit(asm_witness(journal_program()))
+    edit.publics["exit_lo"] = 4
+    wrong = edit.result()
+    result = verdict(wrong, proof_of(wrong, check=False))
+    assert not result.valid and "constraints do not hold" in result.reason
