@@ -90,6 +90,9 @@ def _add_ml_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_ml_input)
 
+    from engine.cli_receipts import add_ml_explain
+    add_ml_explain(ml)
+
 
 def _positive_int(text: str) -> int:
     try:

@@ -35,6 +35,16 @@ def add_receipt_commands(sub) -> None:
     p.set_defaults(run=_cmd_inspect)
 
 
+def add_ml_explain(ml) -> None:
+    p = ml.add_parser("explain", help="verify a digit classifier's receipt and say what it proves")
+    p.add_argument("receipt", metavar="RECEIPT.zkr")
+    pin = p.add_mutually_exclusive_group()
+    pin.add_argument("--image-id", metavar="HEX", help="the image ID the receipt must prove")
+    pin.add_argument("--elf", metavar="PROGRAM.elf", help="the program the receipt must prove")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=_cmd_ml_explain)
+
+
 def _cmd_prove(args) -> int:
     from engine.api import prove
     from engine.cli import Progress, journal_text, print_json, read_input
@@ -85,23 +95,9 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from engine.api import verify
     from engine.cli import journal_text, print_json
-    from engine.errors import InputError
-    from engine.receipt import read_receipt
-    from engine.vm import load_elf
 
-    receipt = read_receipt(args.receipt)
-    expected_id = None
-    if args.image_id is not None:
-        try:
-            expected_id = bytes.fromhex(args.image_id)
-        except ValueError:
-            expected_id = b""
-        if len(expected_id) != 32:
-            raise InputError("--image-id must be 64 hexadecimal digits (32 bytes)")
-    program = load_elf(args.elf) if args.elf else None
-    result = verify(receipt, image_id=expected_id, program=program)
+    result, program, expected_id = _verified(args)
     if args.json:
         print_json({"valid": result.valid, "reason": result.reason,
                     "image_id": result.image_id.hex(),
@@ -124,6 +120,48 @@ def _cmd_verify(args) -> int:
     print(f"INVALID: {result.reason}", file=sys.stderr)
     print(f"image {result.image_id.hex()} (checked against {source})", file=sys.stderr)
     return EXIT_INVALID
+
+
+def _cmd_ml_explain(args) -> int:
+    from engine.cli import print_json
+    from engine.ml.claim import decode_journal
+
+    result, _, _ = _verified(args)
+    if not result.valid:
+        if args.json:
+            print_json({"valid": False, "reason": result.reason})
+        else:
+            print(f"INVALID: {result.reason}", file=sys.stderr)
+        return EXIT_INVALID
+    claim = decode_journal(result.journal)
+    if args.json:
+        print_json({"valid": True, "image_id": result.image_id.hex(), **claim.to_json()})
+    else:
+        print(f"valid receipt for program {result.image_id.hex()}")
+        print(claim.summary())
+        print("scores: " + " ".join(f"{k}:{v}" for k, v in enumerate(claim.scores)))
+    return EXIT_OK
+
+
+def _verified(args):
+    """Read and verify ``args.receipt`` against ``--image-id``/``--elf`` if given;
+    returns ``(VerificationResult, program or None, expected image ID or None)``."""
+    from engine.api import verify
+    from engine.errors import InputError
+    from engine.receipt import read_receipt
+    from engine.vm import load_elf
+
+    receipt = read_receipt(args.receipt)
+    expected_id = None
+    if args.image_id is not None:
+        try:
+            expected_id = bytes.fromhex(args.image_id)
+        except ValueError:
+            expected_id = b""
+        if len(expected_id) != 32:
+            raise InputError("--image-id must be 64 hexadecimal digits (32 bytes)")
+    program = load_elf(args.elf) if args.elf else None
+    return verify(receipt, image_id=expected_id, program=program), program, expected_id
 
 
 def _cmd_inspect(args) -> int:
