@@ -80,7 +80,7 @@ def window(prefix: list, lo: int, hi: int):
 
 
 def constrain(b: AirBuilder, c: Columns) -> None:
-    alu, m, cpu = c.alu, c.mem, c.cpu
+    alu = c.alu
     x, y = c.x, c.y
     with b.scope("alu"):
         for i in range(32):

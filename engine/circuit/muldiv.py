@@ -59,9 +59,8 @@ def limb_products(c: Columns, sx: Expr, sy: Expr) -> list[Expr]:
 
 
 def constrain(b: AirBuilder, c: Columns) -> None:
-    op, alu, m, u = c.op, c.alu, c.mem, c.u
+    alu, m, u = c.alu, c.mem, c.u
     x, y = c.x, c.y
-    x_lo, x_hi = halves(x)
     y_lo, y_hi = halves(y)
     muls, divs = c.flags(*MULS), c.flags(*DIVS)
     sx_m, sy_m = c.hv("mul", "sx"), c.hv("mul", "sy")

@@ -23,21 +23,29 @@ from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
 from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS
 from engine.circuit.final_memory import FIRST_RAM_WORD, LAST_RAM_WORD
-from engine.circuit.image import MachineImage, N_REGISTERS, image_messages
+from engine.circuit.image import N_REGISTERS, MachineImage, image_messages
 from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, KIND_REG
 from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, rom_table
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.tables import BYTE_TABLE_ROWS, TAG_MSB, TAG_U8, byte_table_row
-from engine.field.babybear import P, bb_random
+from engine.field.babybear import bb_random
 from engine.stark.air import Air, TraceShape
 from engine.stark.check_constraints import CheckReport, check_constraints
 from engine.stark.logup_trace import PublicMessages
 from engine.stark.params import ProofParams
 from engine.stark.protocol import trace_height_for
 from engine.vm.decode import F_OP
-from engine.vm.trace import (C_IO_LENGTH, C_IO_OFFSET, C_KIND, C_MASK, C_PC, C_SLOT0,
-                             KIND_INSTRUCTION, KIND_SYSCALL_ARGS, KIND_SYSCALL_IO)
+from engine.vm.trace import (
+    C_IO_LENGTH,
+    C_KIND,
+    C_MASK,
+    C_PC,
+    C_SLOT0,
+    KIND_INSTRUCTION,
+    KIND_SYSCALL_ARGS,
+    KIND_SYSCALL_IO,
+)
 
 _SYSCALL_FLAG = {63: "read", 64: "write", 93: "exit", 94: "exit"}
 
@@ -146,7 +154,7 @@ def _scatter_bits(matrix, start, count, rows, values):
             matrix[start + i, r] = (v >> i) & 1
 
 
-def generate_witness(image: MachineImage, result, *, params: ProofParams = ProofParams(),
+def generate_witness(image: MachineImage, result, *, params: ProofParams = ProofParams(),  # noqa: B008
                      height: int | None = None,
                      rng: np.random.Generator | None = None) -> MachineWitness:
     """The machine AIR's witness for one recorded run of ``image``'s program.

@@ -12,8 +12,6 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
-from engine.field.babybear import P
-from engine.stark.logup_trace import PublicMessages
 from engine.vm import execute, load_elf
 from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
 from tests.vm.asm import BRANCH_OPS, DATA_BASE, TEXT_BASE, Asm, b_type, i_type
@@ -448,7 +446,7 @@ def test_register_read_of_a_value_never_written_is_rejected():
 
 
 def test_read_of_x0_as_nonzero_is_rejected():
-    edit, row = one_op("add", 7, 9)
+    edit, _ = one_op("add", 7, 9)
     prog_row = int(edit.rows_of("add")[0])                  # li x5, 7 = addi x5, x0, 7
     assert edit[("cpu.rs1", prog_row)] == 0
     edit.set_value("mem.a", prog_row, 1)
@@ -572,7 +570,7 @@ def test_changed_journal_byte_is_rejected():
 @pytest.mark.parametrize("claim", [b"Hello, journal!!", b"Hello, journal"])
 def test_journal_with_an_extra_or_missing_byte_is_rejected(claim):
     edit = with_claimed_journal(Edit(asm_witness(journal_program())), claim)
-    report = assert_rejected(edit, constraint="sys.jpos_last", bus="journal")
+    assert_rejected(edit, constraint="sys.jpos_last", bus="journal")
     # Keeping the true length hides nothing: the bytes then disagree.
     edit.publics["journal_len"] = 15
     assert_rejected(edit, bus="journal")
@@ -592,7 +590,7 @@ def test_journal_write_reported_as_failed_is_rejected():
     for r in io:                                           # the copy rows vanish: the
         edit.set_flag(r, None)                             # witness would shift rows
     with_claimed_journal(edit, b"Hello, j")
-    report = assert_rejected(edit, constraint="sys.wj_cp", row=int(args))
+    assert_rejected(edit, constraint="sys.wj_cp", row=int(args))
 
 
 def test_changed_exit_code_is_rejected():
@@ -630,14 +628,14 @@ def test_exit_claimed_for_another_syscall_is_rejected():
     for r in range(ecall + 1, edit.witness.shape.real_rows):
         edit.set_flag(r, None)
     edit.publics["exit_lo"] = 1                            # a0 = fd = 1 there
-    report = assert_rejected(edit, constraint="sys.a7_lo", row=ecall)
+    assert_rejected(edit, constraint="sys.a7_lo", row=ecall)
 
 
 def test_exit_hidden_as_another_syscall_is_rejected():
     edit = Edit(asm_witness(journal_program()))
     row = int(edit.rows_of("exit")[0])
     edit.set_flag(row, "other")                            # keep running past exit ...
-    report = assert_rejected(edit, constraint="sys.other_a7", row=row)
+    assert_rejected(edit, constraint="sys.other_a7", row=row)
 
 
 def test_padding_row_writing_memory_is_rejected():
