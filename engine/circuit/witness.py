@@ -21,7 +21,7 @@ from numba import njit
 
 from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
-from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS
+from engine.circuit.columns import FLAGS, HELPERS, INSTRUCTION_FLAGS, ROM_OPS
 from engine.circuit.final_memory import FIRST_RAM_WORD, LAST_RAM_WORD
 from engine.circuit.image import N_REGISTERS, MachineImage, image_messages
 from engine.circuit.machine import build_air
@@ -104,6 +104,7 @@ class Rows:
         # row checker and the prover.
         self.matrix = np.zeros((air.n_main, height), dtype=np.uint32)
         self.flag = np.full(self.n, -1, dtype=np.int64)
+        self._by_flag: dict[str, np.ndarray] = {}
 
     def col(self, name: str) -> np.ndarray:
         """Column ``name`` (a writable view of all ``H`` rows)."""
@@ -121,9 +122,7 @@ class Rows:
         return self.col(name)[:self.n].astype(np.int64)
 
     def is_(self, *flags: str) -> np.ndarray:
-        """Rows whose flag is one of ``flags`` (bool (n,))."""
-        if not hasattr(self, "_by_flag"):
-            self._by_flag = {}
+        """Rows whose flag is one of ``flags`` (bool (n,)); call after ``flag`` is final."""
         out = np.zeros(self.n, dtype=bool)
         for f in flags:
             if f not in self._by_flag:
@@ -366,7 +365,8 @@ def _multiplicities(rows: Rows) -> None:
     for j, users in BYTE_USERS.items():
         used = rows.is_(*users)
         if j in (0, 1):
-            used = used | (rows.is_("args_r") & (rows.get("alu.h4") == 1))
+            cp = rows.get(f"alu.h{HELPERS['args_r']['cp']}")
+            used = used | (rows.is_("args_r") & (cp == 1))
         tag = np.where(signed_div, TAG_MSB, TAG_U8) if j in SIGN_BYTES else np.full(n, TAG_U8)
         lookups.append(byte_table_row(tag[used], rows.get(f"alu.u{j}")[used]))
     fm_real = rows.col("fm.real")[:real] == 1

@@ -123,3 +123,15 @@ def test_witness_refuses_a_height_that_is_too_small():
     result = execute(program, b"x" * 40, record_trace=True)
     with pytest.raises(ValueError, match="real rows"):
         generate_witness(MachineImage.from_program(program), result, height=1024)
+
+
+def test_bit_scatter_kernel_matches_numpy():
+    from engine.circuit.witness import _scatter_bits
+    rng = np.random.default_rng(5)
+    matrix = np.zeros((40, 300), dtype=np.uint32)
+    rows = np.sort(rng.choice(300, 120, replace=False))
+    values = rng.integers(0, 1 << 32, 120, dtype=np.int64)
+    _scatter_bits(matrix, 4, 32, rows, values)
+    expected = np.zeros_like(matrix)
+    expected[4:36, rows] = (values[None, :] >> np.arange(32)[:, None]) & 1
+    assert np.array_equal(matrix, expected)
