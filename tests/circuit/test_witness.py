@@ -135,3 +135,16 @@ def test_bit_scatter_kernel_matches_numpy():
     expected = np.zeros_like(matrix)
     expected[4:36, rows] = (values[None, :] >> np.arange(32)[:, None]) & 1
     assert np.array_equal(matrix, expected)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_program_witness_satisfies_the_air(seed, tmp_path):
+    """The RV32IM program generator of the executor's differential tests (every
+    instruction on interesting values, loops, jumps); needs the cross assembler."""
+    from tests.circuit.support import witness_of
+    from tests.vm import rvgen
+    from tests.vm.qemu import build_asm
+
+    elf = build_asm(rvgen.generate(seed).source, tmp_path, f"rvgen{seed}")
+    report = witness_of(load_elf(str(elf))).check()
+    assert report.ok, f"rvgen seed {seed}: {report}"
