@@ -22,7 +22,7 @@ its transpose. ``ext_ntt``, ``ext_intt`` and ``ext_coset_lde`` take ``(n, 4)`` o
 ``ext_to_base_columns``/``base_columns_to_ext`` convert for callers who batch.
 
 Memory: results are new arrays and inputs are never modified; ``out=`` (on ``ntt``,
-``intt``, ``coset_lde``) writes into a caller's array instead, e.g. to reuse a buffer
+``intt``, ``coset_ntt``, ``coset_lde``) writes into a caller's array instead, e.g. to reuse a buffer
 across calls; it must not overlap the input. There is no in-place transform: the
 four-step algorithm reads its input while it writes its output. ``coset_lde`` keeps
 each column's coefficients in an n-point temporary.
@@ -83,18 +83,20 @@ def interpolate(evals) -> np.ndarray:
     return intt(evals)
 
 
-def coset_ntt(coeffs, shift: int = GENERATOR, log_blowup: int = 0) -> np.ndarray:
+def coset_ntt(coeffs, shift: int = GENERATOR, log_blowup: int = 0,
+              out: np.ndarray | None = None) -> np.ndarray:
     """Evaluate each column's polynomial over ``shift·H'``, ``|H'| = n·2^log_blowup``.
 
-    ``coeffs``: (n,) or (m, n). Returns (n·2^log_blowup,) or (m, n·2^log_blowup):
-    ``result[..., k] = f(shift·w'^k)``. Raises ``ValueError`` as :func:`ntt`, and if
-    ``shift`` is zero or ``log_blowup`` is negative.
+    ``coeffs``: (n,) or (m, n). Returns (n·2^log_blowup,) or (m, n·2^log_blowup)
+    (in ``out`` if given): ``result[..., k] = f(shift·w'^k)``. Raises ``ValueError`` as
+    :func:`ntt`, and if ``shift`` is zero or ``log_blowup`` is negative.
     """
     src, one_d = _columns(coeffs)
     n = src.shape[1]
     n_out = _blown_up(n, log_blowup)
     scale = bb_powers(_nonzero(shift), n)
-    return _shape_like(_run(src, n_out, in_scale=scale), one_d)
+    result = _run(src, n_out, in_scale=scale, out=_out(out, src, (src.shape[0], n_out), one_d))
+    return out if out is not None else _shape_like(result, one_d)
 
 
 def coset_intt(evals, shift: int = GENERATOR) -> np.ndarray:

@@ -25,7 +25,7 @@ from engine.field.babybear import _P, P, bb_mul, bb_powers, two_adic_generator
 from engine.field.ext4 import e4_add, e4_inv, e4_mul, e4_mul_base, e4_sub
 from engine.field.scalar import Ext
 
-__all__ = ["accumulate_quotient", "barycentric_weights", "combine_columns",
+__all__ = ["add_scaled", "barycentric_weights", "combine_columns", "deep_codeword",
            "domain_points", "evaluate_at_points", "inverse_differences"]
 
 # Rows per parallel chunk: big enough to amortise one inversion per chunk (batch
@@ -88,15 +88,17 @@ def barycentric_weights(log_n: int, shift: int, point: Ext, *,
     return weights
 
 
-def inverse_differences(point: Ext, xs: np.ndarray) -> np.ndarray:
-    """``1/(z − x_j)`` for base-field ``xs`` (k,) uint32: (k, 4) uint32.
+def inverse_differences(point: Ext, xs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1/(z − x_j)`` for base-field ``xs`` (k,) uint32: (k, 4) uint32 (in ``out``, a
+    C-contiguous (k, 4) uint32 array, if given).
 
     Batch inversion: one extension inversion per chunk of rows, three products per
     entry. Raises ``ZeroDivisionError`` if ``z`` equals some ``x_j``.
     """
     if point.is_base() and np.any(xs == point.coeffs[0]):
         raise ZeroDivisionError("the out-of-domain point lies in the evaluation domain")
-    out = np.empty((xs.shape[0], 4), dtype=np.uint32)
+    if out is None:
+        out = np.empty((xs.shape[0], 4), dtype=np.uint32)
     _inverse_differences(np.array(point.coeffs, dtype=np.uint64), xs, out)
     return out
 
@@ -121,16 +123,32 @@ def combine_columns(matrices: Sequence[np.ndarray], coeffs: np.ndarray,
     return total
 
 
-def accumulate_quotient(acc: np.ndarray, combined: np.ndarray, rho: Ext, value: Ext,
-                        inv_differences: np.ndarray) -> None:
-    """In place: ``acc[j] += ρ·(combined[j] − value)·inv_differences[j]``.
+def add_scaled(acc_columns: np.ndarray, values: np.ndarray, scale: Ext) -> None:
+    """In place: ``acc_columns[:, j] += scale·values[j]`` for every ``j``.
 
-    ``acc``, ``combined``, ``inv_differences``: (n, 4) uint32; ``rho``, ``value``:
-    extension scalars (the point's batching coefficient and ``combined``'s claimed
-    value at it).
+    ``acc_columns``: (4, n) uint32, an extension column as its 4 coordinate rows (the
+    layout the NTT extends); ``values``: (n, 4) uint32; ``scale``: an extension scalar.
     """
-    _accumulate(acc, combined, np.array(rho.coeffs, dtype=np.uint64),
-                np.array((rho * value).coeffs, dtype=np.uint64), inv_differences)
+    _add_scaled(acc_columns, values, np.array(scale.coeffs, dtype=np.uint64))
+
+
+def deep_codeword(mask: np.ndarray | None, numerators: np.ndarray, claimed: np.ndarray,
+                  inv_differences: np.ndarray) -> np.ndarray:
+    """``F(x_j) = R(x_j) + Σ_k (T_k(x_j) − v_k)·inv_differences[k, j]``: (N, 4) uint32.
+
+    ``mask``: (4, N) uint32 coordinate rows of ``R`` (None: no mask);
+    ``numerators``: (k, 4, N) uint32 coordinate rows of each ``T_k``; ``claimed``:
+    (k, 4) uint32 values ``v_k``; ``inv_differences``: (k, N, 4) uint32. One pass over
+    the N points.
+    """
+    n = numerators.shape[2]
+    out = np.empty((n, 4), dtype=np.uint32)
+    if mask is None:
+        mask = np.zeros((4, 0), dtype=np.uint32)
+        mask.flags.writeable = False   # one kernel signature: committed LDEs are read-only
+    _deep_codeword(np.ascontiguousarray(mask), mask.shape[1] > 0,
+                   numerators, claimed.astype(np.uint64), inv_differences, out)
+    return out
 
 
 # --- Kernels ------------------------------------------------------------------------------
@@ -240,9 +258,27 @@ def _split_sum(sum_lo, sum_hi):
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def _accumulate(acc, combined, rho, rho_value, inv_differences):
-    r = (rho[0], rho[1], rho[2], rho[3])
-    rv = (rho_value[0], rho_value[1], rho_value[2], rho_value[3])
-    for j in prange(acc.shape[0]):
-        term = e4_mul(e4_sub(e4_mul(_load(combined, j), r), rv), _load(inv_differences, j))
-        _store(acc, j, e4_add(_load(acc, j), term))
+def _add_scaled(acc, values, scale):
+    s = (scale[0], scale[1], scale[2], scale[3])
+    for j in prange(values.shape[0]):
+        term = e4_mul(_load(values, j), s)
+        for c in range(4):
+            acc[c, j] = (np.uint64(acc[c, j]) + term[c]) % _P
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _deep_codeword(mask, has_mask, numerators, claimed, inv_differences, out):
+    for j in prange(out.shape[0]):
+        if has_mask:
+            total = (np.uint64(mask[0, j]), np.uint64(mask[1, j]), np.uint64(mask[2, j]),
+                     np.uint64(mask[3, j]))
+        else:
+            total = (np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0))
+        for k in range(numerators.shape[0]):
+            t = (np.uint64(numerators[k, 0, j]), np.uint64(numerators[k, 1, j]),
+                 np.uint64(numerators[k, 2, j]), np.uint64(numerators[k, 3, j]))
+            v = (claimed[k, 0], claimed[k, 1], claimed[k, 2], claimed[k, 3])
+            inv = (np.uint64(inv_differences[k, j, 0]), np.uint64(inv_differences[k, j, 1]),
+                   np.uint64(inv_differences[k, j, 2]), np.uint64(inv_differences[k, j, 3]))
+            total = e4_add(total, e4_mul(e4_sub(t, v), inv))
+        _store(out, j, total)

@@ -52,20 +52,18 @@ from engine.field.babybear import (
     bb_random,
     two_adic_generator,
 )
-from engine.field.ext4 import ext_add, ext_mul
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree, merkle_verify
 from engine.poly.ntt import (
-    base_columns_to_ext,
     coset_lde,
     coset_ntt,
-    ext_to_base_columns,
 )
 from engine.stark import ext_arrays
 from engine.stark.deep import (
-    accumulate_quotient,
+    add_scaled,
     barycentric_weights,
     combine_columns,
+    deep_codeword,
     domain_points,
     evaluate_at_points,
     inverse_differences,
@@ -174,10 +172,12 @@ def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequenc
     # and its every stride-th entry is the barycentric formula's 1/(z − x_j) over g·H_n.
     distinct = list(dict.fromkeys(z.coeffs for zs in points for z in zs))
     xs = domain_points(log_n + params.log_blowup, GENERATOR)
-    inverses = {key: inverse_differences(Ext(*key), xs) for key in distinct}
+    inverses = np.empty((len(distinct), xs.size, 4), dtype=np.uint32)
+    for k, key in enumerate(distinct):
+        inverse_differences(Ext(*key), xs, out=inverses[k])
     weights = {key: barycentric_weights(log_n, GENERATOR, Ext(*key),
-                                        inverses=inverses[key][::stride])
-               for key in distinct}
+                                        inverses=inverses[k, ::stride])
+               for k, key in enumerate(distinct)}
     opened = tuple(evaluate_at_points(g.ldes, stride, log_n, GENERATOR, zs,
                                       weights=[weights[z.coeffs] for z in zs])
                    for g, zs in zip(groups, points))
@@ -189,25 +189,26 @@ def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequenc
         transcript.absorb_digest(b"pcs-mask", mask.root)
     columns, rhos = _batching_challenges(transcript, [sum(g.widths) for g in groups],
                                          [len(zs) for zs in points])
-    deep = (np.ascontiguousarray(base_columns_to_ext(mask.ldes[0])[0]) if mask
-            else np.zeros((groups[0].ldes[0].shape[1], 4), dtype=np.uint32))
     # Σ_(g,z) ρ_(g,z)·(S_g(x) − S_g(z))/(z − x) = Σ_z (T_z(x) − T_z(z))/(z − x) with
     # T_z = Σ_g ρ_(g,z)·S_g: each S_g is combined over g·H_n only (every stride-th LDE
-    # point), the T_z are extended to g·H_N, one pass over the big domain per point.
-    sums = {key: None for key in distinct}
-    claimed = {key: Ext.ZERO for key in distinct}
+    # point), the T_z are extended to g·H_N, then one pass over the big domain.
+    n = 1 << log_n
+    index = {key: k for k, key in enumerate(distinct)}
+    sums = np.zeros((len(distinct), 4, n), dtype=np.uint32)
+    claimed = [Ext.ZERO] * len(distinct)
     for g, group in enumerate(groups):
         combined = combine_columns(group.ldes, columns[g], stride)
         for p, z in enumerate(points[g]):
-            term = ext_mul(combined, np.array(rhos[g][p].coeffs, dtype=np.uint32))
-            sums[z.coeffs] = term if sums[z.coeffs] is None else ext_add(sums[z.coeffs], term)
-            claimed[z.coeffs] += rhos[g][p] * _combine_values(columns[g], opened[g][p])
-    for key in distinct:
-        # T_z(g·x) has degree < n: its values over H_n extend to H_N, i.e. T_z to g·H_N.
-        extended = base_columns_to_ext(coset_lde(ext_to_base_columns(sums[key]),
-                                                 params.log_blowup, 1))[0]
-        accumulate_quotient(deep, extended, Ext.ONE, claimed[key], inverses[key])
-        sums[key] = None
+            add_scaled(sums[index[z.coeffs]], combined, rhos[g][p])
+            claimed[index[z.coeffs]] += rhos[g][p] * _combine_values(columns[g], opened[g][p])
+    # T_z(g·x) has degree < n: its values over H_n extend to H_N, i.e. T_z to g·H_N.
+    extended = np.empty((len(distinct), 4, n << params.log_blowup), dtype=np.uint32)
+    for k in range(len(distinct)):
+        coset_lde(sums[k], params.log_blowup, 1, out=extended[k])
+    del sums
+    deep = deep_codeword(mask.ldes[0] if mask else None, extended,
+                         np.array([v.coeffs for v in claimed], dtype=np.uint32), inverses)
+    del extended, inverses
     fri_proof, indices = prove_fri(deep, params, transcript)
     rows = np.unique(indices)
     trees = [g.tree for g in groups] + ([mask.tree] if mask else [])

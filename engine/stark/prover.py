@@ -171,6 +171,9 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         transcript.absorb_digest(LABEL_AUX, aux_root)
         transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
         groups.append(aux_commit)
+    # From here on only the LDEs are read: let the trace go (1 GB at 2^20 x 250) unless
+    # an event listener keeps it.
+    del trace, view
 
     with reporter.phase("quotient"):
         alpha = Ext(*transcript.squeeze_ext(LABEL_ALPHA))
@@ -279,7 +282,7 @@ def _commit(matrix: np.ndarray, params: ProofParams, reporter: Reporter, name: s
         for first in range(0, m, per_batch):
             rows = slice(first, min(m, first + per_batch))
             if coefficients:
-                lde[rows] = coset_ntt(matrix[rows], GENERATOR, params.log_blowup)
+                coset_ntt(matrix[rows], GENERATOR, params.log_blowup, out=lde[rows])
             else:
                 coset_lde(matrix[rows], params.log_blowup, GENERATOR, out=lde[rows])
             reporter.check_cancel()

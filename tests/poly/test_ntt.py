@@ -198,6 +198,9 @@ def test_out_receives_the_result():
     lde_out = np.empty((2, 256), dtype=np.uint32)
     assert coset_lde(columns, 2, out=lde_out) is lde_out
     assert np.array_equal(lde_out, coset_lde(columns, 2))
+    ntt_out = np.empty((2, 256), dtype=np.uint32)
+    assert coset_ntt(columns, 7, 2, out=ntt_out) is ntt_out
+    assert np.array_equal(ntt_out, coset_ntt(columns, 7, 2))
 
 
 def test_out_must_match_and_not_overlap():

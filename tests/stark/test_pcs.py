@@ -11,9 +11,10 @@ from engine.field.babybear import P, two_adic_generator
 from engine.field.scalar import Ext
 from engine.stark import fri, pcs
 from engine.stark.deep import (
-    accumulate_quotient,
+    add_scaled,
     barycentric_weights,
     combine_columns,
+    deep_codeword,
     domain_points,
     evaluate_at_points,
     inverse_differences,
@@ -114,15 +115,30 @@ def test_barycentric_weights_from_the_lde_inverses_are_the_same():
             == barycentric_weights(log_n, G, ZETA)).all()
 
 
-def test_accumulate_quotient_matches_python():
+def test_add_scaled_matches_python():
     rng = np.random.default_rng(14)
-    acc, combined, inverses = (rng.integers(0, P, (40, 4), dtype=np.uint32) for _ in range(3))
+    acc = rng.integers(0, P, (4, 40), dtype=np.uint32)
+    values = rng.integers(0, P, (40, 4), dtype=np.uint32)
     before = acc.copy()
-    rho, value = Ext(1, 2, 3, 4), Ext(9, 8, 7, 6)
-    accumulate_quotient(acc, combined, rho, value, inverses)
+    scale = Ext(1, 2, 3, 4)
+    add_scaled(acc, values, scale)
     for j in range(40):
-        expected = _ext(before[j]) + rho * (_ext(combined[j]) - value) * _ext(inverses[j])
-        assert _ext(acc[j]) == expected
+        assert _ext(acc[:, j]) == _ext(before[:, j]) + scale * _ext(values[j])
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_deep_codeword_matches_python(masked):
+    rng = np.random.default_rng(17)
+    mask = rng.integers(0, P, (4, 40), dtype=np.uint32) if masked else None
+    numerators = rng.integers(0, P, (2, 4, 40), dtype=np.uint32)
+    claimed = rng.integers(0, P, (2, 4), dtype=np.uint32)
+    inverses = rng.integers(0, P, (2, 40, 4), dtype=np.uint32)
+    codeword = deep_codeword(mask, numerators, claimed, inverses)
+    for j in range(40):
+        expected = _ext(mask[:, j]) if masked else Ext.ZERO
+        for k in range(2):
+            expected += (_ext(numerators[k, :, j]) - _ext(claimed[k])) * _ext(inverses[k, j])
+        assert _ext(codeword[j]) == expected
 
 
 # --- The opening protocol ---------------------------------------------------------------------
