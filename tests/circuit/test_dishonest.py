@@ -1,8 +1,10 @@
-"""Dishonest witnesses: one per constraint family, each rejected by the row checker.
+"""Dishonest witnesses: one per constraint family, each rejected twice.
 
 Each test takes an honest witness, makes the change an attacker would make (fixing up
-the columns that depend on it, so that it is a real attack and not a typo), and
-checks that the row checker names the constraint or the bus that catches it.
+the columns that depend on it, so that it is a real attack and not a typo), and checks
+that the row checker names the constraint or the bus that catches it; then the
+dishonest prover proves that witness with every prover-side check switched off, and
+the verifier must reject the proof.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
+from engine.stark import prove, verify
 from engine.vm import execute, load_elf
 from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
 from tests.vm.asm import BRANCH_OPS, DATA_BASE, TEXT_BASE, Asm, b_type, i_type
@@ -51,6 +54,13 @@ def assert_rejected(edit: Edit, *, constraint: str | None = None, bus: str | Non
             assert failure.row == row, str(report)
     if bus is not None:
         assert bus in unbalanced_buses(report), str(report)
+    witness = edit.result()
+    inputs = {"public_values": witness.publics, "public_data": witness.image,
+              "public_messages": witness.public_messages}
+    proof = prove(witness.air, witness.main, check=False, rng=np.random.default_rng(5),
+                  **inputs)
+    verdict = verify(witness.air, proof, **inputs)
+    assert not verdict.valid, "the verifier accepted a proof of a dishonest witness"
     return report
 
 
