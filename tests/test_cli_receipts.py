@@ -111,3 +111,22 @@ def test_garbage_receipts_exit_2_with_a_message(tmp_path, capsys, content):
 
 def test_bad_image_id_is_a_usage_error(workdir, capsys):
     assert main(["verify", _proved(workdir, False), "--image-id", "xyz"]) == 2
+
+
+def test_prove_refuses_a_run_too_long_to_prove_before_proving(tmp_path, capsys):
+    out = tmp_path / "never.zkr"
+    assert main(["prove", guest_path("primes"), "-o", str(out)]) == 2
+    assert "2^20" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_prove_of_a_faulting_guest_exits_3_and_writes_nothing(tmp_path, capsys):
+    from tests.vm.asm import Asm
+    prog = Asm()
+    prog.emit(0)
+    elf = tmp_path / "fault.elf"
+    elf.write_bytes(prog.elf())
+    out = tmp_path / "never.zkr"
+    assert main(["prove", str(elf), "-o", str(out)]) == 3
+    assert "illegal instruction" in capsys.readouterr().err
+    assert not out.exists()
