@@ -40,6 +40,8 @@ class QueryPlot(QWidget):
         self._empty.setMargin(24)
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         self._summary = QLabel(objectName="querySummary")
         self._stack.addWidget(self._empty)
         self._stack.addWidget(self.plot)

@@ -99,6 +99,32 @@ def main(argv: list[str] | None = None) -> int:
         f.write(b"ZKWB-RCT\x01\x00\x00\x00\x01\x00\x00\x00\xff\xff")
     wait(app, window.verifyFinished, lambda: drop(window, bad_receipt))
     shot("12-truncated-receipt-is-invalid")
+
+    # Prove the sample a new user sees, then drop the receipt back: Valid.
+    window.open_sample("sha256")
+    window.set_private_input(b"The quick brown fox jumps over the lazy dog" * 8)
+    receipt = os.path.join(settings_dir, "sha256.zkr")
+    wait(app, window.proveFinished, lambda: window.start_prove(receipt))   # compiles first
+    window.start_prove(receipt)
+    loop_until(app, lambda: window.query_plot.domain_size > 0 or not window.runner.busy)
+    shot("13-proved-queries-and-fri-layers")
+    loop_until(app, lambda: not window.runner.busy)
+    window.tabs.setCurrentWidget(window.proof_panel)
+    shot("14-proved-phase-timings")
+    window.tabs.setCurrentWidget(window.query_plot)
+    wait(app, window.verifyFinished, lambda: drop(window, receipt))
+    shot("15-receipt-dropped-back-valid")
+    tampered = os.path.join(settings_dir, "tampered.zkr")
+    with open(receipt, "rb") as f:
+        data = bytearray(f.read())
+    data[len(data) // 2] ^= 0x01
+    with open(tampered, "wb") as f:
+        f.write(data)
+    wait(app, window.verifyFinished, lambda: drop(window, tampered))
+    shot("16-tampered-receipt-invalid")
+    window.tabs.setCurrentWidget(window.trace_plot)
+    window.trace_plot._source.setCurrentIndex(window.trace_plot._source.findData("proof"))
+    shot("17-committed-trace")
     window.close()
     return 0
 
@@ -116,7 +142,14 @@ def settle(app, ms: int) -> None:
     loop.exec()
 
 
-def wait(app, signal, start, timeout_ms: int = 120_000) -> None:
+def loop_until(app, condition, timeout_s: float = 300.0) -> None:
+    import time
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        settle(app, 20)
+
+
+def wait(app, signal, start, timeout_ms: int = 600_000) -> None:
     loop = QEventLoop()
     signal.connect(lambda *args: loop.quit())
     QTimer.singleShot(timeout_ms, loop.quit)

@@ -17,7 +17,7 @@ from typing import Callable
 
 import engine
 from engine.errors import InputError, TraceLimitExceeded, ZkwbError
-from engine.events import CancelToken, PhaseFinished, PhaseStarted
+from engine.events import CancelToken, FriLayers, PhaseFinished, PhaseStarted
 from engine.vm import ExecutionResult, execute
 
 from workbench.profile import FunctionCycles, cycles_by_function
@@ -221,6 +221,9 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
     except ReceiptError as e:
         return ReceiptCheck(path, len(data), False, str(e), None, None,
                             time.perf_counter() - start)
+    layers = fri_layer_sizes(receipt.log_trace_height, receipt.params)
+    if layers:
+        report(FriLayers(layers))
     detached_program = program if receipt.detached else None
     if detached_program is not None and expected_image_id is not None \
             and expected_image_id != detached_program.image_id:
@@ -232,6 +235,18 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
                                  on_event=report, cancel=cancel)
     return ReceiptCheck(path, len(data), verification.valid, verification.reason or "",
                         receipt, verification, time.perf_counter() - start)
+
+
+def fri_layer_sizes(log_trace_height: int, params) -> tuple[int, ...]:
+    """FRI's codeword sizes for a trace of ``2^log_trace_height`` rows, LDE first: what
+    the prover reports as ``FriLayers``, so a verification shows the same folding.
+    Empty for parameters no proof can have."""
+    from engine.stark.fri import fri_shape
+    try:
+        shape = fri_shape(log_trace_height + params.log_blowup, params)
+    except ValueError:
+        return ()
+    return tuple(1 << s for s in shape.layer_log_sizes())
 
 
 def run_trace_export(path: str, view: TraceView, image_id: bytes, program_name: str,

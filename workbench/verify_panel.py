@@ -110,9 +110,10 @@ class VerifyPanel(QWidget):
         f["receipt"].setText(os.path.basename(summary.path) or "–")
         f["receipt"].setToolTip(summary.path)
         match = summary.image_id_matches
-        note = {True: " (matches the expected one)", False: " (does NOT match the expected "
-                f"{summary.expected_image_id_hex[:16]}…)", None: ""}[match]
-        f["image"].setText((summary.image_id_hex or "–") + note)
+        note = {True: "\nmatches the expected one", False: "\ndoes NOT match the expected "
+                f"{_short(summary.expected_image_id_hex)}", None: ""}[match]
+        f["image"].setText(_short(summary.image_id_hex) + note)
+        f["image"].setToolTip(summary.image_id_hex)
         f["exit"].setText("–" if summary.exit_code is None else str(summary.exit_code))
         f["security"].setText("–" if summary.security_bits is None
                               else f"{summary.security_bits:.0f} bits (conjectured)")
@@ -124,3 +125,9 @@ class VerifyPanel(QWidget):
         self._journal_text.setPlainText(journal_text(summary.journal))
         self._journal_hex.setPlainText(hex_dump(summary.journal))
 
+
+def _short(image_id_hex: str) -> str:
+    """``"79805dfd2352…ed4c14"``: enough to recognise, short enough for the panel."""
+    if len(image_id_hex) <= 20:
+        return image_id_hex or "–"
+    return f"{image_id_hex[:12]}…{image_id_hex[-6:]}"

@@ -35,6 +35,7 @@ def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
     assert {"commit main", "fri"} <= {name for name, _ in window.proof_panel.timings}
     assert [name for name, _ in window.proof_panel.commitments][:2] == ["preprocessed", "main"]
     assert window.query_plot.positions.size >= 43 and window.actions.save_receipt.isEnabled()
+    layers_proved = list(window.query_plot.layer_sizes)
 
     with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
         drop_files(window, path)
@@ -44,6 +45,7 @@ def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
     assert "matches the expected one" in panel._fields["image"].text()
     assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
     assert (window.query_plot.status == PASSED).all()
+    assert window.query_plot.layer_sizes == layers_proved      # the verifier's view folds too
 
     copy = tmp_path / "copy.zkr"
     assert window.save_receipt(str(copy))
