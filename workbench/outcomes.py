@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 
-from engine import events
+from engine import ProofParams, events
 from engine.errors import Cancelled, GuestFault, ZkwbError
 from workbench import tasks
 from workbench.formatting import describe_size
@@ -60,8 +60,11 @@ class Outcomes:
             if proving:
                 w.proof_panel.phase_finished(event.phase, event.seconds)
         elif isinstance(event, events.TraceReady):
-            w.trace_plot.set_trace(TraceView.from_columns(event.names, event.columns,
-                                                          source="proof"))
+            view = TraceView.from_columns(event.names, event.columns, source="proof")
+            # The workbench proves with the default parameters; their zk_rows last rows
+            # are random.
+            view.random_rows = ProofParams().zk_rows if w.runner.task_name == "prove" else 0
+            w.trace_plot.set_trace(view)
         elif isinstance(event, events.Committed):
             w.proof_panel.committed(event.name, event.root)
         elif isinstance(event, events.FriLayers):

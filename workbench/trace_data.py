@@ -58,6 +58,8 @@ class TraceView:
     ``register_writes`` (cycle uint32, register uint8, value uint32 per register write,
     in cycle order) when it has the executor's access slots. Both are computed once, off
     the GUI thread, because the columns of a row-major trace are strided views.
+    ``random_rows`` is how many rows at the end of a committed trace are random (zero
+    knowledge), not part of the run.
     """
     columns: dict[str, np.ndarray]
     rows: int
@@ -65,6 +67,7 @@ class TraceView:
     heatmap: np.ndarray | None = None
     register_writes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     source: str = "execution"
+    random_rows: int = 0
     notes: list[str] = field(default_factory=list)
 
     @classmethod

@@ -228,8 +228,18 @@ class TracePlot(QWidget):
         self._curves.append(EnvelopeCurve(item, y, pen=pg.mkPen(colors["series"][0], width=1)))
         self._hex(hex_axis)
         item.setLabel("left", label)
-        what = f"{n:,} cycles" if self.view.source == "execution" else \
-            f"committed trace: {n:,} rows, padding and random rows included"
+        what = f"{n:,} cycles"
+        if 0 < self.view.random_rows < n:
+            # The last rows of a committed trace are random field elements (zero
+            # knowledge); frame the rows that hold the run so it is not a flat line.
+            kept = y[:n - self.view.random_rows]
+            low, high = float(kept.min()), float(kept.max())
+            pad = max((high - low) * 0.05, 1.0)
+            item.setYRange(low - pad, high + pad, padding=0)
+            item.enableAutoRange(y=False)
+        if self.view.source != "execution":
+            what = (f"committed trace: {n:,} rows, the last {self.view.random_rows} random "
+                    "(zero knowledge; outside the y range)")
         self._info.setText(what + ("" if self._curves[-1].exact else
                                    " · min/max per pixel column until zoomed in"))
 
