@@ -37,7 +37,7 @@ from workbench.runner import TaskRunner
 from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
 from workbench.settings import Settings
 from workbench.trace_plot import TracePlot
-from workbench.verify_panel import VerifyPanel
+from workbench.verify_panel import HINT, VerifyPanel
 
 
 def icon_path() -> str:
@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.profile.show_message("Proving…")
         self.query_plot.reset("Proving… the query positions appear here when FRI draws them.")
         self.proof_panel.begin(f"Proof of {self.program.name}")
+        self.verify_panel.show_message(HINT)
         self.tabs.setCurrentWidget(self.query_plot)
         self._start("prove", tasks.run_proof, self.program, self.private_input(), path)
         return True
@@ -375,8 +376,9 @@ class MainWindow(QMainWindow):
 
 def default_receipt_path(program_name: str) -> str:
     """A new file in the user's receipts folder, named after the program and the time."""
-    folder = os.path.join(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
-                          or os.path.expanduser("~/.local/share/zkwb"), "receipts")
+    data = QStandardPaths.writableLocation(QStandardPaths.GenericDataLocation) \
+        or os.path.expanduser("~/.local/share")
+    folder = os.path.join(data, "zkwb", "receipts")
     os.makedirs(folder, exist_ok=True)
     stem = os.path.splitext(program_name)[0] or "guest"
     return os.path.join(folder, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.zkr")

@@ -126,3 +126,14 @@ def test_first_proof_compiles_the_prover_as_a_phase_of_its_own(monkeypatch):
     events.clear()
     tasks.warm_up_prover(events.append, CancelToken())
     assert events == []
+
+
+def test_without_a_path_the_receipt_goes_to_the_users_receipts_folder(window, qtbot, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    with qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
+        assert window.start_prove()
+    path = blocker.args[0]
+    assert os.path.dirname(path) == str(tmp_path / "data" / "zkwb" / "receipts")
+    assert os.path.basename(path).startswith("hello-") and path.endswith(".zkr")
+    assert os.path.getsize(path) > 1000
