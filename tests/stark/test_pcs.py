@@ -59,6 +59,21 @@ def test_barycentric_evaluation_matches_horner(log_n, log_blowup):
             assert _ext(values[p, c]) == _horner([Ext(v) for v in coeffs[c]], z)
 
 
+def test_barycentric_sums_over_many_parallel_ranges_match_numpy():
+    # 2^14 points: several of the kernel's row ranges, each summed on its own.
+    rng = np.random.default_rng(18)
+    log_n, stride = 14, 2
+    matrix = rng.integers(0, P, (3, stride << log_n), dtype=np.uint32)
+    points = [ZETA, Ext(7, 0, 0, 1)]
+    values = evaluate_at_points([matrix], stride, log_n, G, points)
+    for p, z in enumerate(points):
+        weights = barycentric_weights(log_n, G, z).astype(np.uint64)
+        for c in range(3):
+            column = matrix[c, ::stride].astype(np.uint64)
+            expected = (column[:, None] * weights % P).sum(axis=0) % P
+            assert values[p, c].tolist() == expected.tolist()
+
+
 def test_barycentric_evaluation_over_the_subgroup_itself():
     rng = np.random.default_rng(11)
     coeffs = rng.integers(0, P, 8).tolist()
