@@ -52,27 +52,6 @@ def test_events_fill_the_trace_queries_and_timings(window, qtbot):
     assert [name for name, _ in panel.commitments] == ["main", "quotient"]
 
 
-def test_events_from_the_real_prover_reach_the_window(window, qtbot):
-    from engine.stark import ProofParams, prove, trace_shape, verify
-    from engine.stark.examples import lookup
-    shape = trace_shape(1 << 10, ProofParams())
-    air = lookup.build_air()
-    witness = lookup.honest_witness(shape, np.random.default_rng(7))
-    inputs = {"public_values": witness.publics, "public_data": witness.public_data,
-              "public_messages": witness.public_messages}
-    proving, verifying = [], []
-    proof = prove(air, witness.main, **inputs, on_event=proving.append)
-    verify(air, proof, **inputs, on_event=verifying.append)
-    _run_events(window, qtbot, proving)
-    plot = window.query_plot
-    assert plot.domain_size == 4 << 10 and plot.layer_sizes[0] == 4 << 10
-    assert len(plot.layer_sizes) > 2 and (plot.status == 0).all()
-    assert len(window.proof_panel.timings) == 7
-    assert window.trace_plot.view.names == ["x", "sq", "mult"]
-    _run_events(window, qtbot, verifying)
-    assert plot.positions.size >= 43 and (plot.status == PASSED).all()
-
-
 def test_a_machine_trace_plots_its_pc(window, qtbot):
     from workbench.trace_plot import PC
     columns = np.zeros((2, 256), dtype=np.uint32)
