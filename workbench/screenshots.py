@@ -162,7 +162,7 @@ def drop(window, path: str) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(os.path.abspath(path))])
     position = QPointF(200, 200)
-    QApplication.sendEvent(window, QDragEnterEvent(position, Qt.CopyAction, mime,
+    QApplication.sendEvent(window, QDragEnterEvent(position.toPoint(), Qt.CopyAction, mime,
                                                    Qt.LeftButton, Qt.NoModifier))
     QApplication.sendEvent(window, QDropEvent(position, Qt.CopyAction, mime, Qt.LeftButton,
                                               Qt.NoModifier))

@@ -8,7 +8,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
 
-import workbench  # noqa: E402,F401  (before any Qt call: see workbench/_singletons.py)
+import workbench  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)

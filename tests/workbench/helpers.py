@@ -25,7 +25,7 @@ def drop_files(widget, *paths: str) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(os.path.abspath(p)) for p in paths])
     position = QPointF(widget.width() / 2, widget.height() / 2)
-    enter = QDragEnterEvent(position, Qt.CopyAction, mime, Qt.LeftButton,
+    enter = QDragEnterEvent(position.toPoint(), Qt.CopyAction, mime, Qt.LeftButton,
                             Qt.NoModifier)
     QApplication.sendEvent(widget, enter)
     drop = QDropEvent(position, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
