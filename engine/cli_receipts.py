@@ -21,13 +21,7 @@ def add_receipt_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_prove)
 
-    p = sub.add_parser("verify", help="check a receipt")
-    p.add_argument("receipt", metavar="RECEIPT.zkr")
-    pin = p.add_mutually_exclusive_group()
-    pin.add_argument("--image-id", metavar="HEX", help="the image ID the receipt must prove")
-    pin.add_argument("--elf", metavar="PROGRAM.elf", help="the program the receipt must prove")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.set_defaults(run=_cmd_verify)
+    _add_verifying_command(sub, "verify", "check a receipt", _cmd_verify)
 
     p = sub.add_parser("inspect", help="show what a receipt claims, without verifying it")
     p.add_argument("receipt", metavar="RECEIPT.zkr")
@@ -36,13 +30,20 @@ def add_receipt_commands(sub) -> None:
 
 
 def add_ml_explain(ml) -> None:
-    p = ml.add_parser("explain", help="verify a digit classifier's receipt and say what it proves")
+    _add_verifying_command(ml, "explain",
+                           "verify a digit classifier's receipt and say what it proves",
+                           _cmd_ml_explain)
+
+
+def _add_verifying_command(sub, name: str, help_text: str, run) -> None:
+    """A command taking a receipt and an optional expected image (ID or program)."""
+    p = sub.add_parser(name, help=help_text)
     p.add_argument("receipt", metavar="RECEIPT.zkr")
     pin = p.add_mutually_exclusive_group()
     pin.add_argument("--image-id", metavar="HEX", help="the image ID the receipt must prove")
     pin.add_argument("--elf", metavar="PROGRAM.elf", help="the program the receipt must prove")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.set_defaults(run=_cmd_ml_explain)
+    p.set_defaults(run=run)
 
 
 def _cmd_prove(args) -> int:
