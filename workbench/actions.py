@@ -69,6 +69,12 @@ def build_actions(window) -> SimpleNamespace:
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
 
+    examples_menu = bar.addMenu("E&xamples")
+    a.ml_example = action("Private &digit classification", lambda: window.open_ml_example(),
+                          tip="Classify a drawn or picked 8×8 digit with a private model, "
+                              "then prove what it answered")
+    examples_menu.addAction(a.ml_example)
+
     run_menu = bar.addMenu("&Run")
     for act in (a.execute, a.prove, a.cancel):
         run_menu.addAction(act)

@@ -26,6 +26,7 @@ from workbench.actions import build_actions
 from workbench.disassembly_panel import DisassemblyPanel
 from workbench.drops import FileDrops
 from workbench.input_panel import InputPanel
+from workbench.ml_example import MlExample
 from workbench.profile_panel import ProfilePanel
 from workbench.program_panel import ProgramPanel
 from workbench.outcomes import Outcomes
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self._build_ui()
         self.outcomes = Outcomes(self)
+        self.ml_example = MlExample(self)
         self.actions = build_actions(self)
         self._drops = FileDrops(self, self.handle_dropped_paths)
         self._restore_window()
@@ -110,6 +112,11 @@ class MainWindow(QMainWindow):
             self.notify(f"There is no bundled sample named {name}.", "error")
         elif self.open_program(path, remember):
             self.set_private_input(sample_input(name))
+
+    def open_ml_example(self, index: int = 0) -> bool:
+        """Examples → Private digit classification: the MLP guest, its model and data set
+        image ``index``, with the Digits tab (``self.ml_example.panel``)."""
+        return self.ml_example.activate(index)
 
     def set_private_input(self, data: bytes) -> None:
         self.input_panel.set_data(data)

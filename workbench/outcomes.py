@@ -188,6 +188,7 @@ class Outcomes:
             trace_height=(1 << receipt.log_trace_height) if receipt else None,
             receipt_bytes=check.size, seconds=check.seconds)
         w.verify_panel.show_result(summary)
+        w.ml_example.on_verified(summary.journal, bool(check.valid), os.path.basename(check.path))
         name = os.path.basename(check.path)
         verdict = "Valid" if check.valid else f"Invalid: {check.reason}"
         if check.valid and summary.image_id_matches is False:
