@@ -36,8 +36,9 @@ import numpy as np
 from engine.events import CancelToken
 from engine.field.babybear import P, bb_random
 from engine.field.scalar import Ext, Fp
-from engine.stark import codegen, symbolic
+from engine.stark import symbolic
 from engine.stark.air import Selector, TraceShape
+from engine.stark.constraints import evaluate_constraints
 from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
 from engine.stark.logup_trace import PublicMessages, interaction_sum, public_interaction_sum
 from engine.stark.numpy_eval import evaluate_numpy
@@ -197,34 +198,22 @@ def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel) -> np.ndarray
     coeffs[[i for i, _ in checked]] = bb_random(None, (len(checked), 4))
     every_row = np.arange(height)
     selectors = np.stack([_selected(kind, every_row, shape) for kind in Selector])
-    args = [_as_prover_passes(inputs["main"]), _as_prover_passes(inputs["prep"]),
-            _as_prover_passes(inputs.get("aux", np.zeros((air.n_aux_base, height),
-                                                         dtype=np.uint32))),
-            selectors.astype(np.uint32), inputs["publics"],
-            inputs.get("challenges", np.zeros((len(air.challenge_names), 4), np.uint32)),
-            inputs.get("aux_publics", np.zeros((len(air.aux_public_names), 4), np.uint32)),
-            coeffs]
-    kernel = codegen.constraint_kernel(air)
-    out = np.empty((min(real, _KERNEL_ROWS), 4), dtype=np.uint32)
+    args = {"main": inputs["main"], "prep": inputs["prep"], "aux": inputs.get("aux"),
+            "selectors": selectors.astype(np.uint32), "publics": inputs["publics"],
+            "challenges": inputs.get("challenges"), "aux_publics": inputs.get("aux_publics")}
+    if "aux" not in inputs:   # the aux constraints get coefficient 0: any values do
+        args["aux"] = np.zeros((air.n_aux_base, height), dtype=np.uint32)
+        args["challenges"] = np.zeros((len(air.challenge_names), 4), dtype=np.uint32)
+        args["aux_publics"] = np.zeros((len(air.aux_public_names), 4), dtype=np.uint32)
     flagged = []
     for start in range(0, real, _KERNEL_ROWS):
-        block = out[:min(real, start + _KERNEL_ROWS) - start]
-        kernel(start, 1, height, *args, block)
-        flagged.append(start + np.flatnonzero(block.any(axis=1)))
+        values = evaluate_constraints(air, **args, coefficients=coeffs, stride=1, start=start,
+                                      stop=min(real, start + _KERNEL_ROWS),
+                                      check_values=False)
+        flagged.append(start + np.flatnonzero(values.any(axis=1)))
         if cancel is not None:
             cancel.raise_if_cancelled()
     return np.concatenate(flagged)
-
-
-def _as_prover_passes(matrix: np.ndarray) -> np.ndarray:
-    """``matrix`` typed as the prover passes it to the kernel (a committed LDE is
-    read-only, a matrix without columns is not), so that Numba compiles the kernel
-    for one signature only."""
-    if matrix.shape[0] == 0:
-        return np.zeros(matrix.shape, dtype=np.uint32)
-    view = matrix.view()
-    view.flags.writeable = False
-    return view
 
 
 def _row_blocks(inputs: dict, shape: TraceShape, rows: np.ndarray | None):

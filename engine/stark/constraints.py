@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit, prange
 
 from engine.field.babybear import P
 from engine.field.ext4 import W
@@ -33,8 +34,9 @@ from engine.stark.numpy_eval import evaluate_numpy
 
 
 def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges,
-                         aux_publics, alpha, stride: int, start: int = 0,
-                         stop: int | None = None, check_values: bool = True) -> np.ndarray:
+                         aux_publics, alpha=None, stride: int, start: int = 0,
+                         stop: int | None = None, check_values: bool = True,
+                         coefficients=None) -> np.ndarray:
     """The quotient numerator at the points ``start .. stop - 1`` of a domain of ``N``
     points (all of them by default).
 
@@ -44,11 +46,13 @@ def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges
     :func:`engine.stark.selectors.selector_vectors`; the next row of point ``i`` is
     point ``(i + stride) mod N`` (``stride = N / H`` on a coset of size ``N``).
     ``publics`` ``(n_public,)``; ``challenges`` and ``aux_publics`` ``(n, 4)`` arrays
-    or ``Ext`` sequences; ``alpha`` an ``Ext`` or ``(4,)`` array. A prover that wants
-    progress reports or cancellation calls it on consecutive ranges of points.
-    ``check_values=False`` skips the scan of the column values read for values
-    ``>= P``: for columns that are canonical by construction (the prover's own
-    committed LDEs), where the scan would cost as much as a fifth of the kernel.
+    or ``Ext`` sequences; ``alpha`` an ``Ext`` or ``(4,)`` array, or instead
+    ``coefficients``, one extension coefficient per constraint (``(n, 4)``; the row
+    checker's random combination). A prover that wants progress reports or
+    cancellation calls it on consecutive ranges of points. ``check_values=False``
+    skips the scan of the column values read for values ``>= P``: for columns that
+    are canonical by construction (the prover's own committed LDEs), where the scan
+    would cost as much as a fifth of the kernel.
 
     Returns ``(stop - start, 4)`` uint32 extension values. Raises ``ValueError`` for a
     wrong shape, a bad range, or (with ``check_values``) a value outside ``[0, P)``
@@ -57,14 +61,25 @@ def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges
     args, start, stop = _prover_inputs(air, main, prep, aux, selectors, publics,
                                        challenges, aux_publics, stride, start, stop,
                                        check_values)
-    n = args["main"].shape[1]
+    if (alpha is None) == (coefficients is None):
+        raise ValueError("give alpha or coefficients")
+    coeffs = (alpha_powers(alpha, len(air.constraints)) if coefficients is None
+              else as_ext_rows(coefficients, len(air.constraints), "coefficients"))
     out = np.zeros((stop - start, 4), dtype=np.uint32)
     if not air.constraints or stop == start:
         return out
     kernel = codegen.constraint_kernel(air)
-    kernel(start, stride, n, args["main"], args["prep"], args["aux"], args["selectors"],
-           args["publics"], args["challenges"], args["aux_publics"],
-           alpha_powers(alpha, len(air.constraints)), out)
+    columns = [args[key] for key in ("main", "prep", "aux", "selectors")]
+    scratch = [np.empty(c.shape[0] * (min(stop - start, _WINDOW) + stride + _PAD),
+                        dtype=np.uint32) for c in columns]
+    for lo in range(start, stop, _WINDOW):
+        hi = min(stop, lo + _WINDOW)
+        count = hi - lo + stride
+        windows = [_window(c, lo, count, buf) for c, buf in zip(columns, scratch)]
+        # Points lo .. hi − 1 are rows 0 .. hi − lo − 1 of the windows, and their next
+        # rows lie inside them: the kernel never wraps.
+        kernel(0, stride, count, *windows, args["publics"], args["challenges"],
+               args["aux_publics"], coeffs, out[lo - start:hi - start])
     return out
 
 
@@ -147,6 +162,35 @@ def alpha_powers(alpha, n: int) -> np.ndarray:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+# Points per kernel call. The columns a call reads are first copied into windows whose
+# rows are padded: a matrix's rows lie a power of two apart, and a kernel that reads
+# one value of every column per point then keeps hundreds of cache lines of the same
+# cache set live at once (measured: 7x slower per point with 2^22-point rows).
+_WINDOW = 1 << 15
+_PAD = 16          # elements (one cache line) added to each window row
+
+
+def _window(matrix: np.ndarray, start: int, count: int, buffer: np.ndarray) -> np.ndarray:
+    """Columns ``start .. start + count − 1`` (mod N) of ``matrix`` as the first
+    ``count`` entries of each row of a C-contiguous ``(m, count + _PAD)`` view of
+    ``buffer``."""
+    window = buffer[:matrix.shape[0] * (count + _PAD)].reshape(matrix.shape[0], count + _PAD)
+    _copy_window(matrix, start, count, window)
+    return window
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def _copy_window(matrix, start, count, window):
+    n = matrix.shape[1]
+    first = min(count, n - start)
+    for c in prange(matrix.shape[0]):
+        window[c, :first] = matrix[c, start:start + first]
+        done = first
+        while done < count:         # wrap around (a stride may exceed the rest)
+            take = min(count - done, n)
+            window[c, done:done + take] = matrix[c, :take]
+            done += take
 
 def _prover_inputs(air, main, prep, aux, selectors, publics, challenges, aux_publics,
                    stride, start, stop, check_values) -> tuple[dict, int, int]:

@@ -207,6 +207,27 @@ def test_values_out_of_range_are_found_where_the_range_reads_them():
             evaluate_constraints(air, **inputs, start=start, stop=stop)
 
 
+def test_a_domain_of_several_windows_matches_numpy():
+    # The kernel runs on row-padded copies of 2^15 points at a time; the last window's
+    # next rows wrap around to the domain's start.
+    air = EXAMPLES[4][0].build_air(**EXAMPLES[4][1])
+    n, stride = 1 << 16, 4
+    inputs = random_inputs(air, n, stride, np.random.default_rng(10))
+    compiled = evaluate_constraints(air, **inputs, start=5, stop=n)
+    assert np.array_equal(compiled, evaluate_constraints_numpy(air, **inputs, start=5, stop=n))
+
+
+def test_coefficients_replace_the_powers_of_alpha():
+    air = EXAMPLES[4][0].build_air(**EXAMPLES[4][1])
+    inputs = random_inputs(air, N, STRIDE, np.random.default_rng(11))
+    powers = alpha_powers(inputs["alpha"], len(air.constraints))
+    by_alpha = evaluate_constraints(air, **inputs)
+    del inputs["alpha"]
+    assert np.array_equal(evaluate_constraints(air, **inputs, coefficients=powers), by_alpha)
+    with pytest.raises(ValueError, match="alpha or coefficients"):
+        evaluate_constraints(air, **inputs)
+
+
 def test_alpha_powers_start_at_one():
     powers = alpha_powers(Ext(2, 0, 0, 0), 4)
     assert powers[:, 0].tolist() == [1, 2, 4, 8] and not powers[:, 1:].any()
