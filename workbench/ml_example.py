@@ -259,6 +259,7 @@ class MlExample:
         self.active = False
         self._image_id = b""
         window.executeFinished.connect(self._on_executed)
+        window.proveFinished.connect(self._on_proved)
 
     def ensure_panel(self) -> MlPanel:
         if self.panel is None:
@@ -309,6 +310,13 @@ class MlExample:
                                   "receipt of this run would claim.")
         if claim is not None and self.panel is not None:
             self.panel.prediction.setText(f"Prediction: {claim.predicted_class}")
+
+    def _on_proved(self, receipt_path: str) -> None:
+        proof = self.w.last_proof
+        if proof is not None:
+            self.show_journal(proof.result.receipt.journal,
+                              f"Proved: {os.path.basename(receipt_path)} claims this. Verify "
+                              "the receipt (drop it back on the window) to check it.")
 
     def on_verified(self, journal: bytes, valid: bool, name: str) -> None:
         """Called with every receipt check's journal."""
