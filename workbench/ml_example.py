@@ -15,13 +15,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QPainter
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.codec import DecodeError
 from engine.ml import MlClaim, decode_journal, image_bytes, load_digits, read_model
 from engine.ml.dataset import models_dir
 from engine.resources import guest_path
+from workbench import theme
 
 GUEST = "digits_mlp"
 SIDE = 8
@@ -156,6 +165,9 @@ class ClaimView(QGroupBox):
         self.digest.setToolTip("SHA-256 of the model blob: the model's public commitment")
         if self.bars is not None:
             self.plot.removeItem(self.bars)
+        colors = theme.plot_colors()              # follow the light or dark palette
+        self.plot.setBackground(colors["background"])
+        theme.style_plot_item(self.plot.getPlotItem(), colors)
         brushes = [pg.mkBrush("#2f9e44" if i == claim.predicted_class else "#4a7bd0")
                    for i in range(len(claim.scores))]
         self.bars = pg.BarGraphItem(x=np.arange(len(claim.scores)), height=list(claim.scores),
