@@ -9,7 +9,7 @@ appears. With the aux trace and challenges it also checks the LogUp columns.
 
 Two ways to find the failures, with the same report:
 
-* **compiled** (the prover's choice, and the default from 2^16 real rows): the AIR's
+* **compiled** (the prover's choice, and the default from 2^16 rows): the AIR's
   generated constraint kernel (:mod:`engine.stark.codegen`, the one the prover needs
   anyway, cached on disk) evaluates ``Σ_i c_i·sel_i(r)·C_i(r)`` at every real row ``r``
   with independent random extension coefficients ``c_i`` and 0/1 selectors. That is
@@ -45,7 +45,7 @@ from engine.stark.numpy_eval import evaluate_numpy
 
 _CHUNK = 1 << 14                 # rows per NumPy evaluation
 _KERNEL_ROWS = 1 << 16           # rows per kernel call: one cancel check each
-_COMPILED_MIN_ROWS = 1 << 16     # from here on the compiled path is the default
+_COMPILED_MIN_ROWS = 1 << 16     # traces this tall take the compiled path by default
 
 
 class ConstraintsNotSatisfied(Exception):
@@ -152,7 +152,7 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
     Give ``aux`` ``(4·n_aux, H)`` with ``challenges`` and ``aux_publics`` (``[S]``) to
     check the LogUp constraints too. ``compiled``: screen the rows with the AIR's
     generated kernel (compiled on first use, then cached on disk) rather than NumPy;
-    ``None`` chooses it for ``2^16`` real rows or more (module docstring). ``cancel``
+    ``None`` chooses it for traces of ``2^16`` rows or more (module docstring). ``cancel``
     is polled between blocks of rows. Raises ``ValueError`` for malformed inputs,
     ``engine.errors.Cancelled`` when cancelled.
     """
@@ -173,7 +173,7 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
         inputs["aux_publics"] = as_ext_rows(aux_publics, len(air.aux_public_names),
                                             "aux publics")
     if compiled is None:
-        compiled = shape.real_rows >= _COMPILED_MIN_ROWS
+        compiled = shape.height >= _COMPILED_MIN_ROWS
     checked = [(i, c) for i, c in enumerate(air.constraints)
                if aux_checked or c.phase == "main"]
     rows = _flagged_rows(air, checked, inputs, shape, cancel) if compiled and checked else None
