@@ -44,7 +44,6 @@ from engine.stark.logup_trace import PublicMessages, interaction_sum, public_int
 from engine.stark.numpy_eval import evaluate_numpy
 
 _CHUNK = 1 << 14                 # rows per NumPy evaluation
-_KERNEL_ROWS = 1 << 16           # rows per kernel call: one cancel check each
 _COMPILED_MIN_ROWS = 1 << 16     # traces this tall take the compiled path by default
 
 
@@ -205,15 +204,10 @@ def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel) -> np.ndarray
         args["aux"] = np.zeros((air.n_aux_base, height), dtype=np.uint32)
         args["challenges"] = np.zeros((len(air.challenge_names), 4), dtype=np.uint32)
         args["aux_publics"] = np.zeros((len(air.aux_public_names), 4), dtype=np.uint32)
-    flagged = []
-    for start in range(0, real, _KERNEL_ROWS):
-        values = evaluate_constraints(air, **args, coefficients=coeffs, stride=1, start=start,
-                                      stop=min(real, start + _KERNEL_ROWS),
-                                      check_values=False)
-        flagged.append(start + np.flatnonzero(values.any(axis=1)))
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-    return np.concatenate(flagged)
+    values = evaluate_constraints(
+        air, **args, coefficients=coeffs, stride=1, stop=real, check_values=False,
+        progress=None if cancel is None else lambda done: cancel.raise_if_cancelled())
+    return np.flatnonzero(values.any(axis=1))
 
 
 def _row_blocks(inputs: dict, shape: TraceShape, rows: np.ndarray | None):

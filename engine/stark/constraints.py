@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
 
 from engine.field.babybear import P
 from engine.field.ext4 import W
@@ -31,12 +30,13 @@ from engine.stark.eval_inputs import (
     check_points,
 )
 from engine.stark.numpy_eval import evaluate_numpy
+from engine.stark.windows import WINDOW_POINTS, padded_window, window_buffer
 
 
 def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges,
                          aux_publics, alpha=None, stride: int, start: int = 0,
                          stop: int | None = None, check_values: bool = True,
-                         coefficients=None) -> np.ndarray:
+                         coefficients=None, progress=None) -> np.ndarray:
     """The quotient numerator at the points ``start .. stop - 1`` of a domain of ``N``
     points (all of them by default).
 
@@ -48,8 +48,9 @@ def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges
     ``publics`` ``(n_public,)``; ``challenges`` and ``aux_publics`` ``(n, 4)`` arrays
     or ``Ext`` sequences; ``alpha`` an ``Ext`` or ``(4,)`` array, or instead
     ``coefficients``, one extension coefficient per constraint (``(n, 4)``; the row
-    checker's random combination). A prover that wants progress reports or
-    cancellation calls it on consecutive ranges of points. ``check_values=False``
+    checker's random combination). ``progress(done)`` is called with the number of
+    points done after each block of ``2^15`` (it may raise to cancel).
+    ``check_values=False``
     skips the scan of the column values read for values ``>= P``: for columns that
     are canonical by construction (the prover's own committed LDEs), where the scan
     would cost as much as a fifth of the kernel.
@@ -69,17 +70,20 @@ def evaluate_constraints(air, *, main, prep, aux, selectors, publics, challenges
     if not air.constraints or stop == start:
         return out
     kernel = codegen.constraint_kernel(air)
+    # The kernel reads row-padded copies of the columns (engine.stark.windows).
     columns = [args[key] for key in ("main", "prep", "aux", "selectors")]
-    scratch = [np.empty(c.shape[0] * (min(stop - start, _WINDOW) + stride + _PAD),
-                        dtype=np.uint32) for c in columns]
-    for lo in range(start, stop, _WINDOW):
-        hi = min(stop, lo + _WINDOW)
+    buffers = [window_buffer(c.shape[0], min(stop - start, WINDOW_POINTS) + stride)
+               for c in columns]
+    for lo in range(start, stop, WINDOW_POINTS):
+        hi = min(stop, lo + WINDOW_POINTS)
         count = hi - lo + stride
-        windows = [_window(c, lo, count, buf) for c, buf in zip(columns, scratch)]
+        windows = [padded_window(c, lo, count, buf) for c, buf in zip(columns, buffers)]
         # Points lo .. hi − 1 are rows 0 .. hi − lo − 1 of the windows, and their next
         # rows lie inside them: the kernel never wraps.
         kernel(0, stride, count, *windows, args["publics"], args["challenges"],
                args["aux_publics"], coeffs, out[lo - start:hi - start])
+        if progress is not None:
+            progress(hi - start)
     return out
 
 
@@ -162,35 +166,6 @@ def alpha_powers(alpha, n: int) -> np.ndarray:
 
 
 # --- helpers -------------------------------------------------------------------------
-
-# Points per kernel call. The columns a call reads are first copied into windows whose
-# rows are padded: a matrix's rows lie a power of two apart, and a kernel that reads
-# one value of every column per point then keeps hundreds of cache lines of the same
-# cache set live at once (measured: 7x slower per point with 2^22-point rows).
-_WINDOW = 1 << 15
-_PAD = 16          # elements (one cache line) added to each window row
-
-
-def _window(matrix: np.ndarray, start: int, count: int, buffer: np.ndarray) -> np.ndarray:
-    """Columns ``start .. start + count − 1`` (mod N) of ``matrix`` as the first
-    ``count`` entries of each row of a C-contiguous ``(m, count + _PAD)`` view of
-    ``buffer``."""
-    window = buffer[:matrix.shape[0] * (count + _PAD)].reshape(matrix.shape[0], count + _PAD)
-    _copy_window(matrix, start, count, window)
-    return window
-
-
-@njit(nogil=True, cache=True, parallel=True)
-def _copy_window(matrix, start, count, window):
-    n = matrix.shape[1]
-    first = min(count, n - start)
-    for c in prange(matrix.shape[0]):
-        window[c, :first] = matrix[c, start:start + first]
-        done = first
-        while done < count:         # wrap around (a stride may exceed the rest)
-            take = min(count - done, n)
-            window[c, done:done + take] = matrix[c, :take]
-            done += take
 
 def _prover_inputs(air, main, prep, aux, selectors, publics, challenges, aux_publics,
                    stride, start, stop, check_values) -> tuple[dict, int, int]:

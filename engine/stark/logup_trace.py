@@ -17,6 +17,7 @@ from engine.field.scalar import Ext
 from engine.stark import codegen
 from engine.stark.air import TraceShape
 from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
+from engine.stark.windows import padded_window, window_buffer
 
 _CHUNK = 1 << 16     # rows evaluated per kernel call (bounds the scratch memory)
 _BLOCK = 1024        # rows per parallel task and per batch inversion
@@ -115,12 +116,18 @@ def _fractions(air, main, preprocessed, publics, challenges, zk_rows: int):
     n_batches = len(plan.batches)
     kernel = codegen.row_kernel(plan.batch_numerators + plan.batch_denominators,
                                 all_ext=True)
-    no_aux = np.zeros((0, height), dtype=np.uint32)
     no_aux_publics = np.zeros((0, 4), dtype=np.uint32)
+    # The kernel reads row-padded copies of the rows (engine.stark.windows), each
+    # block with its next row so that the kernel never wraps.
+    buffers = [window_buffer(m.shape[0], min(_CHUNK, real) + 1) for m in (main, prep)]
     for row0 in range(0, real, _CHUNK):
-        values = np.empty((8 * n_batches, min(_CHUNK, real - row0)), dtype=np.uint32)
-        kernel(row0, 1, height, main, prep, no_aux, publics, challenges, no_aux_publics,
-               values)
+        count = min(_CHUNK, real - row0)
+        main_rows, prep_rows = (padded_window(m, row0, count + 1, buffer)
+                                for m, buffer in zip((main, prep), buffers))
+        values = np.empty((8 * n_batches, count), dtype=np.uint32)
+        kernel(0, 1, count + 1, main_rows, prep_rows,
+               np.zeros((0, main_rows.shape[1]), dtype=np.uint32), publics, challenges,
+               no_aux_publics, values)
         yield row0, values
 
 

@@ -5,8 +5,9 @@ With ``N(x) = Σ_i α^i·sel_i(x)·C_i(x)`` (the constraint combination) and
 at most ``quotient_degree(air, shape)`` (:mod:`engine.stark.selectors`).
 
 **Prover.** :func:`quotient_values` evaluates ``N`` over the LDE coset ``g·H_(B·H)``
-(natural order, ``B`` the blowup) in ranges of points, reporting progress between
-them, and divides by ``Z_H``, which takes only ``B`` distinct values there.
+(natural order, ``B`` the blowup), reporting progress between blocks of 2^15 points,
+with the selectors divided by ``Z_H`` beforehand (it takes only ``B`` distinct values
+there), so the kernel yields ``Q`` itself.
 :func:`split_quotient` interpolates ``Q`` (coset INTT) and cuts its coefficients into
 ``k = chunk_count(air, shape)`` chunks of ``H/2``: ``Q = Σ_i x^(i·H/2)·q_i``. It then
 draws random extension polynomials ``s_0 .. s_(k−2)`` of degree < H/2 and returns
@@ -34,11 +35,6 @@ from engine.stark.selectors import quotient_degree, quotient_selectors
 
 __all__ = ["chunk_count", "chunk_size", "quotient_values", "recombine", "split_quotient"]
 
-# Points per evaluation range: one progress report and cancel check each (a few ms
-# for a 100-column AIR).
-_POINTS_PER_RANGE = 1 << 15
-
-
 def chunk_size(height: int) -> int:
     """Coefficients per quotient chunk: ``H/2``, so a randomized chunk fits below H."""
     return height // 2
@@ -56,25 +52,20 @@ def quotient_values(air, *, main: np.ndarray, prep: np.ndarray | None,
     """``Q(x) = N(x)/Z_H(x)`` at every point of the LDE coset ``g·H_(B·H)``.
 
     ``main``, ``prep``, ``aux``: the committed LDEs, ``(columns, B·H)`` uint32 in
-    natural order (``None`` for none), canonical (they are not scanned again). ``progress(fraction)`` is called after each
-    range of points (it may raise to cancel). Returns ``(B·H, 4)`` uint32.
+    natural order (``None`` for none), canonical (they are not scanned again).
+    ``progress(fraction)`` is called after each block of points (it may raise to
+    cancel). Returns ``(B·H, 4)`` uint32.
     """
     blowup = 1 << log_blowup
     log_n = shape.log_height + log_blowup
     n = 1 << log_n
     # Dividing the selectors by Z_H divides every term of N: the kernel returns Q.
     selectors = quotient_selectors(GENERATOR, log_n, shape)
-    out = np.empty((n, 4), dtype=np.uint32)
-    step = max(blowup, min(n, _POINTS_PER_RANGE))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        out[start:stop] = evaluate_constraints(
-            air, main=main, prep=prep, aux=aux, selectors=selectors, publics=publics,
-            challenges=challenges, aux_publics=aux_publics, alpha=alpha, stride=blowup,
-            start=start, stop=stop, check_values=False)
-        if progress is not None:
-            progress(stop / n)
-    return out
+    return evaluate_constraints(
+        air, main=main, prep=prep, aux=aux, selectors=selectors, publics=publics,
+        challenges=challenges, aux_publics=aux_publics, alpha=alpha, stride=blowup,
+        check_values=False,
+        progress=None if progress is None else lambda done: progress(done / n))
 
 
 def split_quotient(values: np.ndarray, height: int, count: int,
