@@ -3,12 +3,15 @@
 Both sides call these functions in the same order (``docs/stark.md`` lists the whole
 transcript), so the schedule lives here once:
 
-* :func:`start_transcript` binds everything public before the first commitment:
-  the parameters, the AIR's identity (:func:`air_digest`), log2 of the trace height,
-  the public values, the caller's claim bytes and the public bus messages
-  (:func:`public_messages_digest`);
+* :func:`bind_public_inputs` checks the public inputs and :func:`start_transcript`
+  binds them before the first commitment: the parameters, the AIR's identity
+  (:func:`air_digest`), log2 of the trace height, the public values, the caller's
+  claim bytes and the public bus messages (:func:`public_messages_digest`);
+* :func:`draw_logup_challenges` draws LogUp's γ and β after the main commitment and
+  :func:`absorb_logup` binds the aux root and the LogUp sum S;
 * :func:`draw_zeta` draws the out-of-domain point, outside the base field (so
-  outside the trace domain and the LDE coset);
+  outside the trace domain and the LDE coset), and :func:`opening_points` says where
+  each commitment is opened;
 * :func:`security_report` is the conjectured security of proving this AIR at this
   height, and :func:`security_centibits` the number a proof carries;
 * :func:`min_trace_height` / :func:`trace_height_for` / :func:`trace_shape` fix
@@ -26,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from engine.errors import TraceLimitExceeded
-from engine.field.babybear import P
+from engine.field.babybear import P, two_adic_generator
 from engine.field.ext4 import DEGREE as EXT_DEGREE
 from engine.field.scalar import Ext
 from engine.stark import symbolic
@@ -38,8 +41,9 @@ from engine.stark.params import ZK_SPARE_ROWS, ProofParams
 from engine.stark.security import SecurityReport, conjectured_security_bits
 from engine.stark.transcript import Transcript
 
-__all__ = ["MAX_LOG_HEIGHT", "MIN_LOG_HEIGHT", "PROTOCOL_TAG", "air_digest", "draw_zeta",
-           "min_trace_height", "public_messages_digest", "public_values_vector",
+__all__ = ["MAX_LOG_HEIGHT", "MIN_LOG_HEIGHT", "PROTOCOL_TAG", "absorb_logup", "air_digest",
+           "bind_public_inputs", "draw_logup_challenges", "draw_zeta", "min_trace_height",
+           "opening_points", "public_messages_digest", "public_values_vector",
            "security_centibits", "security_report", "start_transcript", "trace_height_for",
            "trace_shape"]
 
@@ -77,6 +81,27 @@ _MESSAGES_DIGEST_TAG = b"zkwb-public-messages-v1"
 _air_digests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def bind_public_inputs(air: Air, params: ProofParams, log_height: int, public_values,
+                       public_messages: Sequence[PublicMessages], claim: bytes, *,
+                       transcript_type: type[Transcript] = Transcript
+                       ) -> tuple[Transcript, np.ndarray]:
+    """Check the public inputs and start the transcript with them: ``(transcript, publics)``.
+
+    ``public_values``: what :func:`public_values_vector` takes; ``publics``: the
+    ``(n_public,)`` uint32 vector it returns. ``public_messages``: the verifier's own
+    bus messages, in order; ``claim``: the caller's public bytes. Raises what
+    :func:`public_values_vector` and :func:`public_messages_digest` raise, and
+    ``TypeError`` for a claim that is not bytes.
+    """
+    publics = public_values_vector(air, public_values)
+    messages_digest = public_messages_digest(air, public_messages)
+    if not isinstance(claim, (bytes, bytearray, memoryview)):
+        raise TypeError("claim must be bytes")
+    transcript = start_transcript(air, params, log_height, publics, bytes(claim),
+                                  messages_digest, transcript_type=transcript_type)
+    return transcript, publics
+
+
 def start_transcript(air: Air, params: ProofParams, log_height: int, publics: np.ndarray,
                      claim: bytes, messages_digest: bytes, *,
                      transcript_type: type[Transcript] = Transcript) -> Transcript:
@@ -98,6 +123,19 @@ def start_transcript(air: Air, params: ProofParams, log_height: int, publics: np
     return transcript
 
 
+def draw_logup_challenges(air: Air, transcript: Transcript) -> np.ndarray:
+    """LogUp's challenges (γ, β, in ``air.challenge_names`` order), drawn after the main
+    commitment: ``(n_challenges, 4)`` uint32 extension elements."""
+    return np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
+                     for _ in air.challenge_names], dtype=np.uint32)
+
+
+def absorb_logup(transcript: Transcript, aux_root: bytes, logup_sum: np.ndarray) -> None:
+    """Bind the aux trace's root (32 bytes) and the LogUp sum S (``(4,)`` uint32)."""
+    transcript.absorb_digest(LABEL_AUX, aux_root)
+    transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
+
+
 def draw_zeta(transcript: Transcript) -> Ext:
     """The out-of-domain point ζ: squeezed until it lies outside the base field.
 
@@ -109,6 +147,14 @@ def draw_zeta(transcript: Transcript) -> Ext:
         zeta = Ext(*transcript.squeeze_ext(LABEL_ZETA))
         if not zeta.is_base():
             return zeta
+
+
+def opening_points(zeta: Ext, log_height: int, commitments: int) -> list[list[Ext]]:
+    """Where each of ``commitments`` groups is opened, in commitment order: every trace
+    group at ζ and ζ·ω (a constraint reads the next row), the quotient chunks (the
+    last group) at ζ only."""
+    zeta_next = zeta * two_adic_generator(log_height)
+    return [[zeta, zeta_next]] * (commitments - 1) + [[zeta]]
 
 
 def air_digest(air: Air) -> bytes:

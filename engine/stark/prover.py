@@ -11,7 +11,7 @@ prover overwrites with fresh random values (``trace_shape(H, params)`` says wher
 start; ``trace_height_for(rows, params)`` picks H for a witness of ``rows`` rows).
 The steps, in transcript order (``docs/stark.md``):
 
-1. bind the public inputs (:func:`engine.stark.protocol.start_transcript`);
+1. bind the public inputs (:func:`engine.stark.protocol.bind_public_inputs`);
 2. commit the preprocessed columns (``air.compute_preprocessed(shape, public_data)``);
 3. commit the main trace;
 4. LogUp: grind, draw γ and β, build and commit the aux trace, send its sum S;
@@ -46,7 +46,7 @@ from engine.events import (
     Reporter,
     TraceReady,
 )
-from engine.field.babybear import GENERATOR, P, bb_random, two_adic_generator
+from engine.field.babybear import GENERATOR, P, bb_random
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree
 from engine.poly.ntt import coset_lde, coset_ntt
@@ -64,18 +64,16 @@ from engine.stark.pcs import CommittedMatrices, commit, prove_openings
 from engine.stark.proof import Proof
 from engine.stark.protocol import (
     LABEL_ALPHA,
-    LABEL_AUX,
-    LABEL_LOGUP_CHALLENGE,
-    LABEL_LOGUP_SUM,
     LABEL_MAIN,
     LABEL_PREPROCESSED,
     LABEL_QUOTIENT,
+    absorb_logup,
+    bind_public_inputs,
+    draw_logup_challenges,
     draw_zeta,
-    public_messages_digest,
-    public_values_vector,
+    opening_points,
     security_centibits,
     security_report,
-    start_transcript,
     trace_shape,
 )
 from engine.stark.quotient import chunk_count, quotient_values, split_quotient
@@ -122,12 +120,10 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         raise TypeError("params must be a ProofParams")
     trace = _trace(air, main)
     shape = trace_shape(trace.shape[1], params)
-    publics = public_values_vector(air, public_values)
     messages = tuple(public_messages)
-    messages_digest = public_messages_digest(air, messages)
-    if not isinstance(claim, (bytes, bytearray, memoryview)):
-        raise TypeError("claim must be bytes")
-    claim = bytes(claim)
+    transcript, publics = bind_public_inputs(air, params, shape.log_height, public_values,
+                                             messages, claim,
+                                             transcript_type=_ProverTranscript)
     report = security_report(air, params, shape.height)
     if check and report.bits < MIN_SECURITY_BITS:
         raise ProvingError(f"the parameters give {report.bits:.1f} bits of security at "
@@ -143,8 +139,6 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         with reporter.phase("check"):
             _check_witness(air, trace, prep, publics, shape, messages, cancel)
 
-    transcript = start_transcript(air, params, shape.log_height, publics, claim,
-                                  messages_digest, transcript_type=_ProverTranscript)
     groups: list[CommittedMatrices] = []
     prep_root = b""
     if air.n_prep:
@@ -168,8 +162,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
                 air, trace, prep, publics, messages, shape, params, transcript, rng, check,
                 reporter)
         aux_root = aux_commit.root
-        transcript.absorb_digest(LABEL_AUX, aux_root)
-        transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
+        absorb_logup(transcript, aux_root, logup_sum)
         groups.append(aux_commit)
     # From here on only the LDEs are read: let the trace go (1 GB at 2^20 x 250) unless
     # an event listener keeps it.
@@ -184,8 +177,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     groups.append(quotient_commit)
 
     zeta = draw_zeta(transcript)
-    zeta_next = zeta * two_adic_generator(shape.log_height)
-    points = [[zeta, zeta_next]] * (len(groups) - 1) + [[zeta]]
+    points = opening_points(zeta, shape.log_height, len(groups))
     fri_layers = len(fri_shape(shape.log_height + params.log_blowup, params).log_arities)
     transcript.observe(reporter, fri_layers)
     opening, positions = prove_openings(groups, points, params, transcript, rng=rng)
@@ -227,8 +219,7 @@ def _prove_logup(air, trace, prep, publics, messages, shape, params, transcript,
                  reporter):
     """Grind, draw γ and β, build and commit the aux trace: (nonce, challenges, S, commit)."""
     nonce = transcript.grind(params.logup_pow_bits)
-    challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
-                           for _ in air.challenge_names], dtype=np.uint32)
+    challenges = draw_logup_challenges(air, transcript)
     try:
         aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
                                          shape.zk_rows, rng)

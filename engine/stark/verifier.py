@@ -42,7 +42,7 @@ from engine.events import (
     QueryPositions,
     Reporter,
 )
-from engine.field.babybear import P, two_adic_generator
+from engine.field.babybear import P
 from engine.field.scalar import Ext
 from engine.stark.air import Air
 from engine.stark.constraints import evaluate_constraints_at_point
@@ -56,20 +56,18 @@ from engine.stark.pcs import Commitment, commit, verify_openings
 from engine.stark.proof import Proof
 from engine.stark.protocol import (
     LABEL_ALPHA,
-    LABEL_AUX,
-    LABEL_LOGUP_CHALLENGE,
-    LABEL_LOGUP_SUM,
     LABEL_MAIN,
     LABEL_PREPROCESSED,
     LABEL_QUOTIENT,
     MAX_LOG_HEIGHT,
+    absorb_logup,
+    bind_public_inputs,
+    draw_logup_challenges,
     draw_zeta,
     min_trace_height,
-    public_messages_digest,
-    public_values_vector,
+    opening_points,
     security_centibits,
     security_report,
-    start_transcript,
     trace_shape,
 )
 from engine.stark.quotient import chunk_count, recombine
@@ -173,15 +171,13 @@ class _Verification:
             _reject("the proof is not a Proof")
         shape = self._shape(proof, params)
         self._security(air, params, proof, shape.height)
-        try:
-            publics = public_values_vector(air, public_values)
-            messages_digest = public_messages_digest(air, messages)
-        except (ValueError, KeyError, TypeError) as error:
-            _reject(f"public inputs: {error}")
         if not isinstance(claim, (bytes, bytearray, memoryview)):
             _reject("the claim is not bytes")
-        transcript = start_transcript(air, params, shape.log_height, publics, bytes(claim),
-                                      messages_digest)
+        try:
+            transcript, publics = bind_public_inputs(air, params, shape.log_height,
+                                                     public_values, messages, claim)
+        except (ValueError, KeyError, TypeError) as error:
+            _reject(f"public inputs: {error}")
         commitments = []
         if air.n_prep:
             with self.reporter.phase("preprocessed"):
@@ -218,8 +214,7 @@ class _Verification:
             selectors = selectors_at_point(zeta, shape)
         except ValueError:
             _reject("the out-of-domain point lies in the trace domain")
-        points = [[zeta, zeta * two_adic_generator(shape.log_height)]] * (len(commitments) - 1)
-        points.append([zeta])
+        points = opening_points(zeta, shape.log_height, len(commitments))
 
         with self.reporter.phase("open"):
             verdict = verify_openings(commitments, points, shape.log_height, proof.opening,
@@ -302,10 +297,8 @@ class _Verification:
         if not transcript.check_pow(proof.logup_pow_nonce, params.logup_pow_bits):
             _reject("the LogUp proof of work is invalid: the proof was made for other public "
                     "inputs, parameters or AIR, or was altered")
-        challenges = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
-                               for _ in air.challenge_names], dtype=np.uint32)
-        transcript.absorb_digest(LABEL_AUX, aux_root)
-        transcript.absorb_u32s(LABEL_LOGUP_SUM, logup_sum)
+        challenges = draw_logup_challenges(air, transcript)
+        absorb_logup(transcript, aux_root, logup_sum)
         terms = total_interactions(air, height, messages)
         if terms >= P:
             _reject(f"{terms} LogUp terms: LogUp is sound only below p = {P}")
