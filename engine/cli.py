@@ -11,6 +11,7 @@ import time
 
 from engine.errors import GuestFault, InputError, ZkwbError
 from engine.fileio import read_bounded
+from engine.text import printable_text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
@@ -133,15 +134,6 @@ def read_input(spec: str | None) -> bytes:
     return read_bounded(spec, MAX_INPUT_BYTES, "private input")
 
 
-def journal_text(journal: bytes) -> str | None:
-    """The journal as text if it is printable UTF-8, else None."""
-    try:
-        text = journal.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if all(ch.isprintable() or ch in "\n\r\t" for ch in text) else None
-
-
 def _cmd_execute(args) -> int:
     from engine.vm import execute, load_elf
     program = load_elf(args.program)
@@ -155,13 +147,13 @@ def _cmd_execute(args) -> int:
     log = result.log.decode("utf-8", errors="replace")
     if args.json:
         print_json({"exit_code": result.exit_code, "cycles": result.cycles,
-                     "journal_hex": result.journal.hex(), "journal_text": journal_text(result.journal),
+                     "journal_hex": result.journal.hex(), "journal_text": printable_text(result.journal),
                      "log": log, "image_id": program.image_id_hex,
                      "seconds": round(result.seconds, 6), "mhz": round(result.mhz, 3)})
         return EXIT_OK
     if log:
         sys.stderr.write(log if log.endswith("\n") else log + "\n")
-    text = journal_text(result.journal)
+    text = printable_text(result.journal)
     if text is not None:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+from engine.text import printable_text
+
 EXIT_OK, EXIT_INVALID = 0, 1
 
 
@@ -48,7 +50,7 @@ def _add_verifying_command(sub, name: str, help_text: str, run) -> None:
 
 def _cmd_prove(args) -> int:
     from engine.api import prove
-    from engine.cli import Progress, journal_text, print_json, read_input
+    from engine.cli import Progress, print_json, read_input
     from engine.events import PhaseStarted
     from engine.events import Progress as ProgressEvent
     from engine.fileio import write_atomic
@@ -86,7 +88,7 @@ def _cmd_prove(args) -> int:
     log = result.execution.log.decode("utf-8", errors="replace")
     if log:
         sys.stderr.write(log if log.endswith("\n") else log + "\n")
-    text = journal_text(receipt.journal)
+    text = printable_text(receipt.journal)
     print(f"wrote {args.output} ({len(encoded):,} bytes): image {receipt.image_id.hex()}, "
           f"exit code {receipt.exit_code}, {result.execution.cycles:,} cycles in a trace of "
           f"{result.trace_rows:,} rows, {result.seconds:.2f} s ({result.khz:.1f} kHz), "
@@ -96,7 +98,7 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from engine.cli import journal_text, print_json
+    from engine.cli import print_json
 
     result, program, expected_id = _verified(args)
     if args.json:
@@ -104,7 +106,7 @@ def _cmd_verify(args) -> int:
                     "image_id": result.image_id.hex(),
                     "image_matches": result.image_matches,
                     "journal_hex": result.journal.hex(),
-                    "journal_text": journal_text(result.journal),
+                    "journal_text": printable_text(result.journal),
                     "exit_code": result.exit_code, "security_bits": result.security_bits,
                     "trace_rows": result.trace_rows, "seconds": round(result.seconds, 4)})
         return EXIT_OK if result.valid else EXIT_INVALID
@@ -112,7 +114,7 @@ def _cmd_verify(args) -> int:
               "the image ID you gave" if expected_id is not None else
               "the program embedded in the receipt (no expected image given)")
     if result.valid:
-        text = journal_text(result.journal)
+        text = printable_text(result.journal)
         print(f"valid: image {result.image_id.hex()} (checked against {source}) exited with "
               f"code {result.exit_code}; {result.security_bits:.1f} bits; verified in "
               f"{result.seconds * 1000:.0f} ms")
@@ -166,13 +168,13 @@ def _verified(args):
 
 
 def _cmd_inspect(args) -> int:
-    from engine.cli import journal_text, print_json
+    from engine.cli import print_json
     from engine.receipt import read_receipt
 
     receipt = read_receipt(args.receipt)
     info = {
         "image_id": receipt.image_id.hex(), "exit_code": receipt.exit_code,
-        "journal_hex": receipt.journal.hex(), "journal_text": journal_text(receipt.journal),
+        "journal_hex": receipt.journal.hex(), "journal_text": printable_text(receipt.journal),
         "journal_bytes": len(receipt.journal), "security_bits": receipt.security_bits,
         "trace_rows": 1 << receipt.log_trace_height, "detached": receipt.detached,
         "seal_bytes": len(receipt.seal),

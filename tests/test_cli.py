@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from engine.cli import journal_text, main
+from engine.cli import main
+from engine.text import printable_text
 from engine.resources import guest_path
 from engine.vm import load_elf
 from tests.vm.asm import Asm
@@ -57,9 +58,9 @@ def test_binary_journal_is_printed_as_hex(tmp_path, capsys):
 
 
 def test_journal_text_detection():
-    assert journal_text(b"hello\n") == "hello\n"
-    assert journal_text(b"\xff\xfe") is None
-    assert journal_text(b"a\x00b") is None
+    assert printable_text(b"hello\n") == "hello\n"
+    assert printable_text(b"\xff\xfe") is None
+    assert printable_text(b"a\x00b") is None
 
 
 def test_guest_fault_exits_3_with_the_reason(tmp_path, capsys):

@@ -1,16 +1,13 @@
 """How bytes, sizes and durations are shown to a person."""
 from __future__ import annotations
 
+from engine.text import printable_text
 
-def journal_text(journal: bytes) -> str:
+
+def describe_journal(journal: bytes) -> str:
     """The journal as text when it is printable UTF-8, else as spaced hex bytes."""
-    try:
-        text = journal.decode("utf-8")
-    except UnicodeDecodeError:
-        return journal.hex(" ")
-    if all(ch.isprintable() or ch in "\n\r\t" for ch in text):
-        return text
-    return journal.hex(" ")
+    text = printable_text(journal)
+    return journal.hex(" ") if text is None else text
 
 
 def hex_dump(data: bytes, width: int = 16, limit: int = 1 << 16) -> str:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
+from engine.text import printable_text
 from engine.vm.memory_map import MAX_INPUT_BYTES
 from workbench.formatting import describe_size, hex_dump
 
@@ -97,7 +98,7 @@ class InputPanel(QWidget):
     def set_data(self, data: bytes, origin: str = "") -> None:
         """Show ``data`` as text if it is printable UTF-8, as hex if small, else as a file."""
         data = bytes(data)
-        text = _printable_text(data)
+        text = printable_text(data)
         if len(data) <= EDITABLE_BYTES and text is not None:
             self._set_mode(TEXT)
             _set_quietly(self._text, text)
@@ -146,7 +147,7 @@ class InputPanel(QWidget):
 
     def _switch_mode(self, mode: int) -> None:
         if mode == TEXT:
-            text = _printable_text(self._data) if len(self._data) <= EDITABLE_BYTES else None
+            text = printable_text(self._data) if len(self._data) <= EDITABLE_BYTES else None
             if text is None and self._data:
                 self._message.setText("These bytes are not text; they stay as hex or a file.")
                 self._set_mode(HEX if len(self._data) <= EDITABLE_BYTES else FILE)
@@ -213,14 +214,6 @@ def parse_hex(text: str) -> bytes:
     if len(digits) % 2:
         raise ValueError("an odd number of hex digits")
     return bytes.fromhex(digits)
-
-
-def _printable_text(data: bytes) -> str | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if all(ch.isprintable() or ch in "\n\r\t" for ch in text) else None
 
 
 def _set_quietly(edit: QPlainTextEdit, text: str) -> None:

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
-from workbench.formatting import describe_seconds, hex_dump, journal_text
+from workbench.formatting import describe_journal, describe_seconds, hex_dump
 
 
 class ResultPanel(QWidget):
@@ -73,7 +73,7 @@ class ResultPanel(QWidget):
             self.log.setPlainText(message)
 
     def _show_output(self, journal: bytes, log: bytes, dropped: int) -> None:
-        self.journal.setPlainText(journal_text(journal))
+        self.journal.setPlainText(describe_journal(journal))
         self.journal_hex.setPlainText(hex_dump(journal) if journal else "(empty journal)")
         text = log.decode("utf-8", errors="replace")
         if dropped:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Q
                                QVBoxLayout, QWidget)
 
 from workbench import theme
-from workbench.formatting import describe_size, hex_dump, journal_text
+from workbench.formatting import describe_journal, describe_size, hex_dump
 
 HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify receipt…, "
         "to check it here.")
@@ -122,7 +122,7 @@ class VerifyPanel(QWidget):
         f["size"].setText("–" if summary.receipt_bytes is None
                           else describe_size(summary.receipt_bytes))
         f["time"].setText("–" if summary.seconds is None else f"{summary.seconds * 1000:.1f} ms")
-        self._journal_text.setPlainText(journal_text(summary.journal))
+        self._journal_text.setPlainText(describe_journal(summary.journal))
         self._journal_hex.setPlainText(hex_dump(summary.journal))
 
 
