@@ -7,10 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import time
 
 import numpy as np
 
+from engine.bench.timing import best_seconds
 from engine.field.babybear import P
 from engine.hash.merkle import merkle_commit
 
@@ -31,11 +31,11 @@ def run(quick: bool) -> dict:
     repeats = 2 if quick else 5
     matrix = np.random.default_rng(0).integers(0, P, size=(_COLUMNS, 1 << _LOG_ROWS),
                                                dtype=np.uint32)
-    merkle_commit([matrix])
-    merkle_s = _best_seconds(lambda: merkle_commit([matrix]), repeats)
+    merkle_s = best_seconds(lambda: merkle_commit([matrix]), repeats)
     buffer = np.random.default_rng(1).integers(0, 256, size=(16 if quick else 64) << 20,
                                                dtype=np.uint8).tobytes()
-    hashlib_s = _best_seconds(lambda: hashlib.sha256(buffer).digest(), repeats)
+    hashlib_s = best_seconds(lambda: hashlib.sha256(buffer).digest(), repeats,
+                             warm_up=False)
     return {
         "merkle_mb_per_s": round(matrix.nbytes / merkle_s / 1e6, 1),
         "hashlib_mb_per_s": round(len(buffer) / hashlib_s / 1e6, 1),
@@ -43,16 +43,6 @@ def run(quick: bool) -> dict:
         "merkle_columns": matrix.shape[0],
         "merkle_seconds": round(merkle_s, 4),
     }
-
-
-def _best_seconds(work, repeats: int) -> float:
-    """Shortest wall time of ``repeats`` calls of ``work()``."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 if __name__ == "__main__":

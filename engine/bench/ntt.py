@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable
 
 import numba
 import numpy as np
 
+from engine.bench.timing import best_seconds
 from engine.field.babybear import bb_random
 from engine.poly.ntt import coset_lde, ntt
 
@@ -37,9 +36,9 @@ def run(quick: bool) -> dict:
     signal = rng.standard_normal(1 << NTT_LOG_N) + 1j * rng.standard_normal(1 << NTT_LOG_N)
     trace = bb_random(rng, (LDE_COLUMNS, 1 << LDE_LOG_N))
 
-    ntt_s = _best(lambda: ntt(column), repeats)
-    fft_s = _best(lambda: np.fft.fft(signal), repeats)
-    lde_s = _best(lambda: coset_lde(trace, LDE_LOG_BLOWUP), 2 if quick else 4)
+    ntt_s = best_seconds(lambda: ntt(column), repeats)
+    fft_s = best_seconds(lambda: np.fft.fft(signal), repeats)
+    lde_s = best_seconds(lambda: coset_lde(trace, LDE_LOG_BLOWUP), 2 if quick else 4)
     return {
         "ntt_melem_per_s": round(column.size / ntt_s / 1e6, 1),
         "numpy_fft_melem_per_s": round(signal.size / fft_s / 1e6, 1),
@@ -49,17 +48,6 @@ def run(quick: bool) -> dict:
         "lde_seconds": round(lde_s, 4),
         "ntt_threads": numba.get_num_threads(),
     }
-
-
-def _best(work: Callable[[], object], repeats: int) -> float:
-    """Best wall time of ``repeats`` runs of ``work`` after one warm-up run."""
-    work()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 if __name__ == "__main__":
