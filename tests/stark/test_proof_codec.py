@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import struct
 import time
 
@@ -11,27 +10,12 @@ import pytest
 
 from engine.codec import DecodeError
 from engine.field.babybear import P
-from engine.stark import (
-    ProofLimits,
-    ProofParams,
-    decode_proof,
-    encode_proof,
-    prove,
-    trace_shape,
-    verify,
-)
-from engine.stark.examples import fibonacci, lookup
+from engine.stark import ProofLimits, decode_proof, encode_proof, verify
+from engine.stark.examples import lookup
 from engine.stark.proof import PROOF_MAGIC, PROOF_VERSION
+from tests.stark.example_proofs import example_proof
 
-SHAPE = trace_shape(1 << 10, ProofParams())
-
-
-@functools.cache
-def _proof(name: str):
-    module = {"fibonacci": fibonacci, "lookup": lookup}[name]
-    witness = module.honest_witness(SHAPE, np.random.default_rng(41))
-    return prove(module.build_air(), witness.main, public_values=witness.publics,
-                 rng=np.random.default_rng(42))
+SEED = 41
 
 
 def _header(data: bytes) -> tuple:
@@ -41,13 +25,13 @@ def _header(data: bytes) -> tuple:
 
 @pytest.mark.parametrize("name,flags", [("fibonacci", 0), ("lookup", 3)])
 def test_encoding_starts_with_the_documented_header(name, flags):
-    data = encode_proof(_proof(name))
+    data = encode_proof(example_proof(name, SEED).proof)
     assert _header(data) == (PROOF_MAGIC, PROOF_VERSION, 10, 10200, flags)
     assert PROOF_MAGIC == b"ZKWP" and PROOF_VERSION == 1
 
 
 def test_roots_follow_the_header_in_order():
-    proof = _proof("lookup")
+    proof = example_proof("lookup", SEED).proof
     data = encode_proof(proof)
     offset = 11
     assert data[offset:offset + 32] == proof.preprocessed_root
@@ -60,7 +44,7 @@ def test_roots_follow_the_header_in_order():
 
 @pytest.mark.parametrize("name", ["fibonacci", "lookup"])
 def test_decoding_restores_every_field(name):
-    proof = _proof(name)
+    proof = example_proof(name, SEED).proof
     decoded = decode_proof(encode_proof(proof))
     for f in ("log_height", "security_centibits", "preprocessed_root", "main_root",
               "aux_root", "logup_pow_nonce", "quotient_root"):
@@ -81,8 +65,8 @@ def test_decoding_restores_every_field(name):
 
 
 def test_decoded_proof_verifies():
-    witness = lookup.honest_witness(SHAPE, np.random.default_rng(41))
-    decoded = decode_proof(bytearray(encode_proof(_proof("lookup"))))
+    _, witness, proof = example_proof("lookup", SEED)
+    decoded = decode_proof(bytearray(encode_proof(proof)))
     assert verify(lookup.build_air(), decoded, public_values=witness.publics).valid
 
 
@@ -95,13 +79,13 @@ def test_decoded_proof_verifies():
     (lambda d: d + b"\0", "trailing"),
 ])
 def test_malformed_headers_are_refused(change, match):
-    data = encode_proof(_proof("lookup"))
+    data = encode_proof(example_proof("lookup", SEED).proof)
     with pytest.raises(DecodeError, match=match):
         decode_proof(change(data))
 
 
 def test_a_non_canonical_field_element_is_refused():
-    data = bytearray(encode_proof(_proof("lookup")))
+    data = bytearray(encode_proof(example_proof("lookup", SEED).proof))
     offset = 11 + 104 + 4                     # first coordinate of the LogUp sum
     value = struct.unpack_from("<I", data, offset)[0]
     struct.pack_into("<I", data, offset, value + P)
@@ -110,7 +94,7 @@ def test_a_non_canonical_field_element_is_refused():
 
 
 def test_limits_are_enforced():
-    data = encode_proof(_proof("lookup"))
+    data = encode_proof(example_proof("lookup", SEED).proof)
     with pytest.raises(DecodeError, match="limit"):
         decode_proof(data, ProofLimits(max_bytes=len(data) - 1))
     with pytest.raises(DecodeError):
@@ -140,13 +124,13 @@ def test_decode_refuses_things_that_are_not_bytes():
 
 
 def test_encode_refuses_malformed_proofs():
-    proof = _proof("lookup")
+    proof = example_proof("lookup", SEED).proof
     with pytest.raises(TypeError):
         encode_proof("proof")
     with pytest.raises(ValueError):
         encode_proof(dataclasses.replace(proof, main_root=b"short"))
     with pytest.raises(ValueError):
         encode_proof(dataclasses.replace(proof, logup_sum=proof.logup_sum.astype(np.int64)))
-    fib = _proof("fibonacci")
+    fib = example_proof("fibonacci", SEED).proof
     with pytest.raises(ValueError):
         encode_proof(dataclasses.replace(fib, logup_pow_nonce=5))

@@ -15,29 +15,15 @@ from hypothesis import strategies as st
 
 from engine.codec import DecodeError, Writer
 from engine.field.babybear import P
-from engine.stark import (
-    ProofParams,
-    decode_proof,
-    encode_proof,
-    prove,
-    trace_shape,
-    verify,
-)
+from engine.stark import decode_proof, encode_proof, verify
 from engine.stark import proof as proof_module
-from engine.stark.examples import fibonacci, lookup
 from engine.stark.verifier import INTERNAL_ERROR
-
-# The lookup example has every kind of commitment: preprocessed, main, aux, quotient.
-SHAPE = trace_shape(1 << 10, ProofParams())
+from tests.stark.example_proofs import example_proof
 
 
-@functools.cache
 def _case():
-    air = lookup.build_air()
-    witness = lookup.honest_witness(SHAPE, np.random.default_rng(31))
-    proof = prove(air, witness.main, public_values=witness.publics,
-                  rng=np.random.default_rng(32))
-    return air, witness, proof
+    # The lookup example has every kind of commitment: preprocessed, main, aux, quotient.
+    return example_proof("lookup", 31)
 
 
 def _assert_rejected(proof) -> None:
@@ -306,10 +292,7 @@ def test_random_byte_changes_are_rejected(changes):
     ("preprocessed_root", np.zeros(32, np.uint8)), ("logup_sum", np.zeros(4, np.uint32)),
 ])
 def test_an_air_without_those_columns_rejects_foreign_fields(field, value):
-    witness = fibonacci.honest_witness(SHAPE, np.random.default_rng(33))
-    air = fibonacci.build_air()
-    proof = prove(air, witness.main, public_values=witness.publics,
-                  rng=np.random.default_rng(34))
+    air, witness, proof = example_proof("fibonacci", 33)
     result = verify(air, dataclasses.replace(proof, **{field: value}),
                     public_values=witness.publics)
     assert not result.valid and not result.reason.startswith(INTERNAL_ERROR), result.reason

@@ -1,0 +1,34 @@
+"""Honest proofs of the fibonacci and lookup examples at 2^10 rows, made once per
+test process and shared by the test modules that only read them."""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.stark import Proof, ProofParams, prove, trace_shape
+from engine.stark.air import Air
+from engine.stark.examples import fibonacci, lookup
+from engine.stark.examples.witness import ExampleWitness
+
+SHAPE = trace_shape(1 << 10, ProofParams())
+EXAMPLES = {"fibonacci": fibonacci, "lookup": lookup}
+
+
+class ExampleProof(NamedTuple):
+    air: Air
+    witness: ExampleWitness
+    proof: Proof
+
+
+@functools.cache
+def example_proof(name: str, seed: int) -> ExampleProof:
+    """The example ``name``'s honest witness drawn with ``seed`` and its proof, whose
+    random rows come from ``seed + 1``. These examples need only their public values."""
+    module = EXAMPLES[name]
+    air = module.build_air()
+    witness = module.honest_witness(SHAPE, np.random.default_rng(seed))
+    proof = prove(air, witness.main, public_values=witness.publics,
+                  rng=np.random.default_rng(seed + 1))
+    return ExampleProof(air, witness, proof)
