@@ -2,17 +2,14 @@
 reproducible build from the sources."""
 from __future__ import annotations
 
-import shutil
 import struct
 
 import pytest
-from elftools.elf.elffile import ELFFile
 
 from engine.ml.interface import image_bytes
 from engine.vm import execute, load_elf
-from tests.conftest import require_tool
 from tests.ml.conftest import GUESTS
-from tests.vm.qemu import CROSS_GCC, GUESTS_DIR, make_guests, run_qemu
+from tests.vm.qemu import GUESTS_DIR, assert_same_build, rebuild_guests, run_qemu
 
 NAMES = tuple(GUESTS.values())
 
@@ -47,23 +44,9 @@ def test_guest_behaves_the_same_under_qemu(models, digits, kind):
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
-    require_tool(CROSS_GCC)
-    make = require_tool("make")
-    copy = tmp_path_factory.mktemp("rebuild") / "guests"
-    shutil.copytree(GUESTS_DIR, copy, ignore=shutil.ignore_patterns("build", "*.elf"))
-    make_guests(make, copy, f"SAMPLES={' '.join(NAMES)}")
-    return copy
-
-
-def _compiler_of(path) -> bytes:
-    with open(path, "rb") as f:
-        section = ELFFile(f).get_section_by_name(".comment")
-        return section.data() if section is not None else b""
+    return rebuild_guests(tmp_path_factory.mktemp("rebuild"), f"SAMPLES={' '.join(NAMES)}")
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_rebuilt_guest_is_byte_identical_with_the_same_compiler(rebuilt, name):
-    fresh, committed = rebuilt / f"{name}.elf", GUESTS_DIR / f"{name}.elf"
-    if _compiler_of(fresh) != _compiler_of(committed):
-        pytest.skip("the committed ELFs were built by another compiler version")
-    assert fresh.read_bytes() == committed.read_bytes()
+    assert_same_build(rebuilt / f"{name}.elf", GUESTS_DIR / f"{name}.elf")

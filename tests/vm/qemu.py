@@ -8,9 +8,13 @@ byte of the guest's exit code. Every helper skips the test when its tool is miss
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
+
+import pytest
+from elftools.elf.elffile import ELFFile
 
 from tests.conftest import require_tool
 
@@ -79,10 +83,35 @@ def build_c_programs(sources: dict[str, str], workdir: str | os.PathLike) -> dic
     return {name: workdir / f"{name}.elf" for name in sources}
 
 
+def rebuild_guests(workdir: str | os.PathLike, *arguments: str) -> Path:
+    """Copy resources/guests (sources only, no build outputs or ELFs) to
+    ``workdir/guests`` and run its Makefile there with ``arguments``; returns the copy."""
+    require_tool(CROSS_GCC)
+    make = require_tool("make")
+    copy = Path(workdir) / "guests"
+    shutil.copytree(GUESTS_DIR, copy, ignore=shutil.ignore_patterns("build", "*.elf"))
+    make_guests(make, copy, *arguments)
+    return copy
+
+
+def assert_same_build(fresh: Path, committed: Path) -> None:
+    """The rebuilt ELF ``fresh`` is byte for byte the committed one; skips the test
+    when another compiler version built them (it legitimately produces other code)."""
+    if _compiler_of(fresh) != _compiler_of(committed):
+        pytest.skip("the committed ELFs were built by another compiler version")
+    assert fresh.read_bytes() == committed.read_bytes()
+
+
 def make_guests(make: str, guests_dir: str | os.PathLike, *arguments: str) -> None:
     """Run the guests' Makefile in ``guests_dir``; a failure shows the compiler's output."""
     _check_call([make, "-s", "-C", os.fspath(guests_dir), *arguments],
                 what=f"make in {guests_dir}")
+
+
+def _compiler_of(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        section = ELFFile(f).get_section_by_name(".comment")
+        return section.data() if section is not None else b""
 
 
 def _check_call(command: list[str], what: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import shutil
 import struct
 
 import pytest
@@ -17,8 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.vm import execute, load_elf
-from tests.conftest import require_tool
-from tests.vm.qemu import CROSS_GCC, GUESTS_DIR, SAMPLES, build_c, make_guests
+from tests.vm.qemu import GUESTS_DIR, SAMPLES, assert_same_build, build_c, rebuild_guests
 
 GUEST_MEMORY_START, GUEST_MEMORY_END = 0x1000, 0x0C00_0000
 TEXT_START = 0x10000  # qemu-user maps nothing lower
@@ -167,18 +165,7 @@ def test_primes_default_is_a_run_of_millions_of_cycles(guests):
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     """The samples built from a fresh copy of resources/guests (sources only)."""
-    require_tool(CROSS_GCC)
-    make = require_tool("make")
-    copy = tmp_path_factory.mktemp("rebuild") / "guests"
-    shutil.copytree(GUESTS_DIR, copy, ignore=shutil.ignore_patterns("build", "*.elf"))
-    make_guests(make, copy)
-    return copy
-
-
-def _compiler_of(path) -> bytes:
-    with open(path, "rb") as f:
-        section = ELFFile(f).get_section_by_name(".comment")
-        return section.data() if section is not None else b""
+    return rebuild_guests(tmp_path_factory.mktemp("rebuild"))
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -195,10 +182,7 @@ def test_rebuilt_guest_behaves_like_the_committed_one(rebuilt, guests, name):
 def test_rebuilt_guest_is_byte_identical_with_the_same_compiler(rebuilt, name):
     """Builds are reproducible: no paths, timestamps or debug info end up in the ELF.
     A different compiler version legitimately produces other code."""
-    fresh, committed = rebuilt / f"{name}.elf", GUESTS_DIR / f"{name}.elf"
-    if _compiler_of(fresh) != _compiler_of(committed):
-        pytest.skip("the committed ELFs were built by another compiler version")
-    assert fresh.read_bytes() == committed.read_bytes()
+    assert_same_build(rebuilt / f"{name}.elf", GUESTS_DIR / f"{name}.elf")
 
 
 # -- the SDK's heap in zkwb
