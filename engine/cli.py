@@ -9,6 +9,7 @@ import json
 import sys
 import time
 
+from engine import __version__
 from engine.errors import GuestFault, InputError, ZkwbError
 from engine.fileio import read_bounded
 from engine.text import printable_text
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zkwb", description="Run, prove and verify RV32IM guest programs.")
+    parser.add_argument("--version", action="version", version=f"zkwb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("execute", help="run a guest without proving it")

@@ -107,3 +107,12 @@ def test_usage_errors_exit_2():
 def test_image_id_matches_the_loader(capsys):
     assert main(["image-id", guest_path("sort")]) == 0
     assert capsys.readouterr().out.strip() == load_elf(guest_path("sort")).image_id_hex
+
+
+def test_version_names_the_package_version(capsys):
+    import engine
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"zkwb {engine.__version__}"

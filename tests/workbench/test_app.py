@@ -1,0 +1,65 @@
+"""zkwb-workbench's entry point: its options, Qt's options, closing on SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import engine
+from workbench.app import split_qt_options
+
+LAUNCH = "import sys; from workbench.app import main; sys.exit(main())"
+
+
+def _env(tmp_path):
+    return dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path),
+                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
+
+
+def _workbench(tmp_path, *args, **kwargs):
+    return subprocess.Popen([sys.executable, "-c", LAUNCH, *args], env=_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def test_qt_options_are_passed_on_with_their_values():
+    ours, qt = split_qt_options(["-platform", "offscreen", "r.zkr", "--quit-after", "1",
+                                 "-reverse", "-style", "Fusion"])
+    assert ours == ["r.zkr", "--quit-after", "1"]
+    assert qt == ["-platform", "offscreen", "-reverse", "-style", "Fusion"]
+
+
+def test_version_prints_without_a_window(tmp_path):
+    out = _workbench(tmp_path, "--version").communicate(timeout=120)
+    assert out[0].decode().strip() == f"zkwb-workbench {engine.__version__}"
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--quit-after", "soon"], ["--quit-after", "-1"]])
+def test_bad_options_exit_2_with_a_usage_message(tmp_path, args):
+    proc = _workbench(tmp_path, *args)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert b"usage: zkwb-workbench" in err
+
+
+def test_quit_after_closes_the_window_and_exits_0(tmp_path):
+    proc = _workbench(tmp_path, "--quit-after", "0.5")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+
+
+def test_sigterm_closes_the_window_like_its_close_button(tmp_path):
+    proc = _workbench(tmp_path)
+    settings = tmp_path / "config" / "zkwb" / "workbench.ini"
+    time.sleep(4)
+    assert proc.poll() is None, proc.communicate()[1].decode()
+    assert not settings.exists()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert settings.is_file(), "closing saves the window geometry"
