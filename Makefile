@@ -1,5 +1,5 @@
 # `make run`: set everything up and start the workbench.  `make test`: set up and run the tests.
-.PHONY: run test lint guests bench
+.PHONY: run test lint guests bench package
 
 run:
 	scripts/setup run
@@ -8,7 +8,7 @@ run:
 test:
 	scripts/setup test
 	.venv/bin/lint-imports --config pyproject.toml
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 -q
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 --dist loadgroup -q
 
 guests:
 	$(MAKE) -C resources/guests
@@ -16,3 +16,7 @@ guests:
 bench:
 	scripts/setup run
 	.venv/bin/zkwb bench
+
+# dist/zkwb_<version>_amd64.deb and dist/zkwb-<version>-linux-x86_64.tar.gz (packaging/build)
+package:
+	packaging/build

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import create_worker
 
 from engine.events import CancelToken
@@ -99,12 +99,20 @@ class TaskRunner(QObject):
         return self._done.wait(seconds)
 
     def shutdown(self, seconds: float = 10.0) -> None:
-        """Cancel, wait for the thread, and drop its signals (the window is closing)."""
+        """Cancel, wait for the thread, and drop its signals (the window is closing).
+
+        The task's end is not the thread's: the worker still emits ``returned`` or
+        ``errored`` after it, so the pool is waited for too before the worker object is
+        let go (else that emit hits a deleted object: "Signal source has been deleted").
+        """
         worker = self._worker
         if worker is None:
             return
         self.cancel()
+        deadline = time.perf_counter() + seconds
         self.wait(seconds)
+        QThreadPool.globalInstance().waitForDone(
+            max(0, int((deadline - time.perf_counter()) * 1000)))
         for signal in (worker.returned, worker.errored):
             try:
                 signal.disconnect()

@@ -1,0 +1,266 @@
+"""The Debian package: build it, install it, and use it the way a user without Python would.
+
+``packaging/build`` runs once for this module (a few minutes: a pinned build venv,
+PyInstaller, dpkg-deb). To try these tests against a package already built, set
+``ZKWB_PACKAGE_DEB=dist/zkwb_<version>_amd64.deb``.
+
+Everything installed is run with an empty ``PATH`` (so no Python can be found), a fresh
+``HOME`` (empty caches) and Qt offscreen. In CI, where the tests run as root, the package
+is also installed for real with ``dpkg -i`` and removed again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.api import prove
+from engine.receipt import encode_receipt
+from engine.resources import guest_path
+from engine.vm import load_elf
+from tests.conftest import IN_CI, require_tool
+
+# One worker builds the package once and runs them all (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package")]
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = engine.__version__
+DEB_NAME = f"zkwb_{VERSION}_amd64.deb"
+# Libraries the package depends on instead of bundling (packaging/zkwb.spec, HOST_LIBS).
+HOST_LIB_PREFIXES = ("libX", "libxcb", "libxkbcommon", "libfontconfig", "libfreetype",
+                     "libglib-2.0", "libgio-2.0", "libgobject-2.0", "libdbus-1", "libGL",
+                     "libEGL", "libwayland")
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    given = os.environ.get("ZKWB_PACKAGE_DEB")
+    if given:
+        return Path(given).resolve()
+    for tool in ("dpkg-deb", "strip", "objdump", "file"):
+        require_tool(tool)
+    build = subprocess.run([str(ROOT / "packaging" / "build")], cwd=ROOT, capture_output=True,
+                           text=True, timeout=1800)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    path = ROOT / "dist" / DEB_NAME
+    assert path.is_file(), build.stdout[-2000:]
+    return path
+
+
+@pytest.fixture(scope="module")
+def installed(deb, tmp_path_factory) -> Path:
+    """The package unpacked into a scratch root with ``dpkg -x``; returns /opt/zkwb in it."""
+    root = tmp_path_factory.mktemp("root")
+    subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True, timeout=300)
+    return root / "opt" / "zkwb"
+
+
+@pytest.fixture(scope="module")
+def bare_env(tmp_path_factory):
+    """An environment with no Python on PATH and a fresh home (empty caches)."""
+    def make() -> dict[str, str]:
+        home = tmp_path_factory.mktemp("home")
+        empty_bin = home / "bin"
+        empty_bin.mkdir()
+        return {"HOME": str(home), "PATH": str(empty_bin), "LANG": "C.UTF-8",
+                "QT_QPA_PLATFORM": "offscreen"}
+    return make
+
+
+def run(exe: Path, *args: str, env: dict[str, str], timeout: float = 120, **kwargs):
+    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def dev_receipt(tmp_path_factory) -> Path:
+    """A receipt made by the development install (this checkout's engine)."""
+    path = tmp_path_factory.mktemp("receipts") / "hello.zkr"
+    path.write_bytes(encode_receipt(prove(load_elf(guest_path("hello")), b"from the dev tree")
+                                    .receipt))
+    return path
+
+
+def test_the_package_is_named_and_described_for_dpkg(deb):
+    assert deb.name == DEB_NAME
+    info = subprocess.run(["dpkg-deb", "--field", str(deb)], capture_output=True, text=True,
+                          check=True).stdout
+    fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line
+                  and not line.startswith(" "))
+    assert fields["Package"] == "zkwb"
+    assert fields["Version"] == VERSION
+    assert fields["Architecture"] == "amd64"
+    assert int(fields["Installed-Size"]) > 100_000  # KiB: Python, Qt, LLVM are inside
+    assert "libxcb-cursor0" in info and "libfontconfig1" in info
+    contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True,
+                              text=True, check=True).stdout
+    for path in ("./opt/zkwb/zkwb", "./opt/zkwb/zkwb-workbench",
+                 "./usr/share/applications/zkwb-workbench.desktop",
+                 "./usr/share/mime/packages/zkwb.xml",
+                 "./usr/share/icons/hicolor/scalable/apps/zkwb.svg",
+                 "./usr/share/icons/hicolor/48x48/apps/zkwb.png",
+                 "./usr/share/doc/zkwb/copyright"):
+        assert f" {path}" in contents, path
+    assert "./usr/bin/zkwb -> /opt/zkwb/zkwb" in contents
+    assert "./usr/bin/zkwb-workbench -> /opt/zkwb/zkwb-workbench" in contents
+    for unwanted in ("QtQml", "QtQuick", "QtWebEngine", "/tests/", "__pycache__/test",
+                     ".nbi", ".nbc", "pytest", "/scipy/", "sklearn", "libqgtk3"):
+        assert unwanted not in contents, unwanted
+
+
+def test_the_desktop_entry_and_mime_type_are_valid(installed):
+    share = installed.parent.parent / "usr" / "share"
+    desktop = share / "applications" / "zkwb-workbench.desktop"
+    text = desktop.read_text()
+    assert "Exec=zkwb-workbench %f" in text and "MimeType=application/x-zkwb-receipt;" in text
+    assert "Icon=zkwb" in text
+    mime = (share / "mime" / "packages" / "zkwb.xml").read_text()
+    assert 'type="application/x-zkwb-receipt"' in mime and '<glob pattern="*.zkr"/>' in mime
+    assert 'value="ZKWB-RCT"' in mime
+    validate = shutil.which("desktop-file-validate")
+    if validate is None:
+        require_tool("desktop-file-validate")
+    result = subprocess.run([validate, str(desktop)], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
+def test_every_bundled_library_resolves_and_desktop_libraries_are_not_bundled(installed):
+    internal = installed / "_internal"
+    env = {"LD_LIBRARY_PATH": str(internal), "PATH": os.environ["PATH"]}
+    elves = [p for p in [installed / "zkwb", installed / "zkwb-workbench",
+                         *internal.rglob("*.so*")]
+             if p.is_file() and not p.is_symlink() and "resources" not in p.parts]
+    assert len(elves) > 100
+    missing = {}
+    for path in elves:
+        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env).stdout
+        lost = [line.split()[0] for line in out.splitlines() if "not found" in line]
+        if lost:
+            missing[str(path.relative_to(installed))] = lost
+    assert not missing, missing
+    bundled = [p.name for p in internal.rglob("lib*.so*")]
+    host = [name for name in bundled if name.startswith(HOST_LIB_PREFIXES)]
+    assert not host, f"desktop libraries are bundled: {host}"
+
+
+def test_the_commands_run_without_python_on_the_path(installed, bare_env):
+    env = bare_env()
+    assert shutil.which("python3", path=env["PATH"]) is None
+    assert run(installed / "zkwb", "--version", env=env).stdout.strip() == f"zkwb {VERSION}"
+    out = run(installed / "zkwb-workbench", "--version", env=env)
+    assert out.stdout.strip() == f"zkwb-workbench {VERSION}"
+    out = run(installed / "zkwb", "image-id", str(installed / "_internal" / "resources" /
+                                                   "guests" / "hello.elf"), env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith(load_elf(guest_path("hello")).image_id_hex)
+
+
+def test_installed_verify_accepts_a_dev_receipt_and_rejects_a_tampered_one(
+        installed, bare_env, dev_receipt, tmp_path):
+    env = bare_env()
+    good = run(installed / "zkwb", "verify", str(dev_receipt), "--json", env=env, timeout=600)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["valid"] is True
+    data = bytearray(dev_receipt.read_bytes())
+    data[len(data) * 2 // 3] ^= 0x10  # inside the seal
+    tampered = tmp_path / "tampered.zkr"
+    tampered.write_bytes(bytes(data))
+    bad = run(installed / "zkwb", "verify", str(tampered), env=env, timeout=600)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "invalid" in (bad.stdout + bad.stderr).lower()
+    junk = tmp_path / "junk.zkr"
+    junk.write_bytes(b"ZKWB-RCT" + b"\xff" * 40)
+    out = run(installed / "zkwb", "verify", str(junk), env=env)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_installed_prove_works_with_an_empty_numba_cache(installed, bare_env, tmp_path):
+    env = bare_env()
+    cache = Path(env["HOME"]) / ".cache" / "zkwb"
+    assert not cache.exists()
+    before = snapshot(installed)
+    data = b"proved by the installed package\n"
+    (tmp_path / "input.txt").write_bytes(data)
+    receipt = tmp_path / "sha.zkr"
+    sha256 = installed / "_internal" / "resources" / "guests" / "sha256.elf"
+    out = run(installed / "zkwb", "prove", str(sha256), "--input", str(tmp_path / "input.txt"),
+              "-o", str(receipt), env=env, timeout=1500)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert hashlib.sha256(data).hexdigest() in out.stdout
+    verdict = run(installed / "zkwb", "verify", str(receipt), "--elf", str(sha256), "--json",
+                  env=env, timeout=600)
+    assert verdict.returncode == 0, verdict.stderr
+    assert json.loads(verdict.stdout)["valid"] is True
+    # Numba's cache went to the per-user folder the runtime hook chose, not the install.
+    assert list((cache / "numba").rglob("*.nbi")), "no Numba cache index was written"
+    assert snapshot(installed) == before, "running the commands changed the installed files"
+
+
+def test_installed_workbench_starts_offscreen_and_exits_cleanly_when_closed(
+        installed, bare_env, dev_receipt):
+    env = bare_env()
+    proc = subprocess.Popen([str(installed / "zkwb-workbench")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(5)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err and "[PYI-" not in err, err[-3000:]
+    settings = Path(env["HOME"]) / ".config" / "zkwb" / "workbench.ini"
+    assert settings.is_file(), "closing did not save the window's settings"
+    # Double-clicking a receipt starts the workbench with it (the desktop entry's %f).
+    opened = run(installed / "zkwb-workbench", "--quit-after", "3", str(dev_receipt),
+                 env=env, timeout=600)
+    assert opened.returncode == 0, opened.stderr[-3000:]
+    assert "Traceback" not in opened.stderr
+
+
+def test_dpkg_installs_a_menu_entry_and_commands_on_the_path_and_removes_them(deb, bare_env):
+    if not (IN_CI and os.geteuid() == 0):
+        pytest.skip("installs into the system: runs in CI (as root) only")
+    if Path("/opt/zkwb").exists() or shutil.which("zkwb", path="/usr/bin"):
+        pytest.fail("zkwb is already installed on this machine; CI runs on a fresh one")
+    install = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True,
+                             timeout=600)
+    try:
+        assert install.returncode == 0, install.stdout + install.stderr
+        env = bare_env()
+        env["PATH"] = "/usr/bin"
+        out = subprocess.run(["zkwb", "--version"], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert out.stdout.strip() == f"zkwb {VERSION}", out.stderr
+        sample = "/opt/zkwb/_internal/resources/guests/hello.elf"
+        out = subprocess.run(["zkwb", "execute", sample], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0 and "Hello" in out.stderr, out.stderr
+        assert Path("/usr/share/applications/zkwb-workbench.desktop").is_file()
+        if shutil.which("update-mime-database"):
+            # shared-mime-info's trigger compiled the type into the MIME database.
+            assert Path("/usr/share/mime/application/x-zkwb-receipt.xml").is_file()
+        cache = Path("/usr/share/applications/mimeinfo.cache")
+        if shutil.which("update-desktop-database") and cache.exists():
+            assert "application/x-zkwb-receipt=zkwb-workbench.desktop" in cache.read_text()
+    finally:
+        remove = subprocess.run(["dpkg", "--purge", "zkwb"], capture_output=True, text=True,
+                                timeout=600)
+    assert remove.returncode == 0, remove.stdout + remove.stderr
+    assert not Path("/opt/zkwb").exists(), "dpkg --purge left files in /opt/zkwb"
+    assert not Path("/usr/bin/zkwb").exists()
