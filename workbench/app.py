@@ -15,6 +15,7 @@ and the exit status is 0.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import sys
@@ -45,6 +46,9 @@ def _seconds(text: str) -> float:
     return value
 
 
+# How long a closed workbench waits for a worker thread before it ends the process.
+_EXIT_GRACE_MS = 2000
+
 # Qt's command-line options that take a value (QGuiApplication, QApplication).
 _QT_VALUE_OPTIONS = {"-platform", "-platformpluginpath", "-platformtheme", "-plugin", "-style",
                      "-stylesheet", "-qwindowgeometry", "-geometry", "-qwindowtitle", "-title",
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ours, qt_args = split_qt_options(argv[1:])
     args = _parser().parse_args(ours)
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -93,9 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         restore()
+    if not QThreadPool.globalInstance().waitForDone(_EXIT_GRACE_MS):
+        # A task that could not be cancelled in time (a kernel still compiling) is still
+        # running in a worker thread. Settings are saved (closeEvent); end the process
+        # now rather than tear the interpreter down under that thread.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _close_on_signals(app):

@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
-        self.runner.shutdown()
+        self.runner.shutdown(seconds=3.0)
         super().closeEvent(event)
 
 

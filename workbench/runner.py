@@ -47,6 +47,7 @@ class TaskRunner(QObject):
         self._done = threading.Event()
         self._done.set()
         self._worker = None
+        self._abandoned: list = []
         self._name = ""
         self._started = 0.0
 
@@ -98,28 +99,34 @@ class TaskRunner(QObject):
         """Block until the worker thread is done (True) or ``seconds`` pass (False)."""
         return self._done.wait(seconds)
 
-    def shutdown(self, seconds: float = 10.0) -> None:
+    def shutdown(self, seconds: float = 10.0) -> bool:
         """Cancel, wait for the thread, and drop its signals (the window is closing).
 
         The task's end is not the thread's: the worker still emits ``returned`` or
         ``errored`` after it, so the pool is waited for too before the worker object is
         let go (else that emit hits a deleted object: "Signal source has been deleted").
+        A task that cannot stop in time (Numba compiling a kernel does not look at the
+        cancel token) keeps its worker object alive here; False is returned, and the
+        caller decides whether to wait or to end the process (workbench.app does).
         """
         worker = self._worker
         if worker is None:
-            return
+            return True
         self.cancel()
         deadline = time.perf_counter() + seconds
         self.wait(seconds)
-        QThreadPool.globalInstance().waitForDone(
+        finished = QThreadPool.globalInstance().waitForDone(
             max(0, int((deadline - time.perf_counter()) * 1000)))
         for signal in (worker.returned, worker.errored):
             try:
                 signal.disconnect()
             except (RuntimeError, TypeError):
                 pass
+        if not finished:
+            self._abandoned.append(worker)
         self._timer.stop()
         self._worker = None
+        return finished
 
     def _drain(self) -> None:
         while True:

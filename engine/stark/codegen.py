@@ -96,7 +96,8 @@ def kernel_cache_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         candidates = [Path(xdg) / "zkwb" / "kernels"]
-    candidates.append(Path(tempfile.gettempdir()) / f"zkwb-{os.getuid()}" / "kernels")
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    candidates.append(Path(tempfile.gettempdir()) / f"zkwb-{user}" / "kernels")
     for path in candidates:
         try:
             path.mkdir(parents=True, exist_ok=True)

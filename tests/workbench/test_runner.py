@@ -36,3 +36,12 @@ def test_a_cancelled_task_reports_cancelled(qtbot):
         runner.cancel()
     name, error = failed.args
     assert name == "forever" and isinstance(error, Cancelled)
+
+
+def test_a_task_that_cannot_stop_in_time_is_left_to_finish_safely(qtbot):
+    runner = TaskRunner()
+    assert runner.start("stubborn", lambda report, cancel: time.sleep(1.0))
+    assert runner.shutdown(0.1) is False
+    assert not runner.busy
+    # Its worker object outlives the shutdown, so the thread's last emit is harmless.
+    assert QThreadPool.globalInstance().waitForDone(10_000)
