@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.file:
         window.handle_dropped_paths([args.file])
+    opener = file_open_handler(window, app)
+    app.installEventFilter(opener)
     restore = _close_on_signals(app)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
@@ -108,6 +110,26 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(status)
     return status
+
+
+def file_open_handler(window, parent):
+    """An event filter that opens the files the desktop sends as ``QFileOpenEvent``.
+
+    macOS's Finder hands a double-clicked document (a ``.zkr`` receipt) to a running app,
+    and to one it starts for it, as this event, not in ``argv``.
+    """
+    from PySide6.QtCore import QEvent, QObject
+
+    class _Handler(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.FileOpen:
+                path = event.file() or event.url().toLocalFile()
+                if path:
+                    window.handle_dropped_paths([path])
+                    return True
+            return False
+
+    return _Handler(parent)
 
 
 def _close_on_signals(app):

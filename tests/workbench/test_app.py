@@ -63,3 +63,18 @@ def test_sigterm_closes_the_window_like_its_close_button(tmp_path):
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert settings.is_file(), "closing saves the window geometry"
+
+
+def test_a_file_open_event_opens_the_file_like_a_drop(window, qapp):
+    from PySide6.QtGui import QFileOpenEvent
+
+    from engine.resources import guest_path
+    from workbench.app import file_open_handler
+
+    handler = file_open_handler(window, qapp)
+    qapp.installEventFilter(handler)
+    try:
+        qapp.sendEvent(qapp, QFileOpenEvent(guest_path("sort")))
+    finally:
+        qapp.removeEventFilter(handler)
+    assert window.program is not None and window.program.name == "sort.elf"
