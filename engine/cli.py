@@ -53,9 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_image_id)
 
+    from engine.bench import SECTIONS
     p = sub.add_parser("bench", help="measure the engine's speed on this machine")
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
+    p.add_argument("--only", type=_bench_sections, metavar="SECTION[,SECTION...]",
+                   help="run only these sections: " + ", ".join(SECTIONS))
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    # A fresh process of a section's measurement (engine.bench.children), not for people.
+    p.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(run=_cmd_bench)
 
     from engine.cli_receipts import add_receipt_commands
@@ -115,6 +120,14 @@ def _natural_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
+
+
+def _bench_sections(text: str) -> tuple[str, ...]:
+    from engine.bench import selected_sections
+    try:
+        return selected_sections(name for name in text.split(",") if name.strip())
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -179,8 +192,10 @@ def _cmd_image_id(args) -> int:
 
 
 def _cmd_bench(args) -> int:
+    if args.child is not None:
+        return _run_bench_child(args.child)
     from engine.bench import run_all
-    results = run_all(quick=args.quick, log=None if args.json else
+    results = run_all(quick=args.quick, only=args.only, log=None if args.json else
                       (lambda msg: print(msg, file=sys.stderr, flush=True)))
     if args.json:
         print_json(results)
@@ -188,6 +203,15 @@ def _cmd_bench(args) -> int:
         width = max(len(k) for k in results)
         for key, value in results.items():
             print(f"{key:<{width}}  {value}")
+    return EXIT_OK
+
+
+def _run_bench_child(words: list[str]) -> int:
+    from engine.bench.children import CHILDREN, run_child_routine
+    if not words or words[0] not in CHILDREN:
+        print(f"zkwb bench: --child needs one of {', '.join(CHILDREN)}", file=sys.stderr)
+        return EXIT_USAGE
+    run_child_routine(words[0], words[1:])
     return EXIT_OK
 
 

@@ -7,18 +7,10 @@ skips those two).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 
+from engine.bench.children import run_child
 from engine.resources import guest_path
-
-_LOAD_AND_RUN = (
-    "import time; t=time.perf_counter(); "
-    "from engine.vm import load_elf, execute; "
-    "execute(load_elf({path!r}), b'', record_trace=True); "
-    "print(time.perf_counter()-t)"
-)
 
 
 def run(quick: bool) -> dict:
@@ -46,7 +38,4 @@ def run(quick: bool) -> dict:
 
 def _fresh_process_seconds(cache_dir: str) -> float:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
-    code = _LOAD_AND_RUN.format(path=guest_path("hello"))
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1])
+    return float(run_child("executor-load-and-run", guest_path("hello"), env=env))

@@ -7,33 +7,12 @@ a small proof first loads the compiled kernels, so the figures are warm.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+
+from engine.bench.children import run_child
 
 # sha256 costs ~6,000 cycles plus ~80 per input byte (docs/guest-abi.md); these sizes
 # leave room under the trace heights for the zero-knowledge rows.
 INPUT_BYTES = {16: 700, 18: 3000}
-
-_CHILD = """
-import json, resource, sys, time
-from engine.api import prove, verify
-from engine.receipt import encode_receipt
-from engine.resources import guest_path
-from engine.vm import load_elf
-program = load_elf(guest_path("sha256"))
-prove(program, b"warm-up")
-data = bytes(range(256)) * 64
-result = prove(program, data[:int(sys.argv[1])])
-blob = encode_receipt(result.receipt)
-verify(result.receipt)
-t = time.perf_counter(); check = verify(result.receipt); verify_s = time.perf_counter() - t
-assert check.valid, check.reason
-print(json.dumps({"cycles": result.execution.cycles, "trace_rows": result.trace_rows,
-                  "seconds": result.seconds, "khz": result.khz, "verify_ms": verify_s * 1e3,
-                  "receipt_bytes": len(blob), "security_bits": result.receipt.security_bits,
-                  "phases": result.phase_seconds,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
 
 
 def run(quick: bool) -> dict:
@@ -54,6 +33,4 @@ def run(quick: bool) -> dict:
 
 
 def _measure(input_bytes: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(input_bytes)], check=True,
-                          capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(run_child("prove-sha256", str(input_bytes)))

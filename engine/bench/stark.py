@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 
+from engine.bench.children import run_child
 from engine.events import PhaseFinished
 from engine.stark.examples import wide
 from engine.stark.params import ProofParams
@@ -30,24 +29,6 @@ from engine.stark.verifier import clear_caches, verify
 
 LOG_HEIGHT = 16
 COLUMNS = 100
-
-# A fresh interpreter: import, decode, verify; prints the timings as JSON.
-_FRESH_VERIFY = """
-import json, sys, time
-start = time.perf_counter()
-import numpy as np
-from engine.stark import decode_proof, verify
-from engine.stark.examples import wide
-imported = time.perf_counter()
-air = wide.build_air(int(sys.argv[2]))
-publics = np.array(json.loads(sys.argv[3]), dtype=np.uint32)
-proof = decode_proof(open(sys.argv[1], "rb").read())
-ready = time.perf_counter()
-result = verify(air, proof, public_values=publics)
-done = time.perf_counter()
-print(json.dumps({"valid": result.valid, "import_ms": 1000 * (imported - start),
-                  "verify_ms": 1000 * (done - ready)}))
-"""
 
 
 def run(quick: bool, *, log_height: int = LOG_HEIGHT, columns: int = COLUMNS) -> dict:
@@ -133,11 +114,9 @@ def _fresh_process_verify(data: bytes, columns: int, publics: np.ndarray,
             file.write(data)
         runs = []
         for _ in range(repeats):
-            output = subprocess.run(
-                [sys.executable, "-c", _FRESH_VERIFY, path, str(columns),
-                 json.dumps([int(v) for v in publics])],
-                capture_output=True, text=True, check=True).stdout
-            runs.append(json.loads(output.splitlines()[-1]))
+            output = run_child("stark-fresh-verify", path, str(columns),
+                               json.dumps([int(v) for v in publics]))
+            runs.append(json.loads(output))
     if not all(r["valid"] for r in runs):
         raise RuntimeError("benchmark proof did not verify in a fresh process")
     return min(runs, key=lambda r: r["verify_ms"])

@@ -1,0 +1,128 @@
+"""Child processes of ``zkwb bench``: named routines that measure a fresh process.
+
+Some figures need a process of their own: a cold or warm Numba cache, a process's own
+peak memory, what a first import costs. A section starts one with :func:`run_child`,
+which runs ``zkwb bench --child NAME ARGS...`` (:func:`child_command`) and returns the
+last line the child printed on stdout: a number or a JSON object, as each routine says.
+
+The commands work in the development tree (``python -m engine``) and in the
+PyInstaller-frozen package, whose ``sys.executable`` is the ``zkwb`` launcher and
+accepts no ``python -c CODE``.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+
+__all__ = ["CHILDREN", "child_command", "cli_command", "is_frozen", "run_child",
+           "run_child_routine"]
+
+
+def is_frozen() -> bool:
+    """True in the PyInstaller-built package, False in a Python environment."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def cli_command(*args: str) -> list[str]:
+    """The argv that runs ``zkwb ARGS...`` with this installation's engine.
+
+    Frozen: ``[sys.executable, *args]`` (the ``zkwb`` launcher); otherwise
+    ``[sys.executable, "-m", "engine", *args]``.
+    """
+    if is_frozen():
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "engine", *args]
+
+
+def child_command(name: str, *args: str) -> list[str]:
+    """The argv that runs child routine ``name`` (a key of :data:`CHILDREN`) with ``args``."""
+    return cli_command("bench", "--child", name, *args)
+
+
+def run_child(name: str, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run child routine ``name`` in a fresh process; the last line of its stdout.
+
+    Raises ``RuntimeError`` (with the end of the child's stderr) if it fails.
+    """
+    done = subprocess.run(child_command(name, *args), env=None if env is None else dict(env),
+                          capture_output=True, text=True, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"bench child {name!r} failed (exit status {done.returncode}): "
+                           f"{done.stderr.strip()[-2000:]}")
+    return lines[-1]
+
+
+def run_child_routine(name: str, args: list[str]) -> None:
+    """Run routine ``name`` in this process (``zkwb bench --child NAME ARGS...``).
+
+    Raises ``KeyError`` for an unknown name.
+    """
+    CHILDREN[name](args)
+
+
+def _executor_load_and_run(args: list[str]) -> None:
+    """``ELF``: import the executor, compile or load its kernels, run the guest with a
+    trace; prints the seconds all that took."""
+    start = time.perf_counter()
+    from engine.vm import execute, load_elf
+    execute(load_elf(args[0]), b"", record_trace=True)
+    print(time.perf_counter() - start)
+
+
+def _stark_fresh_verify(args: list[str]) -> None:
+    """``PROOF COLUMNS PUBLICS_JSON``: import, decode and verify a proof of the wide AIR;
+    prints ``{"valid", "import_ms", "verify_ms"}``."""
+    start = time.perf_counter()
+    import numpy as np
+
+    from engine.stark import decode_proof, verify
+    from engine.stark.examples import wide
+    imported = time.perf_counter()
+    air = wide.build_air(int(args[1]))
+    publics = np.array(json.loads(args[2]), dtype=np.uint32)
+    with open(args[0], "rb") as file:
+        proof = decode_proof(file.read())
+    ready = time.perf_counter()
+    result = verify(air, proof, public_values=publics)
+    done = time.perf_counter()
+    print(json.dumps({"valid": result.valid, "import_ms": 1000 * (imported - start),
+                      "verify_ms": 1000 * (done - ready)}))
+
+
+def _prove_sha256(args: list[str]) -> None:
+    """``INPUT_BYTES``: prove the ``sha256`` guest on that many bytes after a warm-up
+    proof, verify it twice; prints the figures and the process's peak memory as JSON."""
+    import resource
+
+    from engine.api import prove, verify
+    from engine.receipt import encode_receipt
+    from engine.resources import guest_path
+    from engine.vm import load_elf
+    program = load_elf(guest_path("sha256"))
+    prove(program, b"warm-up")
+    data = bytes(range(256)) * 64
+    result = prove(program, data[:int(args[0])])
+    blob = encode_receipt(result.receipt)
+    verify(result.receipt)
+    start = time.perf_counter()
+    check = verify(result.receipt)
+    verify_s = time.perf_counter() - start
+    if not check.valid:
+        raise RuntimeError(f"benchmark receipt did not verify: {check.reason}")
+    print(json.dumps({"cycles": result.execution.cycles, "trace_rows": result.trace_rows,
+                      "seconds": result.seconds, "khz": result.khz,
+                      "verify_ms": verify_s * 1e3, "receipt_bytes": len(blob),
+                      "security_bits": result.receipt.security_bits,
+                      "phases": result.phase_seconds,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+CHILDREN: dict[str, Callable[[list[str]], None]] = {
+    "executor-load-and-run": _executor_load_and_run,
+    "stark-fresh-verify": _stark_fresh_verify,
+    "prove-sha256": _prove_sha256,
+}
