@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from engine.compile_time import describe_verify_time
 from engine.text import printable_text
 
 EXIT_OK, EXIT_INVALID = 0, 1
@@ -108,7 +109,8 @@ def _cmd_verify(args) -> int:
                     "journal_hex": result.journal.hex(),
                     "journal_text": printable_text(result.journal),
                     "exit_code": result.exit_code, "security_bits": result.security_bits,
-                    "trace_rows": result.trace_rows, "seconds": round(result.seconds, 4)})
+                    "trace_rows": result.trace_rows, "seconds": round(result.seconds, 4),
+                    "compile_seconds": round(result.compile_seconds, 3)})
         return EXIT_OK if result.valid else EXIT_INVALID
     source = ("the program you gave" if program is not None else
               "the image ID you gave" if expected_id is not None else
@@ -117,7 +119,7 @@ def _cmd_verify(args) -> int:
         text = printable_text(result.journal)
         print(f"valid: image {result.image_id.hex()} (checked against {source}) exited with "
               f"code {result.exit_code}; {result.security_bits:.1f} bits; verified in "
-              f"{result.seconds * 1000:.0f} ms")
+              f"{describe_verify_time(result.seconds, result.compile_seconds)}")
         print("journal: " + (text.rstrip("\n") if text is not None else result.journal.hex()))
         return EXIT_OK
     print(f"INVALID: {result.reason}", file=sys.stderr)

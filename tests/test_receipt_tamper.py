@@ -45,6 +45,13 @@ def test_the_untampered_receipt_is_valid():
     assert _verdict(encode_receipt(hello_receipt()))
 
 
+def test_verification_time_splits_into_compiling_and_checking():
+    result = verify(hello_receipt())
+    assert result.valid
+    assert 0.0 <= result.compile_seconds <= result.seconds
+    assert result.check_seconds == result.seconds - result.compile_seconds
+
+
 def _regions(data: bytes) -> dict[str, list[int]]:
     """Byte positions of each region of an encoded receipt (docs/receipt-format.md)."""
     out: dict[str, list[int]] = {"header": list(range(len(MAGIC) + 4))}

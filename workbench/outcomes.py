@@ -186,7 +186,8 @@ class Outcomes:
             security_bits=(verification.security_bits if verification and check.valid
                            else receipt.security_bits if receipt else None),
             trace_height=(1 << receipt.log_trace_height) if receipt else None,
-            receipt_bytes=check.size, seconds=check.seconds)
+            receipt_bytes=check.size, seconds=check.seconds,
+            compile_seconds=verification.compile_seconds if verification else 0.0)
         w.verify_panel.show_result(summary)
         w.ml_example.on_verified(summary.journal, bool(check.valid), os.path.basename(check.path))
         name = os.path.basename(check.path)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Q
                                QVBoxLayout, QWidget)
 
 from workbench import theme
+from engine.compile_time import describe_verify_time
 from workbench.formatting import describe_journal, describe_size, hex_dump
 
 HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify receipt…, "
@@ -35,6 +36,7 @@ class VerifySummary:
     trace_height: int | None = None
     receipt_bytes: int | None = None
     seconds: float | None = None
+    compile_seconds: float = 0.0
 
     @property
     def image_id_matches(self) -> bool | None:
@@ -121,7 +123,8 @@ class VerifyPanel(QWidget):
                             else f"{summary.trace_height:,} rows")
         f["size"].setText("–" if summary.receipt_bytes is None
                           else describe_size(summary.receipt_bytes))
-        f["time"].setText("–" if summary.seconds is None else f"{summary.seconds * 1000:.1f} ms")
+        f["time"].setText("–" if summary.seconds is None else
+                          describe_verify_time(summary.seconds, summary.compile_seconds))
         self._journal_text.setPlainText(describe_journal(summary.journal))
         self._journal_hex.setPlainText(hex_dump(summary.journal))
 

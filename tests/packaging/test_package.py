@@ -173,7 +173,13 @@ def test_installed_verify_accepts_a_dev_receipt_and_rejects_a_tampered_one(
     env = bare_env()
     good = run(installed / "zkwb", "verify", str(dev_receipt), "--json", env=env, timeout=600)
     assert good.returncode == 0, good.stderr
-    assert json.loads(good.stdout)["valid"] is True
+    first = json.loads(good.stdout)
+    assert first["valid"] is True
+    assert first["compile_seconds"] > 0.5, "a fresh home has no compiled verifier"
+    again = json.loads(run(installed / "zkwb", "verify", str(dev_receipt), "--json", env=env,
+                           timeout=600).stdout)
+    assert again["valid"] is True
+    assert again["compile_seconds"] < 0.5, "the verifier was not cached in the user's home"
     data = bytearray(dev_receipt.read_bytes())
     data[len(data) * 2 // 3] ^= 0x10  # inside the seal
     tampered = tmp_path / "tampered.zkr"
