@@ -8,7 +8,7 @@ run:
 test:
 	scripts/setup test
 	.venv/bin/lint-imports --config pyproject.toml
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 --dist loadgroup -q
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 -q
 
 guests:
 	$(MAKE) -C resources/guests

@@ -10,6 +10,7 @@ is also installed for real with ``dpkg -i`` and removed again.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -28,8 +29,7 @@ from engine.resources import guest_path
 from engine.vm import load_elf
 from tests.conftest import IN_CI, require_tool
 
-# One worker builds the package once and runs them all (make test uses --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package")]
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = engine.__version__
@@ -47,11 +47,22 @@ def deb() -> Path:
         return Path(given).resolve()
     for tool in ("dpkg-deb", "strip", "objdump", "file"):
         require_tool(tool)
-    build = subprocess.run([str(ROOT / "packaging" / "build")], cwd=ROOT, capture_output=True,
-                           text=True, timeout=1800)
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     path = ROOT / "dist" / DEB_NAME
-    assert path.is_file(), build.stdout[-2000:]
+    # Two xdist workers may both reach this fixture (pytest-xdist's loadgroup does not
+    # keep a module together under pytest 9): the first builds, under a lock, and the
+    # other reuses what this test run built rather than rebuild under its feet.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+    stamp = ROOT / "build" / "package" / "built-for-test-run"
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    with open(ROOT / "build" / "package.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file() and stamp.is_file() and stamp.read_text() == run_id:
+            return path
+        build = subprocess.run([str(ROOT / "packaging" / "build")], cwd=ROOT,
+                               capture_output=True, text=True, timeout=1800)
+        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+        assert path.is_file(), build.stdout[-2000:]
+        stamp.write_text(run_id)
     return path
 
 
