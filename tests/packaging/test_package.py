@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -165,6 +166,24 @@ def test_every_bundled_library_resolves_and_desktop_libraries_are_not_bundled(in
     bundled = [p.name for p in internal.rglob("lib*.so*")]
     host = [name for name in bundled if name.startswith(HOST_LIB_PREFIXES)]
     assert not host, f"desktop libraries are bundled: {host}"
+
+
+def test_the_libc_dependency_covers_every_glibc_symbol_version_the_bundle_needs(deb, installed):
+    require_tool("objdump")
+    needed = set()
+    for path in [installed / "zkwb", installed / "zkwb-workbench",
+                 *(installed / "_internal").rglob("*.so*")]:
+        if path.is_file() and not path.is_symlink() and "resources" not in path.parts:
+            out = subprocess.run(["objdump", "-T", str(path)], capture_output=True,
+                                 text=True).stdout
+            needed |= set(re.findall(r"GLIBC_(\d+)\.(\d+)", out))
+    newest = max((int(a), int(b)) for a, b in needed)
+    depends = subprocess.run(["dpkg-deb", "--field", str(deb), "Depends"], capture_output=True,
+                             text=True, check=True).stdout
+    declared = re.search(r"libc6 \(>= (\d+)\.(\d+)\)", depends)
+    assert declared, depends
+    assert (int(declared[1]), int(declared[2])) >= newest, \
+        f"the bundle needs GLIBC_{newest[0]}.{newest[1]}, the package says {declared[0]}"
 
 
 def test_the_commands_run_without_python_on_the_path(installed, bare_env):
