@@ -14,6 +14,7 @@ it, so changing any of it changes what the proof must satisfy.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import struct
 import time
@@ -48,6 +49,9 @@ class ProveResult:
     trace_rows: int
     seconds: float
     phase_seconds: dict[str, float]
+    #: Of ``seconds``, the time Numba spent compiling kernels (a cold cache: first use
+    #: on a machine without the packaged kernels; 0 once they are cached).
+    compile_seconds: float = 0.0
 
     @property
     def khz(self) -> float:
@@ -98,6 +102,14 @@ def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = Pr
     proving), ``engine.errors.ProvingError`` when the witness does not satisfy the
     AIR (with ``check``), and ``Cancelled``.
     """
+    with compile_timer() as compiling:
+        result = _prove(program, input_data, params, detached, max_cycles, check, on_event,
+                        cancel)
+    return dataclasses.replace(result, compile_seconds=compiling.seconds)
+
+
+def _prove(program, input_data, params, detached, max_cycles, check, on_event,
+           cancel) -> ProveResult:
     from engine.circuit.image import MachineImage
     from engine.circuit.witness import generate_witness
     from engine.stark import encode_proof

@@ -84,6 +84,7 @@ def _cmd_prove(args) -> int:
                     "trace_rows": result.trace_rows, "seconds": round(result.seconds, 3),
                     "khz": round(result.khz, 2), "security_bits": receipt.security_bits,
                     "image_id": receipt.image_id.hex(), "journal_hex": receipt.journal.hex(),
+                    "compile_seconds": round(result.compile_seconds, 3),
                     "phase_seconds": {k: round(v, 3) for k, v in result.phase_seconds.items()}})
         return EXIT_OK
     log = result.execution.log.decode("utf-8", errors="replace")
@@ -94,6 +95,9 @@ def _cmd_prove(args) -> int:
           f"exit code {receipt.exit_code}, {result.execution.cycles:,} cycles in a trace of "
           f"{result.trace_rows:,} rows, {result.seconds:.2f} s ({result.khz:.1f} kHz), "
           f"{receipt.security_bits:.1f} bits")
+    if result.compile_seconds >= 0.05:
+        print(f"({result.compile_seconds:.1f} s of that compiled the prover's kernels: first "
+              "use on this machine, cached from now on)")
     print("journal: " + (text.rstrip("\n") if text is not None else receipt.journal.hex()))
     return EXIT_OK
 

@@ -148,6 +148,15 @@ def test_empty_cache_env_puts_every_cache_under_the_new_home(tmp_path):
     assert os.listdir(env["XDG_CACHE_HOME"]) == []
 
 
+def test_a_frozen_cold_start_leaves_numba_to_the_runtime_hook(frozen, tmp_path, monkeypatch):
+    # The package's hook (engine.kernel_cache.configure) seeds the new home with the
+    # shipped kernels only when nobody set NUMBA_CACHE_DIR.
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
+    env = empty_cache_env(str(tmp_path / "home"))
+    assert "NUMBA_CACHE_DIR" not in env and "ZKWB_CACHE_DIR" not in env
+    assert env["XDG_CACHE_HOME"].startswith(str(tmp_path / "home"))
+
+
 def test_frozen_workbench_is_the_launchers_sibling(frozen):
     assert workbench_executable() is None
     sibling = frozen / "zkwb-workbench"

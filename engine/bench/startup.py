@@ -1,10 +1,12 @@
 """How fast this installation's commands start: each in a fresh process, wall-clock
 seconds from spawn to exit.
 
-Cold runs get empty caches: a new temporary folder as ``HOME`` with ``XDG_CACHE_HOME``,
-``XDG_CONFIG_HOME``, ``NUMBA_CACHE_DIR`` and ``ZKWB_CACHE_DIR`` inside it, so Numba
-compiles the kernels and the generated constraint kernels are written anew; warm runs
-repeat the command with those caches now filled. In the PyInstaller-frozen package the
+Cold runs get empty caches: a new temporary folder as ``HOME`` with ``XDG_CACHE_HOME``
+and ``XDG_CONFIG_HOME`` inside it; warm runs repeat the command with those caches now
+filled. In a Python environment ``NUMBA_CACHE_DIR`` and ``ZKWB_CACHE_DIR`` go there too,
+so Numba compiles every kernel. The package ships its kernels compiled
+(engine/kernel_cache.py): a cold run there is a user's first start, which copies them
+into the new home (``ZKWB_CPU_LEVEL=native`` measures compiling instead). In the PyInstaller-frozen package the
 commands are its ``zkwb`` and ``zkwb-workbench``; in a Python environment,
 ``python -m engine`` and the ``zkwb-workbench`` script next to the interpreter.
 """
@@ -72,14 +74,20 @@ def run(quick: bool) -> dict:
 
 def empty_cache_env(home: str) -> dict[str, str]:
     """This process's environment with every cache of zkwb and Numba under ``home``
-    (created, empty): ``HOME``, ``XDG_CACHE_HOME``, ``XDG_CONFIG_HOME``,
-    ``NUMBA_CACHE_DIR`` and ``ZKWB_CACHE_DIR`` (engine.stark.codegen)."""
+    (created, empty): ``HOME``, ``XDG_CACHE_HOME``, ``XDG_CONFIG_HOME`` and, outside the
+    package, ``NUMBA_CACHE_DIR`` and ``ZKWB_CACHE_DIR`` (engine.stark.codegen); the
+    package's runtime hook puts those under ``XDG_CACHE_HOME`` itself, seeded with the
+    kernels it ships."""
     cache = os.path.join(home, ".cache")
     os.makedirs(cache, exist_ok=True)
-    return dict(os.environ, HOME=home, XDG_CACHE_HOME=cache,
-                XDG_CONFIG_HOME=os.path.join(home, ".config"),
-                NUMBA_CACHE_DIR=os.path.join(cache, "zkwb", "numba"),
-                ZKWB_CACHE_DIR=os.path.join(cache, "zkwb", "kernels"))
+    env = dict(os.environ, HOME=home, XDG_CACHE_HOME=cache,
+               XDG_CONFIG_HOME=os.path.join(home, ".config"))
+    for key in ("NUMBA_CACHE_DIR", "ZKWB_CACHE_DIR"):
+        env.pop(key, None)
+    if not is_frozen():
+        env.update(NUMBA_CACHE_DIR=os.path.join(cache, "zkwb", "numba"),
+                   ZKWB_CACHE_DIR=os.path.join(cache, "zkwb", "kernels"))
+    return env
 
 
 def install_folder() -> str:

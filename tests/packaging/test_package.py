@@ -129,8 +129,22 @@ def test_the_package_is_named_and_described_for_dpkg(deb):
     assert "./usr/bin/zkwb -> /opt/zkwb/zkwb" in contents
     assert "./usr/bin/zkwb-workbench -> /opt/zkwb/zkwb-workbench" in contents
     for unwanted in ("QtQml", "QtQuick", "QtWebEngine", "/tests/", "__pycache__/test",
-                     ".nbi", ".nbc", "pytest", "/scipy/", "sklearn", "libqgtk3"):
+                     "pytest", "/scipy/", "sklearn", "libqgtk3"):
         assert unwanted not in contents, unwanted
+    # Compiled kernels ship for the portable CPU levels only, never as stray caches.
+    cached = [line.split()[-1] for line in contents.splitlines()
+              if line.endswith((".nbi", ".nbc"))]
+    assert cached and all(p.startswith("./opt/zkwb/_internal/kernel-cache/") for p in cached)
+    levels = {p.split("/")[5] for p in cached}
+    assert levels == ({"x86-64-v3", "x86-64"} if _host_has_avx2() else {"x86-64"}), levels
+
+
+def _host_has_avx2() -> bool:
+    return " avx2 " in Path("/proc/cpuinfo").read_text().replace("\n", " ")
+
+
+def _level_cache(env: dict[str, str], level: str) -> Path:
+    return Path(env["HOME"]) / ".cache" / "zkwb" / VERSION / level
 
 
 def test_the_desktop_entry_and_mime_type_are_valid(installed):
@@ -205,11 +219,8 @@ def test_installed_verify_accepts_a_dev_receipt_and_rejects_a_tampered_one(
     assert good.returncode == 0, good.stderr
     first = json.loads(good.stdout)
     assert first["valid"] is True
-    assert first["compile_seconds"] > 0.5, "a fresh home has no compiled verifier"
-    again = json.loads(run(installed / "zkwb", "verify", str(dev_receipt), "--json", env=env,
-                           timeout=600).stdout)
-    assert again["valid"] is True
-    assert again["compile_seconds"] < 0.5, "the verifier was not cached in the user's home"
+    assert first["compile_seconds"] < 0.05, "the first verification compiled: the package's " \
+        "compiled kernels were not used"
     data = bytearray(dev_receipt.read_bytes())
     data[len(data) * 2 // 3] ^= 0x10  # inside the seal
     tampered = tmp_path / "tampered.zkr"
@@ -223,10 +234,28 @@ def test_installed_verify_accepts_a_dev_receipt_and_rejects_a_tampered_one(
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
 
 
-def test_installed_prove_works_with_an_empty_numba_cache(installed, bare_env, tmp_path):
+def test_installed_prove_in_a_fresh_home_uses_the_shipped_kernels(installed, bare_env,
+                                                                   tmp_path):
     env = bare_env()
-    cache = Path(env["HOME"]) / ".cache" / "zkwb"
-    assert not cache.exists()
+    before = snapshot(installed)
+    receipt = tmp_path / "hello.zkr"
+    out = run(installed / "zkwb", "prove", str(installed / "_internal" / "resources" /
+                                               "guests" / "hello.elf"),
+              "-o", str(receipt), "--json", env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout)["compile_seconds"] < 0.05, \
+        "the first proof compiled: the package's compiled kernels were not used"
+    level = "x86-64-v3" if _host_has_avx2() else "x86-64"
+    assert list((_level_cache(env, level) / "numba").rglob("*.nbi")), \
+        "the shipped kernels were not copied to the user's cache"
+    assert snapshot(installed) == before, "running the commands changed the installed files"
+
+
+def test_installed_prove_works_with_an_empty_numba_cache(installed, bare_env, tmp_path):
+    # For this CPU exactly (ZKWB_CPU_LEVEL=native), for which nothing is shipped: the
+    # bundle's Numba compiles every kernel, as on a CPU outside the shipped levels.
+    env = bare_env() | {"ZKWB_CPU_LEVEL": "native"}
+    cache = _level_cache(env, "native")
     before = snapshot(installed)
     data = b"proved by the installed package\n"
     (tmp_path / "input.txt").write_bytes(data)
@@ -236,12 +265,16 @@ def test_installed_prove_works_with_an_empty_numba_cache(installed, bare_env, tm
               "-o", str(receipt), env=env, timeout=1500)
     assert out.returncode == 0, out.stderr[-3000:]
     assert hashlib.sha256(data).hexdigest() in out.stdout
+    assert "compiled the prover's kernels" in out.stdout, out.stdout
     verdict = run(installed / "zkwb", "verify", str(receipt), "--elf", str(sha256), "--json",
                   env=env, timeout=600)
     assert verdict.returncode == 0, verdict.stderr
     assert json.loads(verdict.stdout)["valid"] is True
     # Numba's cache went to the per-user folder the runtime hook chose, not the install.
     assert list((cache / "numba").rglob("*.nbi")), "no Numba cache index was written"
+    again = run(installed / "zkwb", "prove", str(sha256), "--input", str(tmp_path / "input.txt"),
+                "-o", str(receipt), "--json", env=env, timeout=600)
+    assert json.loads(again.stdout)["compile_seconds"] < 0.05, "the kernels were not cached"
     assert snapshot(installed) == before, "running the commands changed the installed files"
 
 
