@@ -27,7 +27,7 @@ from numba.core.caching import _CacheLocator
 _BUNDLE_ROOT = Path(__file__).resolve().parent.parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _source_digest(path: str, mtime: float, size: int) -> bytes:
     # mtime and size are part of the memo key: a file changed while running is re-hashed.
     with open(path, "rb") as f:

@@ -33,3 +33,25 @@ def test_the_verify_time_mentions_compiling_only_when_it_happened():
     text = describe_verify_time(18.45, 18.42)
     assert text.startswith("30 ms (after 18.4 s compiling the verifier")
     assert "first use on this machine" in text
+
+
+def test_a_proof_counts_what_compiled_during_it():
+    from engine.api import prove
+    from engine.resources import guest_path
+    from engine.vm import load_elf
+
+    @njit(cache=False)
+    def twice(x):
+        return 2 * x
+
+    calls = []
+
+    def on_event(event):
+        if not calls:   # a kernel compiling in the middle of the proof
+            calls.append(twice(21))
+
+    result = prove(load_elf(guest_path("fibonacci")), b"1", on_event=on_event)
+    assert calls == [42]
+    assert 0.0 < result.compile_seconds <= result.seconds
+    again = prove(load_elf(guest_path("fibonacci")), b"1")
+    assert again.compile_seconds == 0.0
