@@ -7,8 +7,13 @@ run:
 
 test:
 	scripts/setup test
-	.venv/bin/lint-imports --config pyproject.toml
+	$(MAKE) --no-print-directory lint
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 -q
+
+# The engine never imports Qt (import-linter); ruff's checks (pyproject.toml).
+lint:
+	.venv/bin/lint-imports --config pyproject.toml
+	.venv/bin/ruff check .
 
 guests:
 	$(MAKE) -C resources/guests

@@ -29,8 +29,8 @@ _EXPORTS = {
     "QueryChecked": "engine.events",
 }
 
-__all__ = ["Cancelled", "CycleLimitExceeded", "ElfError", "GuestFault", "InputError",
-           "ProvingError", "TraceLimitExceeded", "ZkwbError", *_EXPORTS]
+__all__ = ["Cancelled", "CycleLimitExceeded", "ElfError", "GuestFault",  # noqa: PLE0604
+           "InputError", "ProvingError", "TraceLimitExceeded", "ZkwbError", *_EXPORTS]
 
 
 def __getattr__(name: str):

@@ -25,7 +25,7 @@ from engine.compile_time import compile_timer
 from engine.errors import InputError, TraceLimitExceeded
 from engine.events import CancelToken, EventCallback, PhaseFinished, Reporter
 from engine.receipt import ProgramImage, Receipt
-from engine.stark.params import ProofParams
+from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.vm import ExecutionResult, Program, execute
 
 CLAIM_TAG = b"zkwb/claim/v1\x00"
@@ -91,7 +91,7 @@ class VerificationResult:
         return None if self.expected_image_id is None else self.expected_image_id == self.image_id
 
 
-def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = ProofParams(),
+def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DEFAULT_PARAMS,
           detached: bool = False, max_cycles: int | None = None, check: bool = True,
           on_event: EventCallback | None = None,
           cancel: CancelToken | None = None) -> ProveResult:

@@ -7,7 +7,7 @@ verdict can say "27 ms, after 18 s of compiling" instead of "18 s".
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class CompileTime:

@@ -52,7 +52,7 @@ class ProgramImage:
     word_values: np.ndarray          # uint32, none zero
 
     @classmethod
-    def from_program(cls, program) -> "ProgramImage":
+    def from_program(cls, program) -> ProgramImage:
         return cls(program.entry, tuple(program.code_ranges), program.word_addresses,
                    program.word_values)
 
@@ -107,7 +107,7 @@ def encode_receipt(receipt: Receipt) -> bytes:
 
     params = Writer()
     params.u32_array(receipt.params.to_words())
-    params.u32(int(round(receipt.security_bits * 100)))
+    params.u32(round(receipt.security_bits * 100))
     params.u8(receipt.log_trace_height)
     _section(w, TAG_PARAMS, params)
 

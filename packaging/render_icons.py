@@ -17,7 +17,7 @@ SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
 def main(svg: str, out_dir: str) -> int:
-    app = QGuiApplication([])  # QPainter on images needs the GUI application
+    _app = QGuiApplication([])  # QPainter on images needs the GUI application
     renderer = QSvgRenderer(svg)
     if not renderer.isValid():
         print(f"render_icons: {svg} is not a valid SVG", file=sys.stderr)

@@ -18,7 +18,7 @@ if _WORKER and "NUMBA_CACHE_DIR" not in os.environ:
     os.environ["NUMBA_CACHE_DIR"] = os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".numba_cache", _WORKER)
 
-import pytest  # noqa: E402
+import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,7 +1,7 @@
 """Files dropped anywhere on a window, text fields included, go to one handler."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget

@@ -84,8 +84,8 @@ class ProgramPanel(QWidget):
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copy)."""
-        return "\n".join([self._name.text(), self._size.text(), self._entry.text(),
-                          self.image_id_hex])
+        return (f"{self._name.text()}\n{self._size.text()}\n{self._entry.text()}\n"
+                f"{self.image_id_hex}")
 
     def _apply_filter(self, text: str) -> None:
         text = text.strip().lower()

@@ -80,7 +80,7 @@ class ProgressPanel(QWidget):
             self.bar.setRange(0, 0)
         else:
             self.bar.setRange(0, STEPS)
-            self.bar.setValue(int(round(min(max(fraction, 0.0), 1.0) * STEPS)))
+            self.bar.setValue(round(min(max(fraction, 0.0), 1.0) * STEPS))
 
     def set_detail(self, text: str) -> None:
         self._detail = text

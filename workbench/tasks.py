@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import engine
 from engine.errors import InputError, TraceLimitExceeded, ZkwbError
@@ -104,10 +104,10 @@ def run_execution(program, input_data: bytes, report: Report, cancel: CancelToke
     ``engine.vm.execute`` raises (``GuestFault``, ``Cancelled``, ``InputError``...).
     """
     trace_limit = TRACE_ROW_LIMIT if trace_limit is None else int(trace_limit)
-    should_cancel = lambda: cancel.cancelled  # noqa: E731
+    should_cancel = lambda: cancel.cancelled
     warm_up(program, report, cancel)
     report(PhaseStarted("execute"))
-    progress = lambda cycles: report(CyclesRun(cycles))  # noqa: E731
+    progress = lambda cycles: report(CyclesRun(cycles))
     note = ""
     try:
         result = execute(program, input_data, record_trace=True, max_trace_rows=trace_limit,

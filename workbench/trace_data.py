@@ -71,7 +71,7 @@ class TraceView:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_columns(cls, names, arrays, source: str = "execution") -> "TraceView":
+    def from_columns(cls, names, arrays, source: str = "execution") -> TraceView:
         """Build a view from parallel ``names`` and 1-D ``arrays`` (or a 2-D array's columns)."""
         columns = {str(n): np.asarray(a) for n, a in zip(names, arrays)}
         lengths = {a.shape[0] for a in columns.values()}
@@ -87,7 +87,7 @@ class TraceView:
         return view
 
     @classmethod
-    def from_trace(cls, trace) -> "TraceView":
+    def from_trace(cls, trace) -> TraceView:
         """A view of an ``engine.vm.trace.Trace`` (its columns are views, not copies)."""
         from engine.vm.trace import COLUMNS
         return cls.from_columns(COLUMNS, (trace.rows[:, i] for i in range(len(COLUMNS))))

@@ -23,14 +23,14 @@ _setattr = object.__setattr__
 _ORDER_EXT = P ** 4 - 1
 
 
-def _fp(value: int) -> "Fp":
+def _fp(value: int) -> Fp:
     """Build an Fp from an already reduced int without re-validating it."""
     obj = object.__new__(Fp)
     _setattr(obj, "value", value)
     return obj
 
 
-def _ext(c0: int, c1: int, c2: int, c3: int) -> "Ext":
+def _ext(c0: int, c1: int, c2: int, c3: int) -> Ext:
     """Build an Ext from already reduced ints without re-validating them."""
     obj = object.__new__(Ext)
     _setattr(obj, "coeffs", (c0, c1, c2, c3))

@@ -43,9 +43,21 @@ from engine.poly.evaluate import evaluate_poly, evaluate_poly_ext
 from engine.poly.ntt_kernels import low_degree_extend, transform
 from engine.poly.twiddles import four_step_tables
 
-__all__ = ["ntt", "intt", "interpolate", "coset_ntt", "coset_intt", "coset_lde",
-           "ext_ntt", "ext_intt", "ext_coset_lde", "ext_to_base_columns",
-           "base_columns_to_ext", "evaluate_poly", "evaluate_poly_ext"]
+__all__ = [
+    "base_columns_to_ext",
+    "coset_intt",
+    "coset_lde",
+    "coset_ntt",
+    "evaluate_poly",
+    "evaluate_poly_ext",
+    "ext_coset_lde",
+    "ext_intt",
+    "ext_ntt",
+    "ext_to_base_columns",
+    "interpolate",
+    "intt",
+    "ntt",
+]
 
 _NO_SCALE = np.zeros(0, dtype=np.uint32)
 # Below this many output points a transform runs on one thread: waking the others costs

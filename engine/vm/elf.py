@@ -8,6 +8,7 @@ than a parser's stack trace.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import struct
 
@@ -176,7 +177,7 @@ def _loadable_segments(elf: ELFFile, data: bytes, name: str):
     order = sorted(range(len(segments)), key=lambda i: segments[i].vaddr)
     segments = [segments[i] for i in order]
     contents = [contents[i] for i in order]
-    for a, b in zip(segments, segments[1:]):
+    for a, b in itertools.pairwise(segments):
         if b.vaddr < a.end:
             raise ElfError(f"{name}: segments {a.describe()} and {b.describe()} overlap")
     return segments, contents

@@ -71,7 +71,7 @@ class Program:
         """The function symbol containing ``address``, if any."""
         best = None
         for sym in self.symbols:
-            if sym.address <= address < sym.address + max(sym.size, 1):
-                if best is None or sym.address > best.address:
-                    best = sym
+            if sym.address <= address < sym.address + max(sym.size, 1) \
+                    and (best is None or sym.address > best.address):
+                best = sym
         return best

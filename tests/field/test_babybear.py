@@ -43,7 +43,7 @@ def test_two_adic_root_has_order_two_to_the_27():
     assert pow(TWO_ADIC_ROOT, 1 << 26, P) == P - 1
 
 
-@pytest.mark.parametrize("log_n", range(0, 28))
+@pytest.mark.parametrize("log_n", range(28))
 def test_two_adic_generator_has_exact_order(log_n):
     g = two_adic_generator(log_n)
     assert pow(g, 1 << log_n, P) == 1

@@ -14,7 +14,7 @@ from engine.poly.twiddles import four_step_tables
 from tests.poly.reference import (coset_points, evaluate, naive_intt, naive_ntt,
                                   recursive_ntt)
 
-SMALL_LOGS = range(0, 7)  # sizes 1, 2, 4, ..., 64
+SMALL_LOGS = range(7)  # sizes 1, 2, 4, ..., 64
 _NONE = (np.zeros(0, np.uint32), np.zeros(0, np.uint32))
 
 

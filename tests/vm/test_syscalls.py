@@ -9,7 +9,7 @@ from engine.vm.memory_map import HEAP_LIMIT, MAX_INPUT_BYTES
 from tests.vm.asm import DATA_BASE, TEXT_BASE, Asm
 
 EBADF, EFAULT, ENOSYS = 9, 14, 38
-NEG = lambda e: (-e) & 0xFFFFFFFF  # noqa: E731
+NEG = lambda e: (-e) & 0xFFFFFFFF
 
 
 def run(prog: Asm, input_data: bytes = b"", **kw):

@@ -8,7 +8,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
 
-import workbench  # noqa: E402,F401
+import workbench  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -103,13 +103,12 @@ def test_a_failed_save_leaves_the_previous_file_untouched(tmp_path):
     target.write_bytes(b"previous")
 
     class Broken:
-        columns = {"pc": object()}
+        columns = {"pc": object()}  # noqa: RUF012
 
-    with pytest.raises(Exception):
+    with pytest.raises(TypeError, match="not integers"):
         save_trace_npz(str(target), Broken())
     assert target.read_bytes() == b"previous"
     assert sorted(os.listdir(tmp_path)) == ["keep.npz"]
-    with atomic_path(str(tmp_path / "new.bin")) as temporary:
-        with open(temporary, "wb") as f:
-            f.write(b"ok")
+    with atomic_path(str(tmp_path / "new.bin")) as temporary, open(temporary, "wb") as f:
+        f.write(b"ok")
     assert (tmp_path / "new.bin").read_bytes() == b"ok"

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import engine
+from engine.codec import DecodeError
 from engine.ml import decode_journal, image_bytes, load_digits, predict, read_model
 from engine.resources import guest_path
 from tests.workbench.helpers import execute_and_wait
@@ -67,7 +68,7 @@ def test_drawing_on_the_canvas_sets_the_private_input(window, qtbot):
     qtbot.mouseClick(panel.canvas, Qt.RightButton, pos=panel.canvas.cell_center(1, 3))
     assert panel.canvas.image()[1, 3] == 0
     assert window.private_input()[len(blob) + 11] == 0
-    with pytest.raises(Exception):
+    with pytest.raises(DecodeError):
         panel.canvas.set_image(np.full((8, 8), 17))
 
 
