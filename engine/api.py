@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from engine.codec import DecodeError
 from engine.compile_time import compile_timer
+from engine.memory import use_small_pages
 from engine.errors import InputError, TraceLimitExceeded
 from engine.events import CancelToken, EventCallback, PhaseFinished, Reporter
 from engine.receipt import ProgramImage, Receipt
@@ -102,6 +103,7 @@ def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DE
     proving), ``engine.errors.ProvingError`` when the witness does not satisfy the
     AIR (with ``check``), and ``Cancelled``.
     """
+    use_small_pages()
     with compile_timer() as compiling:
         result = _prove(program, input_data, params, detached, max_cycles, check, on_event,
                         cancel)

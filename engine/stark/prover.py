@@ -49,6 +49,7 @@ from engine.events import (
 from engine.field.babybear import GENERATOR, P, bb_random
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree
+from engine.memory import use_small_pages
 from engine.poly.ntt import coset_lde, coset_ntt
 from engine.stark.air import Air
 from engine.stark.check_constraints import check_constraints
@@ -113,6 +114,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     ``ValueError``/``TypeError`` for malformed inputs; ``engine.errors.Cancelled``
     when cancelled.
     """
+    use_small_pages()
     reporter = Reporter(on_event, cancel)
     if not isinstance(air, Air):
         raise TypeError("air must be an engine.stark.air.Air")
