@@ -126,7 +126,9 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK | os.X_OK)
 
 
-def _private_temp() -> Path:
+def private_temp_dir() -> Path:
+    """``<temp>/zkwb-<user>``: where zkwb's caches go when the user's cache folder
+    cannot be written."""
     user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return Path(tempfile.gettempdir()) / f"zkwb-{user}"
 
@@ -182,7 +184,7 @@ def configure(bundle_root: Path, version: str, environ=None) -> str:
     else:
         base = user_cache_base() / "zkwb"
         if not _writable(base):
-            base = _private_temp()
+            base = private_temp_dir()
         root = base / version / level
         seed(shipped_root / level, root)
     for sub in ("numba", "kernels"):

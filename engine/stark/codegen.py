@@ -33,6 +33,7 @@ from pathlib import Path
 
 from engine.field.babybear import P
 from engine.field.ext4 import W
+from engine.kernel_cache import private_temp_dir
 from engine.stark.symbolic import Expr, topological_order
 
 # Written into every generated file for its reader; the file name is the source's hash,
@@ -96,8 +97,7 @@ def kernel_cache_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         candidates = [Path(xdg) / "zkwb" / "kernels"]
-    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
-    candidates.append(Path(tempfile.gettempdir()) / f"zkwb-{user}" / "kernels")
+    candidates.append(private_temp_dir() / "kernels")
     for path in candidates:
         try:
             path.mkdir(parents=True, exist_ok=True)
