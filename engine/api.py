@@ -222,7 +222,7 @@ def _verify_seal(receipt: Receipt, source: ProgramImage, verdict, on_event, canc
         return verdict(f"the seal's trace of 2^{proof.log_height} rows is taller than zkwb "
                        f"proves (2^{MAX_LOG_TRACE_HEIGHT})")
     try:
-        image = MachineImage.from_words(source.entry, source.code_ranges,
+        image = MachineImage.from_words(source.entry, source.code_ranges, source.heap_start,
                                         source.word_addresses, source.word_values)
         publics, messages = public_inputs(image, receipt.exit_code, receipt.journal)
     except (ValueError, IndexError) as e:

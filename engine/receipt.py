@@ -25,7 +25,7 @@ from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_JOUR
                                   MAX_SEGMENTS)
 
 MAGIC = b"ZKWB-RCT"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_RECEIPT_BYTES = 64 << 20
 MAX_SEAL_BYTES = 48 << 20
 MAX_IMAGE_WORDS = (MAX_RECEIPT_BYTES // 8)
@@ -42,27 +42,30 @@ class ReceiptError(DecodeError):
 
 @dataclass(frozen=True)
 class ProgramImage:
-    """What a verifier needs of a program: entry, code ranges, initial memory words.
+    """What a verifier needs of a program: entry, code ranges, heap start, initial
+    memory words.
 
     Exactly the data the image ID commits to (``engine/vm/image.py``).
     """
     entry: int
     code_ranges: tuple[tuple[int, int], ...]
+    heap_start: int                  # the initial program break
     word_addresses: np.ndarray       # uint32, strictly increasing word addresses
     word_values: np.ndarray          # uint32, none zero
 
     @classmethod
     def from_program(cls, program) -> ProgramImage:
-        return cls(program.entry, tuple(program.code_ranges), program.word_addresses,
-                   program.word_values)
+        return cls(program.entry, tuple(program.code_ranges), program.heap_start,
+                   program.word_addresses, program.word_values)
 
     def image_id(self) -> bytes:
-        return compute_image_id(self.entry, list(self.code_ranges), self.word_addresses,
-                                self.word_values)
+        return compute_image_id(self.entry, list(self.code_ranges), self.heap_start,
+                                self.word_addresses, self.word_values)
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, ProgramImage) and self.entry == other.entry
                 and self.code_ranges == other.code_ranges
+                and self.heap_start == other.heap_start
                 and np.array_equal(self.word_addresses, other.word_addresses)
                 and np.array_equal(self.word_values, other.word_values))
 
@@ -115,6 +118,7 @@ def encode_receipt(receipt: Receipt) -> bytes:
         img = Writer()
         img.u32(receipt.image.entry)
         img.u32_array(np.asarray(receipt.image.code_ranges, dtype=np.uint32).reshape(-1))
+        img.u32(receipt.image.heap_start)
         img.u32_array(receipt.image.word_addresses)
         img.u32_array(receipt.image.word_values)
         _section(w, TAG_IMAGE, img)
@@ -238,6 +242,9 @@ def _decode_image(r: Reader) -> ProgramImage:
             flat[0] < GUEST_MEMORY_START or flat[-1] > GUEST_MEMORY_END:
         raise ReceiptError("the receipt's code ranges are not sorted, disjoint ranges inside "
                            "guest memory")
+    heap_start = r.u32("heap start")
+    if not GUEST_MEMORY_START <= heap_start <= GUEST_MEMORY_END:
+        raise ReceiptError("the receipt's heap start lies outside guest memory")
     addresses = r.u32_array("memory word addresses", MAX_IMAGE_WORDS)
     values = r.u32_array("memory word values", MAX_IMAGE_WORDS, expect=len(addresses))
     r.finish()
@@ -250,4 +257,4 @@ def _decode_image(r: Reader) -> ProgramImage:
         if np.any(values == 0):
             raise ReceiptError("the receipt's program image lists zero words (they are "
                                "implicit)")
-    return ProgramImage(entry, pairs, addresses, values)
+    return ProgramImage(entry, pairs, heap_start, addresses, values)

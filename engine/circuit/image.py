@@ -44,6 +44,7 @@ class MachineImage:
 
     entry: int
     code_ranges: tuple[tuple[int, int], ...]
+    heap_start: int
     word_addresses: np.ndarray
     word_values: np.ndarray
     code_base: int
@@ -51,19 +52,23 @@ class MachineImage:
     code: np.ndarray
 
     @classmethod
-    def from_words(cls, entry: int, code_ranges, word_addresses, word_values) -> MachineImage:
+    def from_words(cls, entry: int, code_ranges, heap_start: int, word_addresses,
+                   word_values) -> MachineImage:
         """Build the image from its canonical data (what a receipt carries).
 
         The data may come from anywhere: raises ``ValueError`` unless the code ranges
         are sorted, disjoint, 4-aligned at the start and inside guest memory, spanning
         at most ``MAX_ROM_WORDS`` words; ``entry`` is an aligned address inside one;
-        and the words have strictly increasing addresses inside guest memory and
+        ``heap_start`` lies in guest memory; and the words have strictly increasing addresses inside guest memory and
         non-zero 32-bit values.
         """
         code_ranges = _checked_ranges(code_ranges)
         entry = int(entry)
         if entry % 4 or not any(lo <= entry < hi for lo, hi in code_ranges):
             raise ValueError(f"entry 0x{entry:x} is not an aligned address inside the code")
+        heap_start = int(heap_start)
+        if not GUEST_MEMORY_START <= heap_start <= GUEST_MEMORY_END:
+            raise ValueError(f"heap start 0x{heap_start:x} is outside guest memory")
         addresses, values = _checked_words(word_addresses, word_values)
         code_base = code_ranges[0][0]
         code_end = (code_ranges[-1][1] + 3) & ~3
@@ -76,18 +81,19 @@ class MachineImage:
         code = decode(code_words)
         code[~is_code, :] = 0
         code[~is_code, 0] = int(Op.NOT_CODE)
-        return cls(int(entry), code_ranges, addresses, values, code_base, code_words, code)
+        return cls(int(entry), code_ranges, heap_start, addresses, values, code_base,
+                   code_words, code)
 
     @classmethod
     def from_program(cls, program) -> MachineImage:
         """The image of a loaded ``engine.vm.Program``."""
-        return cls.from_words(program.entry, program.code_ranges, program.word_addresses,
-                              program.word_values)
+        return cls.from_words(program.entry, program.code_ranges, program.heap_start,
+                              program.word_addresses, program.word_values)
 
     @property
     def image_id(self) -> bytes:
-        return image_id(self.entry, list(self.code_ranges), self.word_addresses,
-                        self.word_values)
+        return image_id(self.entry, list(self.code_ranges), self.heap_start,
+                        self.word_addresses, self.word_values)
 
     def code_word_addresses(self) -> np.ndarray:
         """Word addresses of every word that holds a byte of an executable range

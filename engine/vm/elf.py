@@ -106,7 +106,8 @@ def _load(data: bytes, name: str) -> Program:
                    code_base=code_base, code_words=code_words, code=code,
                    word_addresses=word_addresses, word_values=word_values,
                    heap_start=heap_start,
-                   image_id=image_id(entry, list(code_ranges), word_addresses, word_values),
+                   image_id=image_id(entry, list(code_ranges), heap_start, word_addresses,
+                                     word_values),
                    symbols=symbols, file_size=len(data), name=name)
 
 

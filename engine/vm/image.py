@@ -1,13 +1,16 @@
 """The image ID: a SHA-256 commitment to everything that decides how a program runs.
 
     image_id = SHA-256( IMAGE_ID_TAG
-                        ‖ u32 CIRCUIT_VERSION ‖ u32 entry_pc
+                        ‖ u32 CIRCUIT_VERSION ‖ u32 entry_pc ‖ u32 heap_start
                         ‖ u32 n_code_ranges ‖ n × (u32 start, u32 end)
                         ‖ u32 n_words ‖ n × (u32 word_address, u32 value) )
 
 All integers little-endian. The words are the initial memory: every word of a loadable
 segment whose value is not zero (memory is zero-initialised, so zero words carry no
-information), sorted by word address (byte address >> 2). The code ranges (byte
+information), sorted by word address (byte address >> 2). ``heap_start`` is the initial program
+break (the page-aligned end of the highest loadable segment): ``brk`` moves the break
+within ``[heap_start, HEAP_LIMIT]``, so it decides what ``malloc`` hands out and is
+part of how the program runs. The code ranges (byte
 addresses, sorted, half-open) are the executable segments: they decide which words are
 instructions (the program ROM) and which words stores may not touch, so two ELFs with
 the same memory, entry and code ranges behave identically and share an image ID
@@ -19,13 +22,15 @@ import hashlib
 
 import numpy as np
 
-IMAGE_ID_TAG = b"zkwb/image-id/v1\x00"
+IMAGE_ID_TAG = b"zkwb/image-id/v2\x00"
 # The version of the RV32IM machine AIR that proves these programs. A change to the
 # circuit's semantics bumps it, so old image IDs never verify against a new circuit.
-CIRCUIT_VERSION = 1
+# 2: every syscall result is constrained (brk, read counts, -ENOSYS, -EBADF); the heap
+# start is part of the image ID.
+CIRCUIT_VERSION = 2
 
 
-def image_id(entry: int, code_ranges: list[tuple[int, int]],
+def image_id(entry: int, code_ranges: list[tuple[int, int]], heap_start: int,
              word_addresses: np.ndarray, word_values: np.ndarray) -> bytes:
     """Return the 32-byte image ID.
 
@@ -34,7 +39,8 @@ def image_id(entry: int, code_ranges: list[tuple[int, int]],
     """
     h = hashlib.sha256()
     h.update(IMAGE_ID_TAG)
-    h.update(np.array([CIRCUIT_VERSION, entry, len(code_ranges)], dtype="<u4").tobytes())
+    h.update(np.array([CIRCUIT_VERSION, entry, heap_start, len(code_ranges)],
+                      dtype="<u4").tobytes())
     h.update(np.asarray(code_ranges, dtype="<u4").reshape(-1).tobytes())
     h.update(np.array([len(word_addresses)], dtype="<u4").tobytes())
     pairs = np.empty((len(word_addresses), 2), dtype="<u4")

@@ -95,8 +95,8 @@ def test_reading_past_the_input_and_empty_writes_are_proven():
 def test_image_from_words_is_the_image_from_the_program():
     program = load_elf(programs.every_instruction().elf())
     a = MachineImage.from_program(program)
-    b = MachineImage.from_words(program.entry, program.code_ranges, program.word_addresses,
-                                program.word_values)
+    b = MachineImage.from_words(program.entry, program.code_ranges, program.heap_start,
+                                program.word_addresses, program.word_values)
     assert a.image_id == b.image_id == program.image_id
     assert np.array_equal(a.code, program.code)
 
@@ -114,7 +114,7 @@ def test_image_from_words_is_the_image_from_the_program():
 ])
 def test_image_from_hostile_words_is_refused(entry, ranges, addresses, values, match):
     with pytest.raises(ValueError, match=match):
-        MachineImage.from_words(entry, ranges, np.array(addresses, dtype=np.int64),
+        MachineImage.from_words(entry, ranges, 0x20000, np.array(addresses, dtype=np.int64),
                                 np.array(values, dtype=np.int64))
 
 

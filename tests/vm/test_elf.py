@@ -39,7 +39,8 @@ def test_loads_segments_entry_and_initial_words():
 def test_image_id_matches_its_documented_definition():
     program = load_elf(tiny_program().elf())
     assert program.image_id == image_id(program.entry, list(program.code_ranges),
-                                        program.word_addresses, program.word_values)
+                                        program.heap_start, program.word_addresses,
+                                        program.word_values)
     assert len(program.image_id) == 32
 
 
