@@ -42,10 +42,11 @@ DIVS = ("div", "divu", "rem", "remu")
 INV2 = pow(2, P - 2, P)
 
 # Who range-checks each byte column u0..u13 (the lookups are shared: one per column).
+# read's arguments row: u0..u3 the input left, u4 = 4·u3, u5..u8 n - left.
 BYTE_USERS = {
-    0: MULS + DIVS + SHIFTS + ("sb", "io_r"), 1: MULS + DIVS + SHIFTS + ("sb", "io_r"),
-    2: MULS + DIVS + ("io_r",), 3: MULS + DIVS + ("io_r",),
-    **{j: MULS + DIVS for j in range(4, 12)},
+    0: MULS + DIVS + SHIFTS + ("sb", "args_r"), 1: MULS + DIVS + SHIFTS + ("sb", "args_r"),
+    **{j: MULS + DIVS + ("args_r",) for j in range(2, 9)},
+    **{j: MULS + DIVS for j in range(9, 12)},
     12: DIVS, 13: DIVS,
 }
 # Byte columns whose lookup yields a sign bit for signed division (r3 -> nr, a3 -> na).
@@ -147,9 +148,6 @@ def _byte_lookups(b: AirBuilder, c: Columns) -> None:
     signed_div = c.flags("div", "rem")
     for j, users in BYTE_USERS.items():
         mult = c.flags(*users)
-        if j in (0, 1):
-            # read(): the buffer address must lie below 0x0C00_0000 (u0, u1 check it).
-            mult = mult + c.op["args_r"] * c.hv("args_r", "cp")
         if j in SIGN_BYTES:
             lookup_byte(b, f"u{j}_range", c.u[j], mult,
                         tag=TAG_U8 + signed_div * (TAG_MSB - TAG_U8),

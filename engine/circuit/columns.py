@@ -39,8 +39,8 @@ ROM_OPS = ("add", "sub", "slt", "sltu", "xor", "or", "and", "sll", "srl", "sra",
            "ecall")
 OP_CODE = {name: k + 1 for k, name in enumerate(ROM_OPS)}
 
-# An ecall row is one of four kinds, told apart by a7; all carry the ROM code of ecall.
-ECALL_KINDS = ("exit", "read", "write", "other")
+# An ecall row is one of five kinds, told apart by a7; all carry the ROM code of ecall.
+ECALL_KINDS = ("exit", "read", "write", "brk", "other")
 # Rows that are not instructions: the arguments row of read/write (journal write,
 # other write) and the rows that copy one word each.
 SYSCALL_ROWS = ("args_r", "args_wj", "args_wn", "io_r", "io_w")
@@ -54,8 +54,11 @@ def flag_code(flag: str) -> int:
     return OP_CODE["ecall"] if flag in ECALL_KINDS else OP_CODE[flag]
 
 
+# Beyond the ROM fields, three pieces of machine state carried from row to row:
+# ``jpos`` (journal bytes written), ``ileft`` (private input bytes not yet read) and
+# ``brk_lo``/``brk_hi`` (the program break).
 CPU_COLUMNS = ("pc", "rd", "rs1", "rs2", "use_rs2", "wr", "imm_lo", "imm_hi", "kv_lo",
-               "kv_hi", "target", "jpos")
+               "kv_hi", "target", "jpos", "ileft", "brk_lo", "brk_hi")
 
 SLOT_NAMES = ("rs1", "rs2", "ram", "rd")
 MEM_VALUE_COLUMNS = ("a_lo", "a_hi", "b_lo", "b_hi", "w", "ro", "n_lo", "n_hi",
@@ -78,11 +81,17 @@ HELPERS = {
     "ls": {"e0": 0, "e1": 1, "e2": 2, "e3": 3},
     "mul": {"sx": 0, "sy": 1},
     "div": {"sx": 0, "sy": 1, "ovf": 2},
-    "read": {"z0": 0},
-    "write": {"jr": 0, "i1": 1, "i2": 2},
-    "other": {"u": 0, "v": 1, "uv": 2, "i1": 3, "i2": 4},
-    "args_r": {"cp": 4, "more": 10, "rz": 13},
-    "args_wj": {"hb": 0, "ok": 1, "nz": 2, "ninv": 3, "cp": 4, "more": 10},
+    "read": {"z0": 0, "zi": 1},
+    "write": {"jr": 0, "i1": 1, "i2": 2, "j2": 3, "i3": 4, "i4": 5},
+    "brk": {"ok": 0},
+    "other": {"u": 0, "v": 1, "uv": 2, "i1": 3, "i2": 4, "uvw": 5},
+    # Every arguments row checks its buffer the same way (hb ok nz ninv bad); args_r
+    # and args_wn carry an fd test from their ecall row in h13 (rz: fd = 0; lg: fd = 2).
+    "args": {"hb": 0, "ok": 1, "nz": 2, "ninv": 3, "cp": 4, "bad": 5, "more": 10},
+    "args_r": {"cp": 4, "lt": 6, "cnt_lo": 7, "cnt_hi": 8, "cz": 9, "more": 10, "cinv": 11,
+               "oc": 12, "rz": 13},
+    "args_wj": {"cp": 4, "more": 10},
+    "args_wn": {"g": 6, "lg": 13},
     "io": {"e0": 0, "e1": 1, "e2": 2, "e3": 3, "f0": 4, "f1": 5, "f2": 6, "f3": 7,
            "ptr": 8, "left": 9, "more": 10, "cn_lo": 11, "cn_hi": 12},
 }

@@ -7,7 +7,7 @@ lookup (``sum_f code(f)·f`` is the ROM's ``op``, and codes are distinct and non
 
 **pc flow.** ``pc' = pc + Δ`` on every transition, with Δ by operation:
 
-    ALU, M, loads, stores, ecall "other", args of other writes   4
+    ALU, M, loads, stores, ecall brk/"other", args of other writes   4
     branches                                     4 + taken·(target - pc - 4)
     CONST (lui, auipc, jal, fence)               target - pc        (ROM)
     jalr                                         (rs1 + imm) & ~1 - pc
@@ -29,7 +29,8 @@ from engine.stark.air import FIRST, LAST, TRANSITION, AirBuilder
 
 STEP4 = ("add", "sub", "slt", "sltu", "xor", "or", "and", "sll", "srl", "sra",
          "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw",
-         "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "other", "args_wn")
+         "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "brk", "other",
+         "args_wn")
 BRANCHES = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
 
 

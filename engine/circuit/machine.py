@@ -3,7 +3,8 @@
 ``build_air()`` (cached) declares the columns (:mod:`engine.circuit.columns`), the
 preprocessed tables, the public values and every region's constraints and bus
 interactions. Public values: ``entry`` (the first pc), ``exit_lo``/``exit_hi`` (the
-exit code's halves) and ``journal_len``. Public data (what the preprocessed columns
+exit code's halves), ``journal_len`` and ``heap_lo``/``heap_hi`` (the heap start's
+halves, from the image). Public data (what the preprocessed columns
 are computed from): a :class:`engine.circuit.image.MachineImage`. Public messages:
 ``image_messages(image)`` (memory bus) and ``journal_messages(journal)``.
 
@@ -22,7 +23,7 @@ from engine.circuit.columns import Columns, declare_main
 from engine.stark.air import Air, AirBuilder
 
 AIR_NAME = "rv32im"
-PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "journal_len")
+PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "journal_len", "heap_lo", "heap_hi")
 
 
 @functools.cache
@@ -49,7 +50,7 @@ def build_air() -> Air:
     y_lo, y_hi = halves(c.y)
     m = c.mem
     with b.scope("def"):
-        _defined(b, "x", (x_lo, x_hi), alu.x_definitions(c) + syscalls.x_definitions(c))
+        _defined(b, "x", (x_lo, x_hi), alu.x_definitions(c) + syscalls.x_definitions(c, publics))
         _defined(b, "y", (y_lo, y_hi), alu.y_definitions(c) + syscalls.y_definitions(c))
         _defined(b, "rd", (m.c_lo, m.c_hi),
                  alu.results(c) + muldiv.results(c) + syscalls.results(c))

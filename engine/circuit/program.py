@@ -138,6 +138,6 @@ def constrain(b: AirBuilder, c: Columns) -> None:
     code = sum((op[f] * flag_code(f) for f in INSTRUCTION_FLAGS), 0)
     with b.scope("rom"):
         b.send(ROM_BUS, [cpu.pc, code, cpu.rd, cpu.rs1, cpu.rs2, cpu.use_rs2,
-                         cpu.wr - op["other"], cpu.imm_lo, cpu.imm_hi, cpu.kv_lo, cpu.kv_hi,
-                         cpu.target], mult=c.instruction, name="fetch")
+                         cpu.wr - c.flags("brk", "other"), cpu.imm_lo, cpu.imm_hi, cpu.kv_lo,
+                         cpu.kv_hi, cpu.target], mult=c.instruction, name="fetch")
         b.receive(ROM_BUS, list(c.rom), mult=c.mult.rom, name="table")

@@ -1,40 +1,53 @@
 """Syscalls: the ecall row, the arguments row, the copy rows, the journal and exit.
 
-The rows follow the executor (``engine.vm.kernel``). An ecall row reads a7 (slot
-rs1) and a0 (slot rs2) and is one of four kinds, fixed by a7:
+The rows follow the executor (``engine.vm.kernel``) exactly: every value a syscall
+returns to the guest is determined by the machine's state and the private input
+(``docs/circuit.md``, "What the prover chooses"). An ecall row reads a7 (slot rs1)
+and a0 (slot rs2) and is one of five kinds, fixed by a7:
 
 * ``exit`` (a7 = 93 or 94): halts; a0 is the exit code (public values
   ``exit_lo``, ``exit_hi``);
 * ``read`` (63) / ``write`` (64): the next row is an arguments row reading a1 (buffer)
-  and a2 (count); ``write`` also decides, from a0, whether fd is 1 (journal, ``jr``
-  with an inverse proving ``fd != 1`` otherwise);
+  and a2 (count). ``read`` proves ``rz = [fd == 0]`` (``z0`` with an inverse either
+  way); ``write`` proves ``jr = [fd == 1]`` and ``j2 = [fd == 2]`` the same way;
+* ``brk`` (214): the break ``cpu.brk`` (starting at the public ``heap_start``, bound
+  by the image ID) moves to a0 when ``heap_start <= a0 <= HEAP_LIMIT`` (the borrow of
+  ``X = a0 - heap_start`` and the carry of ``Y = a0 + 0xF40F_FFFF``); a0 gets the
+  (new or unchanged) break;
 * ``other`` (anything else, proven with inverses of ``a7_hi`` and
-  ``(a7-63)(a7-64)(a7-93)(a7-94)``): writes advice to a0 (``brk``, unknown calls).
+  ``(a7-63)(a7-64)(a7-93)(a7-94)(a7-214)``): a0 gets ``-ENOSYS``.
 
-Arguments rows:
+Arguments rows all check the buffer: ``nz = [n != 0]``, ``ok``: ``buf >= 0x1000`` from
+the borrow of ``X = buf - 0x1000``, ``buf + n <= 0x0C00_0000`` from the carries of
+``Y = buf + n + 0xF3FF_FFFF``; ``bad = nz·(1 - ok)`` is the -EFAULT case.
 
 * ``args_wj`` (write to fd 1): copies exactly ``n`` bytes to the journal when
-  ``n != 0`` and the buffer lies in guest memory (``ok``: ``buf >= 0x1000`` from the
-  borrow of ``X = buf - 0x1000``, ``buf + n <= 0x0C00_0000`` from the carries of
-  ``Y = buf + n + 0xF3FF_FFFF``), and returns ``n`` (written by the last copy row);
-  otherwise it returns 0 (``n = 0``) or ``-EFAULT``. The return value and the copy
-  are proven: a prover cannot skip a journal write;
-* ``args_wn`` (write to another fd): returns advice (the log is not part of the claim);
-* ``args_r`` (read): may copy ``count <= n`` advice bytes (``cp``) if fd was 0
-  (``rz``, carried from the ecall row) into ``[buf, buf + count)``, ``buf`` below
-  ``0x0C00_0000``; a0 is advice.
+  ``n != 0`` and ``ok``, and returns ``n`` (written by the last copy row); otherwise
+  0 (``n = 0``) or ``-EFAULT``. A prover cannot skip or shorten a journal write;
+* ``args_wn`` (write to another fd): returns ``n`` for fd 2 (``lg``, the host log,
+  which is not part of the claim and has no copy rows), ``-EFAULT`` for fd 2 with a bad
+  buffer, ``-EBADF`` for any other fd;
+* ``args_r`` (read): ``-EBADF`` unless fd is 0, ``-EFAULT`` for a bad buffer, else
+  ``count = min(n, left)`` bytes where ``left = cpu.ileft`` is the private input not
+  yet read: ``left`` in bytes ``u0..u3`` with ``u4 = 4·u3`` a byte too (so
+  ``left < 2^30 < p``), ``D = n - left`` in bytes ``u5..u8`` with borrows ``u9``
+  (low half) and ``lt = [n < left]``, ``count = lt ? n : left`` (``cnt_lo``,
+  ``cnt_hi``), ``cz = [count != 0]``; copy rows follow iff ``cp = rz·ok·cz``, and
+  ``ileft`` falls by every byte they copy. The input's length (the first row's
+  ``ileft``) and its bytes are the prover's only free choice.
 
 Copy rows (``io_r``, ``io_w``) copy one word each: ``ptr`` (byte address), ``left``
 (bytes still to copy), the one-hot offset ``e0..e3`` and last byte ``f0..f3``, masks
 ``m_k`` of the bytes copied. ``4·w + offset = ptr``; a row that is not the last
 (``more``) ends at byte 3 and the next starts at byte 0 of the next word;
 ``left`` drops by the bytes copied and is exactly used up on the last row, which
-writes a0 and moves the pc on. ``io_r`` writes advice bytes inside the mask and
-keeps the others; ``io_w`` reads the word and sends ``(jpos + k - offset, byte_k)`` on
-the ``journal`` bus for each copied byte ``k``. ``cpu.jpos`` counts journal bytes:
-0 on the first row, ``+len`` per ``io_w`` row, ``journal_len`` (public) at the end;
-the verifier receives ``(k, journal[k])`` for ``k < journal_len``, so the journal,
-its order and its length are bound to the claim.
+writes a0 (the count ``cn``, carried from the arguments row) and moves the pc on.
+``io_r`` writes input bytes inside the mask and keeps the others; ``io_w`` reads the
+word and sends ``(jpos + k - offset, byte_k)`` on the ``journal`` bus for each copied
+byte ``k``. ``cpu.jpos`` counts journal bytes: 0 on the first row, ``+len`` per
+``io_w`` row, ``journal_len`` (public) at the end; the verifier receives
+``(k, journal[k])`` for ``k < journal_len``, so the journal, its order and its length
+are bound to the claim.
 """
 from __future__ import annotations
 
@@ -44,12 +57,26 @@ from engine.circuit.alu import byte_of, halves
 from engine.circuit.columns import Columns
 from engine.stark.air import FIRST, LAST, TRANSITION, AirBuilder
 from engine.stark.logup_trace import PublicMessages
+from engine.vm.memory_map import HEAP_LIMIT
 
 JOURNAL_BUS = "journal"
-SYS_READ, SYS_WRITE, SYS_EXIT, SYS_EXIT_GROUP = 63, 64, 93, 94
+SYS_READ, SYS_WRITE, SYS_EXIT, SYS_EXIT_GROUP, SYS_BRK = 63, 64, 93, 94, 214
+# Linux's errno values, returned negated as unsigned 32-bit words (engine.vm.kernel).
+EBADF_VALUE = (-9) & 0xFFFFFFFF
 EFAULT_VALUE = (-14) & 0xFFFFFFFF
+ENOSYS_VALUE = (-38) & 0xFFFFFFFF
+# brk: a0 + BRK_ABOVE carries out of 32 bits exactly when a0 > HEAP_LIMIT.
+BRK_ABOVE = 0xFFFFFFFF - HEAP_LIMIT
 ARGS = ("args_r", "args_wj", "args_wn")
 IO = ("io_r", "io_w")
+
+
+def _lo(value: int) -> int:
+    return value & 0xFFFF
+
+
+def _hi(value: int) -> int:
+    return value >> 16
 
 
 def journal_messages(journal: bytes) -> PublicMessages:
@@ -72,79 +99,138 @@ def io_window(c: Columns):
 def constrain(b: AirBuilder, c: Columns, publics: dict) -> None:
     with b.scope("sys"):
         _ecall_rows(b, c, publics)
+        _brk(b, c, publics)
         _args_rows(b, c)
+        _read_count(b, c)
         _io_rows(b, c, publics)
 
 
 def _ecall_rows(b: AirBuilder, c: Columns, publics: dict) -> None:
     op, m = c.op, c.mem
     a_lo, a_hi, fd_lo, fd_hi = m.a_lo, m.a_hi, m.b_lo, m.b_hi
-    b.constrain("a7_hi_zero", c.flags("exit", "read", "write") * a_hi)
+    fd_sum = fd_lo + fd_hi            # zero exactly when fd = 0: both halves are < 2^16
+    b.constrain("a7_hi_zero", c.flags("exit", "read", "write", "brk") * a_hi)
     b.constrain("a7_lo", op["read"] * (a_lo - SYS_READ) + op["write"] * (a_lo - SYS_WRITE)
+                + op["brk"] * (a_lo - SYS_BRK)
                 + op["exit"] * (a_lo - SYS_EXIT) * (a_lo - SYS_EXIT_GROUP))
     b.constrain("exit_code_lo", op["exit"] * (fd_lo - publics["exit_lo"]))
     b.constrain("exit_code_hi", op["exit"] * (fd_hi - publics["exit_hi"]))
-    # read: copying needs fd = 0 (z0, carried to the arguments row as rz).
-    z0 = c.hv("read", "z0")
-    b.constrain("read_fd_zero", op["read"] * z0 * (fd_lo + fd_hi))
+    # read: z0 = [fd == 0], proven both ways, carried to the arguments row as rz.
+    z0, zi = c.hv("read", "z0"), c.hv("read", "zi")
+    b.constrain("read_fd_zero", op["read"] * z0 * fd_sum)
+    b.constrain("read_fd_nonzero", op["read"] * (1 - z0 - zi * fd_sum))
     b.constrain("read_carries_fd", op["read"] * (c.hv("args_r", "rz").next - z0),
                 when=TRANSITION)
-    # write: jr = [fd == 1], proven both ways.
+    # write: jr = [fd == 1] and j2 = [fd == 2], each proven both ways.
     jr, i1, i2 = (c.hv("write", n) for n in ("jr", "i1", "i2"))
+    j2, i3, i4 = (c.hv("write", n) for n in ("j2", "i3", "i4"))
     b.constrain("write_fd_one_lo", op["write"] * jr * (fd_lo - 1))
     b.constrain("write_fd_one_hi", op["write"] * jr * fd_hi)
     b.constrain("write_fd_not_one", op["write"] * (1 - jr - i1 * (fd_lo - 1) - i2 * fd_hi))
+    b.constrain("write_fd_two_lo", op["write"] * j2 * (fd_lo - 2))
+    b.constrain("write_fd_two_hi", op["write"] * j2 * fd_hi)
+    b.constrain("write_fd_not_two", op["write"] * (1 - j2 - i3 * (fd_lo - 2) - i4 * fd_hi))
+    b.constrain("write_carries_fd", op["write"] * (c.hv("args_wn", "lg").next - j2),
+                when=TRANSITION)
     b.constrain("then_args_r", op["args_r"].next - op["read"], when=TRANSITION)
     b.constrain("then_args_wj", op["args_wj"].next - op["write"] * jr, when=TRANSITION)
     b.constrain("then_args_wn", op["args_wn"].next - op["write"] * (1 - jr), when=TRANSITION)
-    # other: a7 is none of 63, 64, 93, 94.
-    u, v, uv, j1, j2 = (c.hv("other", n) for n in ("u", "v", "uv", "i1", "i2"))
+    # other: a7 is none of 63, 64, 93, 94, 214.
+    u, v, uv, uvw, j1, j2 = (c.hv("other", n) for n in ("u", "v", "uv", "uvw", "i1", "i2"))
     other = op["other"]
     b.constrain("other_u", other * (u - (a_lo - SYS_READ) * (a_lo - SYS_WRITE)))
     b.constrain("other_v", other * (v - (a_lo - SYS_EXIT) * (a_lo - SYS_EXIT_GROUP)))
     b.constrain("other_uv", other * (uv - u * v))
-    b.constrain("other_a7", other * (j1 * a_hi + j2 * uv - 1))
+    b.constrain("other_uvw", other * (uvw - uv * (a_lo - SYS_BRK)))
+    b.constrain("other_a7", other * (j1 * a_hi + j2 * uvw - 1))
+
+
+def _brk(b: AirBuilder, c: Columns, publics: dict) -> None:
+    """The break starts at the image's heap start and moves only on an accepted brk.
+    The requested address is a0, read in the ecall row's rs2 slot (``mem.b_*``)."""
+    op, m, cpu, alu = c.op, c.mem, c.cpu, c.alu
+    brk, ok = op["brk"], c.hv("brk", "ok")
+    b.constrain("brk_first_lo", cpu.brk_lo - publics["heap_lo"], when=FIRST)
+    b.constrain("brk_first_hi", cpu.brk_hi - publics["heap_hi"], when=FIRST)
+    # ok: not below the heap start (no borrow of X), not above HEAP_LIMIT (no carry of Y).
+    b.constrain("brk_ok", brk * (ok - (1 - alu.k1) * (1 - alu.tri1)))
+    b.constrain("brk_step_lo", cpu.brk_lo.next - cpu.brk_lo - brk * ok * (m.b_lo - cpu.brk_lo),
+                when=TRANSITION)
+    b.constrain("brk_step_hi", cpu.brk_hi.next - cpu.brk_hi - brk * ok * (m.b_hi - cpu.brk_hi),
+                when=TRANSITION)
 
 
 def _args_rows(b: AirBuilder, c: Columns) -> None:
-    op, m, cpu, alu, u = c.op, c.mem, c.cpu, c.alu, c.u
+    op, m, cpu, alu = c.op, c.mem, c.cpu, c.alu
     args = c.flags(*ARGS)
     syscall_rows = c.flags(*ARGS, *IO)
     b.constrain("args_rs1", args * (cpu.rs1 - 11))
     b.constrain("args_rs2", args * (cpu.rs2 - 12))
     b.constrain("rd_a0", syscall_rows * (cpu.rd - 10))
     b.constrain("use_rs2", (1 - c.instruction) * (cpu.use_rs2 - args))
-    cp, more = c.hv("args_r", "cp"), c.hv("io", "more")
+    cp, more = c.hv("args", "cp"), c.hv("io", "more")
     b.constrain("wr", (1 - c.instruction) * (cpu.wr - op["args_wn"]
                                             - c.flags("args_r", "args_wj") * (1 - cp)
                                             - c.flags(*IO) * (1 - more)))
     copying = c.flags("args_r", "args_wj")
     b.constrain("more_is_cp", copying * (more - cp))
-    # read: cp is the prover's choice, allowed only for fd = 0.
-    rz = c.hv("args_r", "rz")
-    args_r = op["args_r"]
-    b.constrain("read_cp_boolean", args_r * cp * (cp - 1))
-    b.constrain("read_cp_needs_fd0", args_r * cp * (1 - rz))
-    b.constrain("read_buffer_below_end", args_r * cp * (0x0BFF - m.a_hi - u[0] - u[1] * 256))
-    # write to the journal: nz = [n != 0], ok = buffer inside guest memory, cp = nz·ok.
-    wj = op["args_wj"]
-    hb, ok, nz, ninv = (c.hv("args_wj", n) for n in ("hb", "ok", "nz", "ninv"))
-    b.constrain("wj_nz_if_nonzero", wj * (1 - nz) * (m.b_lo + m.b_hi))
-    b.constrain("wj_nz_only_if_nonzero", wj * (nz - ninv * (m.b_lo + m.b_hi)))
-    b.constrain("wj_end_beyond", wj * (hb * 2 - alu.tri1 * (3 - alu.tri1)))
-    b.constrain("wj_ok", wj * (ok - (1 - alu.k1) * (1 - hb)))
-    b.constrain("wj_cp", wj * (cp - nz * ok))
+    # Every arguments row checks its buffer: nz = [n != 0], ok = inside guest memory.
+    hb, ok, nz, ninv, bad = (c.hv("args", n) for n in ("hb", "ok", "nz", "ninv", "bad"))
+    n_sum = m.b_lo + m.b_hi
+    b.constrain("args_nz_if_nonzero", args * (1 - nz) * n_sum)
+    b.constrain("args_nz_only_if_nonzero", args * (nz - ninv * n_sum))
+    b.constrain("args_end_beyond", args * (hb * 2 - alu.tri1 * (3 - alu.tri1)))
+    b.constrain("args_ok", args * (ok - (1 - alu.k1) * (1 - hb)))
+    b.constrain("args_bad", args * (bad - nz * (1 - ok)))
+    # write to the journal copies iff n != 0 and the buffer is good; to fd 2 (lg) it
+    # returns n iff the buffer is good (g).
+    b.constrain("wj_cp", op["args_wj"] * (cp - nz * ok))
+    b.constrain("wn_g", op["args_wn"] * (c.hv("args_wn", "g") - c.hv("args_wn", "lg") * ok))
     # The first copy row starts at buf with everything left to copy.
-    io = c.hv("io", "ptr"), c.hv("io", "left"), c.hv("io", "cn_lo"), c.hv("io", "cn_hi")
-    ptr, left, cn_lo, cn_hi = io
-    y_lo, y_hi = halves(c.y)
+    ptr, left = c.hv("io", "ptr"), c.hv("io", "left")
+    cn_lo, cn_hi = c.hv("io", "cn_lo"), c.hv("io", "cn_hi")
+    cnt_lo, cnt_hi = c.hv("args_r", "cnt_lo"), c.hv("args_r", "cnt_hi")
+    r, wj = op["args_r"], op["args_wj"]
     b.constrain("start_ptr", copying * more * (ptr.next - m.a_lo - m.a_hi * 65536),
                 when=TRANSITION)
-    b.constrain("start_left", more * (args_r * (left.next - y_lo - y_hi * 65536)
+    b.constrain("start_left", more * (r * (left.next - cnt_lo - cnt_hi * 65536)
                                       + wj * (left.next - m.b_lo - m.b_hi * 65536)),
                 when=TRANSITION)
-    b.constrain("start_n_lo", wj * more * (cn_lo.next - m.b_lo), when=TRANSITION)
-    b.constrain("start_n_hi", wj * more * (cn_hi.next - m.b_hi), when=TRANSITION)
+    b.constrain("start_n_lo", more * (r * (cn_lo.next - cnt_lo) + wj * (cn_lo.next - m.b_lo)),
+                when=TRANSITION)
+    b.constrain("start_n_hi", more * (r * (cn_hi.next - cnt_hi) + wj * (cn_hi.next - m.b_hi)),
+                when=TRANSITION)
+
+
+def _read_count(b: AirBuilder, c: Columns) -> None:
+    """read copies ``count = min(n, left)`` bytes of the input not yet read."""
+    op, m, cpu, u = c.op, c.mem, c.cpu, c.u
+    r = op["args_r"]
+    lt, cz, cinv, oc, rz, cp = (c.hv("args_r", n) for n in ("lt", "cz", "cinv", "oc", "rz",
+                                                              "cp"))
+    cnt_lo, cnt_hi = c.hv("args_r", "cnt_lo"), c.hv("args_r", "cnt_hi")
+    left_lo, left_hi = u[0] + u[1] * 256, u[2] + u[3] * 256
+    b.constrain("read_left", r * (cpu.ileft - left_lo - left_hi * 65536))
+    # u4 = 4·u3 is a byte, so u3 < 64 and left < 2^30 < p: left never wraps.
+    b.constrain("read_left_small", r * (u[4] - u[3] * 4))
+    # D = n - left + lt·2^32 in bytes u5..u8, low borrow u9 (not looked up on this row):
+    # lt = [n < left].
+    borrow = u[9]
+    b.constrain("read_borrow_boolean", r * borrow * (borrow - 1))
+    b.constrain("read_lt_boolean", r * lt * (lt - 1))
+    b.constrain("read_diff_lo", r * (u[5] + u[6] * 256 - m.b_lo + left_lo - borrow * 65536))
+    b.constrain("read_diff_hi", r * (u[7] + u[8] * 256 - m.b_hi + left_hi + borrow
+                                     - lt * 65536))
+    b.constrain("read_count_lo", r * (cnt_lo - left_lo - lt * (m.b_lo - left_lo)))
+    b.constrain("read_count_hi", r * (cnt_hi - left_hi - lt * (m.b_hi - left_hi)))
+    cnt_sum = cnt_lo + cnt_hi
+    b.constrain("read_cz_if_nonzero", r * (1 - cz) * cnt_sum)
+    b.constrain("read_cz_only_if_nonzero", r * (cz - cinv * cnt_sum))
+    b.constrain("read_oc", r * (oc - c.hv("args", "ok") * cz))
+    b.constrain("read_cp", r * (cp - rz * oc))
+    _, _, _, length, _ = io_window(c)
+    b.constrain("ileft_step", cpu.ileft.next - cpu.ileft + op["io_r"] * length,
+                when=TRANSITION)
 
 
 def _io_rows(b: AirBuilder, c: Columns, publics: dict) -> None:
@@ -173,8 +259,8 @@ def _io_rows(b: AirBuilder, c: Columns, publics: dict) -> None:
         b.constrain(f"io_r_keeps_byte{k}", op["io_r"] * (1 - masks[k])
                     * (byte_of(x, k) - byte_of(y, k)))
     cn_lo, cn_hi = c.hv("io", "cn_lo"), c.hv("io", "cn_hi")
-    b.constrain("io_w_carries_n_lo", op["io_w"] * more * (cn_lo.next - cn_lo), when=TRANSITION)
-    b.constrain("io_w_carries_n_hi", op["io_w"] * more * (cn_hi.next - cn_hi), when=TRANSITION)
+    b.constrain("io_carries_n_lo", io * more * (cn_lo.next - cn_lo), when=TRANSITION)
+    b.constrain("io_carries_n_hi", io * more * (cn_hi.next - cn_hi), when=TRANSITION)
     # The journal.
     jpos = cpu.jpos
     b.constrain("jpos_first", jpos, when=FIRST)
@@ -185,34 +271,48 @@ def _io_rows(b: AirBuilder, c: Columns, publics: dict) -> None:
                name=f"journal_byte{k}")
 
 
-def x_definitions(c: Columns) -> list[tuple]:
+def x_definitions(c: Columns, publics: dict) -> list[tuple]:
     m, alu = c.mem, c.alu
-    y_lo, y_hi = halves(c.y)
-    cp = c.hv("args_r", "cp")
+    k0, k1 = alu.k0, alu.k1
     return [
-        (c.op["args_wj"], m.a_lo - 0x1000 + alu.k0 * 65536, m.a_hi - alu.k0 + alu.k1 * 65536),
-        (c.op["args_r"] * cp, m.b_lo - y_lo + alu.k0 * 65536, m.b_hi - y_hi - alu.k0),
+        (c.flags(*ARGS), m.a_lo - 0x1000 + k0 * 65536, m.a_hi - k0 + k1 * 65536),
+        (c.op["brk"], m.b_lo - publics["heap_lo"] + k0 * 65536,
+         m.b_hi - publics["heap_hi"] - k0 + k1 * 65536),
     ]
 
 
 def y_definitions(c: Columns) -> list[tuple]:
     m, alu = c.mem, c.alu
-    return [(c.op["args_wj"], m.a_lo + m.b_lo + 0xFFFF - alu.tri0 * 65536,
-             m.a_hi + m.b_hi + 0xF3FF + alu.tri0 - alu.tri1 * 65536)]
+    tri0, tri1 = alu.tri0, alu.tri1
+    return [
+        (c.flags(*ARGS), m.a_lo + m.b_lo + 0xFFFF - tri0 * 65536,
+         m.a_hi + m.b_hi + 0xF3FF + tri0 - tri1 * 65536),
+        (c.op["brk"], m.b_lo + _lo(BRK_ABOVE) - tri0 * 65536,
+         m.b_hi + _hi(BRK_ABOVE) + tri0 - tri1 * 65536),
+    ]
 
 
 def results(c: Columns) -> list[tuple]:
-    x_lo, x_hi = halves(c.x)
-    y_lo, y_hi = halves(c.y)
-    u = c.u
-    cp, nz = c.hv("args_wj", "cp"), c.hv("args_wj", "nz")
+    """The a0 each syscall row writes: nothing here is left to the prover."""
+    m, cpu, op = c.mem, c.cpu, c.op
+    ok = c.hv("brk", "ok")
+    bad, rz = c.hv("args", "bad"), c.hv("args_r", "rz")
+    lg, g = c.hv("args_wn", "lg"), c.hv("args_wn", "g")
     more = c.hv("io", "more")
+
+    def errno(mask_ebadf, mask_efault, half):
+        return mask_ebadf * half(EBADF_VALUE) + mask_efault * half(EFAULT_VALUE)
+
     return [
-        (c.flags("other", "args_wn"), x_lo, x_hi),
-        (c.op["args_r"], y_lo, y_hi),
-        (c.op["args_wj"], (nz - cp) * (EFAULT_VALUE & 0xFFFF), (nz - cp) * (EFAULT_VALUE >> 16)),
-        (c.op["io_r"], u[0] + u[1] * 256, u[2] + u[3] * 256),
-        (c.op["io_w"] * (1 - more), c.hv("io", "cn_lo"), c.hv("io", "cn_hi")),
+        (op["brk"], cpu.brk_lo + ok * (m.b_lo - cpu.brk_lo),
+         cpu.brk_hi + ok * (m.b_hi - cpu.brk_hi)),
+        (op["other"], _lo(ENOSYS_VALUE), _hi(ENOSYS_VALUE)),
+        # Without copy rows read returns -EBADF, -EFAULT or 0.
+        (op["args_r"], errno(1 - rz, rz * bad, _lo), errno(1 - rz, rz * bad, _hi)),
+        (op["args_wj"], bad * _lo(EFAULT_VALUE), bad * _hi(EFAULT_VALUE)),
+        (op["args_wn"], errno(1 - lg, lg * bad, _lo) + g * m.b_lo,
+         errno(1 - lg, lg * bad, _hi) + g * m.b_hi),
+        (c.flags(*IO) * (1 - more), c.hv("io", "cn_lo"), c.hv("io", "cn_hi")),
     ]
 
 

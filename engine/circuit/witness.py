@@ -21,7 +21,7 @@ from numba import njit
 
 from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
-from engine.circuit.columns import FLAGS, HELPERS, INSTRUCTION_FLAGS, ROM_OPS
+from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS
 from engine.circuit.final_memory import FIRST_RAM_WORD, LAST_RAM_WORD
 from engine.circuit.image import N_REGISTERS, MachineImage, image_messages
 from engine.circuit.machine import build_air
@@ -47,7 +47,7 @@ from engine.vm.trace import (
     KIND_SYSCALL_IO,
 )
 
-_SYSCALL_FLAG = {63: "read", 64: "write", 93: "exit", 94: "exit"}
+_SYSCALL_FLAG = {63: "read", 64: "write", 93: "exit", 94: "exit", 214: "brk"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,8 +92,9 @@ class Rows:
     """
 
     def __init__(self, air: Air, image: MachineImage, trace_rows: np.ndarray, height: int,
-                 zk_rows: int):
+                 zk_rows: int, input_length: int = 0):
         self.image = image
+        self.input_length = input_length
         self.t = trace_rows.astype(np.int64)
         self.n = self.t.shape[0]
         self.height = height
@@ -176,7 +177,7 @@ def generate_witness(image: MachineImage, result, *, params: ProofParams = Proof
     if shape.real_rows < needed:
         raise ValueError(f"the run needs {needed} real rows; a trace of {height} rows has "
                          f"{shape.real_rows}")
-    rows = Rows(air, image, trace_rows, height, params.zk_rows)
+    rows = Rows(air, image, trace_rows, height, params.zk_rows, result.input_length)
     _classify(rows)
     _cpu(rows)
     _memory(rows)
@@ -188,16 +189,15 @@ def generate_witness(image: MachineImage, result, *, params: ProofParams = Proof
     main = rows.matrix
     main[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
     exit_code = int(result.exit_code)
-    publics = {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
-               "journal_len": len(result.journal)}
-    return MachineWitness(air, shape, main, publics, image, bytes(result.journal),
-                          (image_messages(image), journal_messages(result.journal)))
+    publics, messages = public_inputs(image, exit_code, bytes(result.journal))
+    return MachineWitness(air, shape, main, publics, image, bytes(result.journal), messages)
 
 
 def public_inputs(image: MachineImage, exit_code: int, journal: bytes):
-    """``(publics, public_messages)`` the verifier derives from a claim."""
+    """``(publics, public_messages)`` the verifier derives from a claim and the image."""
     publics = {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
-               "journal_len": len(journal)}
+               "journal_len": len(journal), "heap_lo": image.heap_start & 0xFFFF,
+               "heap_hi": image.heap_start >> 16}
     return publics, (image_messages(image), journal_messages(journal))
 
 
@@ -254,7 +254,7 @@ def _cpu(rows: Rows) -> None:
         if name in ("pc", "op"):
             continue
         rows.set(f"cpu.{name}", instr, rom[k, index[instr]])
-    rows.set("cpu.wr", rows.is_("other"), 1)
+    rows.set("cpu.wr", rows.is_("brk", "other"), 1)
     args = rows.is_("args_r", "args_wj", "args_wn")
     syscall = args | rows.is_("io_r", "io_w")
     rows.set("cpu.rs1", args, 11)
@@ -266,6 +266,10 @@ def _cpu(rows: Rows) -> None:
     jpos = np.concatenate([[0], np.cumsum(journal_bytes)])
     rows.set_all("cpu.jpos", jpos[:-1])
     rows.col("cpu.jpos")[rows.n:] = jpos[-1]
+    input_bytes = np.where(rows.is_("io_r"), t[:, C_IO_LENGTH], 0)
+    ileft = rows.input_length - np.concatenate([[0], np.cumsum(input_bytes)])
+    rows.set_all("cpu.ileft", ileft[:-1])
+    rows.col("cpu.ileft")[rows.n:] = ileft[-1]
     rows.col("cpu.pc")[rows.n:] = t[-1, C_PC]
 
 
@@ -364,9 +368,6 @@ def _multiplicities(rows: Rows) -> None:
     signed_div = rows.is_("div", "rem")
     for j, users in BYTE_USERS.items():
         used = rows.is_(*users)
-        if j in (0, 1):
-            cp = rows.get(f"alu.h{HELPERS['args_r']['cp']}")
-            used = used | (rows.is_("args_r") & (cp == 1))
         tag = np.where(signed_div, TAG_MSB, TAG_U8) if j in SIGN_BYTES else np.full(n, TAG_U8)
         lookups.append(byte_table_row(tag[used], rows.get(f"alu.u{j}")[used]))
     fm_real = rows.col("fm.real")[:real] == 1

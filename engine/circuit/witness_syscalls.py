@@ -3,15 +3,18 @@
 Meaning of the columns: :mod:`engine.circuit.syscalls`. The copy rows of one
 syscall are a run of ``KIND_SYSCALL_IO`` rows after its arguments row; per-run
 quantities (bytes left, the count) are computed with cumulative sums over all copy
-rows at once.
+rows at once. Every result the circuit computes is compared with the executor's
+(``set_result``): the two must agree on every value a guest can observe.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from engine.circuit.syscalls import EFAULT_VALUE
-from engine.circuit.witness_alu import MASK32, field_inverse, helper, set_bits
+from engine.circuit.syscalls import BRK_ABOVE, EBADF_VALUE, EFAULT_VALUE, ENOSYS_VALUE
+from engine.circuit.witness_alu import MASK32, field_inverse, helper, set_bits, set_bytes, \
+    set_result
 from engine.field.babybear import P
+from engine.vm.memory_map import GUEST_MEMORY_START, HEAP_LIMIT
 from engine.vm.trace import C_IO_LENGTH, C_IO_OFFSET
 
 
@@ -20,35 +23,70 @@ def fill(rows) -> None:
     a_lo, a_hi, b_lo, b_hi = (g(f"mem.{n}") for n in ("a_lo", "a_hi", "b_lo", "b_hi"))
     a = a_lo + (a_hi << 16)
     b = b_lo + (b_hi << 16)
-    result = rows.slot(3, "val")
-    _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi, result)
-    copy = _copy_rows(rows)
-    _args_rows(rows, a, b, result, copy)
+    _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi)
+    _brk_rows(rows, b)
+    copied = _copy_rows(rows)
+    _args_rows(rows, a, b, copied)
 
 
-def _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi, result) -> None:
+def _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi) -> None:
     read = rows.is_("read")
-    rows.set(helper("read", "z0"), read, ((b_lo == 0) & (b_hi == 0))[read])
+    fd_sum = b_lo + b_hi
+    rows.set(helper("read", "z0"), read, (fd_sum == 0)[read])
+    rows.set(helper("read", "zi"), read, field_inverse(fd_sum)[read])
     write = rows.is_("write")
-    jr = (b_lo == 1) & (b_hi == 0)
-    rows.set(helper("write", "jr"), write, jr[write])
-    lo_differs = write & ~jr & (b_lo != 1)
-    rows.set(helper("write", "i1"), lo_differs, field_inverse(b_lo - 1)[lo_differs])
-    hi_differs = write & ~jr & (b_lo == 1)
-    rows.set(helper("write", "i2"), hi_differs, field_inverse(b_hi)[hi_differs])
+    for flag, inv_lo, inv_hi, fd in (("jr", "i1", "i2", 1), ("j2", "i3", "i4", 2)):
+        equal = (b_lo == fd) & (b_hi == 0)
+        rows.set(helper("write", flag), write, equal[write])
+        lo_differs = write & ~equal & (b_lo != fd)
+        rows.set(helper("write", inv_lo), lo_differs, field_inverse(b_lo - fd)[lo_differs])
+        hi_differs = write & ~equal & (b_lo == fd)
+        rows.set(helper("write", inv_hi), hi_differs, field_inverse(b_hi)[hi_differs])
     other = rows.is_("other")
     u = (a_lo - 63) * (a_lo - 64) % P
     v = (a_lo - 93) * (a_lo - 94) % P
     uv = u * v % P
-    rows.set(helper("other", "u"), other, u[other])
-    rows.set(helper("other", "v"), other, v[other])
-    rows.set(helper("other", "uv"), other, uv[other])
+    uvw = uv * (a_lo - 214) % P
+    for name, value in (("u", u), ("v", v), ("uv", uv), ("uvw", uvw)):
+        rows.set(helper("other", name), other, value[other])
     high = other & (a_hi != 0)
     rows.set(helper("other", "i1"), high, field_inverse(a_hi)[high])
     low = other & (a_hi == 0)
-    rows.set(helper("other", "i2"), low, field_inverse(uv)[low])
-    advice = rows.is_("other", "args_wn")
-    set_bits(rows, "x", advice, result[advice])
+    rows.set(helper("other", "i2"), low, field_inverse(uvw)[low])
+    set_result(rows, other, np.full(int(other.sum()), ENOSYS_VALUE, dtype=np.int64))
+
+
+def _brk_rows(rows, a) -> None:
+    """The break on every row (``cpu.brk_*``) and the brk rows' bounds checks; ``a`` is
+    the requested address (a0, the ecall row's rs2 slot)."""
+    heap_start = rows.image.heap_start
+    brk = rows.is_("brk")
+    idx = np.flatnonzero(brk)
+    x = (a - heap_start) & MASK32
+    y = (a + BRK_ABOVE) & MASK32
+    ok = ((a >= heap_start) & (a <= HEAP_LIMIT)).astype(np.int64)
+    set_bits(rows, "x", brk, x[brk])
+    set_bits(rows, "y", brk, y[brk])
+    rows.set("alu.k0", brk, ((a & 0xFFFF) < (heap_start & 0xFFFF))[brk])
+    rows.set("alu.k1", brk, (a < heap_start)[brk])
+    rows.set("alu.tri0", brk, (((a & 0xFFFF) + (BRK_ABOVE & 0xFFFF)) >> 16)[brk])
+    rows.set("alu.tri1", brk, (a > HEAP_LIMIT)[brk])
+    rows.set(helper("brk", "ok"), brk, ok[brk])
+    # The break after each brk row: the request where accepted, else unchanged.
+    after = np.empty(idx.size, dtype=np.int64)
+    current = heap_start
+    for j, row in enumerate(idx.tolist()):          # one step per brk call, not per row
+        if ok[row]:
+            current = int(a[row])
+        after[j] = current
+    set_result(rows, brk, after)
+    value = np.full(rows.height, heap_start, dtype=np.int64)
+    if idx.size:
+        which = np.searchsorted(idx, np.arange(rows.n), side="left") - 1
+        value[:rows.n] = np.where(which >= 0, after[np.maximum(which, 0)], heap_start)
+        value[rows.n:] = after[-1]
+    rows.col("cpu.brk_lo")[:] = value & 0xFFFF
+    rows.col("cpu.brk_hi")[:] = value >> 16
 
 
 def _copy_rows(rows) -> dict:
@@ -66,6 +104,7 @@ def _copy_rows(rows) -> dict:
     cum = np.cumsum(length)
     run = np.cumsum(first) - 1
     left = cum[last][run] - cum + length
+    total = cum[last] - cum[first] + length[first]
     mask = np.zeros(rows.n, dtype=bool)
     mask[idx] = True
     for k in range(4):
@@ -75,65 +114,80 @@ def _copy_rows(rows) -> dict:
     rows.set(helper("io", "ptr"), mask, 4 * word + offset)
     rows.set(helper("io", "left"), mask, left)
     rows.set(helper("io", "more"), mask, (~last).astype(np.int64))
-    n_total = (rows.get("mem.b_lo") + (rows.get("mem.b_hi") << 16))[group]
-    io_w = rows.is_("io_w")
-    rows.set(helper("io", "cn_lo"), io_w, (n_total & 0xFFFF)[io_w[idx]])
-    rows.set(helper("io", "cn_hi"), io_w, (n_total >> 16)[io_w[idx]])
+    count = total[run]
+    rows.set(helper("io", "cn_lo"), mask, count & 0xFFFF)
+    rows.set(helper("io", "cn_hi"), mask, count >> 16)
     set_bits(rows, "y", mask, rows.slot(2, "prev")[idx])
     io_r = rows.is_("io_r")
     set_bits(rows, "x", io_r, rows.slot(2, "val")[io_r])
-    value = np.where(rows.used(3), rows.slot(3, "val"), 0)
-    for k in range(4):
-        rows.set(f"alu.u{k}", io_r, ((value >> (8 * k)) & 0xFF)[io_r])
-    rows.set("mem.c_lo", io_r, (value & 0xFFFF)[io_r])
-    rows.set("mem.c_hi", io_r, (value >> 16)[io_r])
-    return dict(zip(group[first].tolist(), cum[last] - cum[first] + length[first]))
+    last_rows = np.zeros(rows.n, dtype=bool)
+    last_rows[idx[last]] = True
+    set_result(rows, last_rows, total)
+    return dict(zip(group[first].tolist(), total.tolist()))
 
 
-def _args_rows(rows, a, b, result, copied: dict) -> None:
+def _args_rows(rows, a, b, copied: dict) -> None:
     n = rows.n
+    args = rows.is_("args_r", "args_wj", "args_wn")
     count = np.zeros(n, dtype=np.int64)
     for row, total in copied.items():
         count[row] = total
-    cp = (count > 0).astype(np.int64)
-    # read: fd = 0 carried from the ecall row; copies count <= n bytes.
-    args_r = rows.is_("args_r")
-    prev = np.flatnonzero(args_r) - 1
-    rows.set(helper("args_r", "rz"), args_r, rows.get(helper("read", "z0"))[prev])
-    rows.set(helper("args_r", "cp"), args_r, cp[args_r])
-    rows.set(helper("args_r", "more"), args_r, cp[args_r])
-    copying = args_r & (cp == 1)
-    y = np.where(copying, count, result)
-    set_bits(rows, "y", args_r, y[args_r])
-    rows.set("mem.c_lo", args_r, (y & 0xFFFF)[args_r])
-    rows.set("mem.c_hi", args_r, (y >> 16)[args_r])
-    x = (b - count) & MASK32
-    set_bits(rows, "x", copying, x[copying])
-    rows.set("alu.k0", copying, ((b & 0xFFFF) < (count & 0xFFFF))[copying])
-    room = 0x0BFF - (a >> 16)
-    rows.set("alu.u0", copying, (room & 0xFF)[copying])
-    rows.set("alu.u1", copying, (room >> 8)[copying])
-    # write to the journal: the buffer check decides between copying and -EFAULT.
-    wj = rows.is_("args_wj")
-    a_lo, a_hi, b_lo, b_hi = a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16
+    # The buffer check of every arguments row.
+    a_lo, b_lo = a & 0xFFFF, b & 0xFFFF
     nz = (b != 0).astype(np.int64)
-    k0 = (a_lo < 0x1000).astype(np.int64)
-    k1 = (a < 0x1000).astype(np.int64)
     tri0 = (a_lo + b_lo + 0xFFFF) >> 16
-    tri1 = (a_hi + b_hi + 0xF3FF + tri0) >> 16
+    tri1 = ((a >> 16) + (b >> 16) + 0xF3FF + tri0) >> 16
     hb = (tri1 >= 1).astype(np.int64)
+    k1 = (a < GUEST_MEMORY_START).astype(np.int64)
     ok = (1 - k1) * (1 - hb)
-    wj_cp = nz * ok
-    if (wj_cp[wj] != cp[wj]).any():
+    bad = nz * (1 - ok)
+    set_bits(rows, "x", args, ((a - GUEST_MEMORY_START) & MASK32)[args])
+    set_bits(rows, "y", args, ((a + b + 0xF3FFFFFF) & MASK32)[args])
+    for name, value in (("alu.k0", (a_lo < GUEST_MEMORY_START).astype(np.int64)),
+                        ("alu.k1", k1), ("alu.tri0", tri0), ("alu.tri1", tri1),
+                        (helper("args", "hb"), hb), (helper("args", "ok"), ok),
+                        (helper("args", "nz"), nz), (helper("args", "bad"), bad),
+                        (helper("args", "ninv"), field_inverse(b_lo + (b >> 16)))):
+        rows.set(name, args, value[args])
+    # read: min(n, left) bytes of the input not yet read, if fd = 0 and the buffer is good.
+    args_r = rows.is_("args_r")
+    rz = np.zeros(n, dtype=np.int64)
+    rz[args_r] = rows.get(helper("read", "z0"))[np.flatnonzero(args_r) - 1]
+    left = rows.get("cpu.ileft")
+    lt = (b < left).astype(np.int64)
+    cnt = np.minimum(b, left)
+    diff = (b - left) & MASK32
+    cz = (cnt != 0).astype(np.int64)
+    cp_r = rz * ok * cz
+    if (cp_r[args_r] != (count[args_r] > 0)).any():
+        raise ValueError("a read copied differently from what its arguments say")
+    set_bytes(rows, 0, args_r, left[args_r], 4)
+    rows.set("alu.u4", args_r, ((left >> 24) * 4)[args_r])
+    set_bytes(rows, 5, args_r, diff[args_r], 4)
+    for name, value in (("alu.u9", (b_lo < (left & 0xFFFF)).astype(np.int64)),
+                        (helper("args_r", "rz"), rz), (helper("args_r", "lt"), lt),
+                        (helper("args_r", "cnt_lo"), cnt & 0xFFFF),
+                        (helper("args_r", "cnt_hi"), cnt >> 16),
+                        (helper("args_r", "cz"), cz),
+                        (helper("args_r", "cinv"), field_inverse((cnt & 0xFFFF) + (cnt >> 16))),
+                        (helper("args_r", "oc"), ok * cz), (helper("args", "cp"), cp_r),
+                        (helper("args", "more"), cp_r)):
+        rows.set(name, args_r, value[args_r])
+    errno_r = np.where(rz == 0, EBADF_VALUE, bad * EFAULT_VALUE)
+    set_result(rows, args_r, errno_r[args_r])
+    # write to the journal: copies n bytes unless n = 0 or the buffer is bad.
+    wj = rows.is_("args_wj")
+    cp_wj = nz * ok
+    if (cp_wj[wj] != (count[wj] > 0)).any():
         raise ValueError("a journal write copied differently from what its arguments say")
-    set_bits(rows, "x", wj, ((a - 0x1000) & MASK32)[wj])
-    set_bits(rows, "y", wj, ((a + b + 0xF3FFFFFF) & MASK32)[wj])
-    for name, value in (("alu.k0", k0), ("alu.k1", k1), ("alu.tri0", tri0), ("alu.tri1", tri1),
-                        (helper("args_wj", "hb"), hb), (helper("args_wj", "ok"), ok),
-                        (helper("args_wj", "nz"), nz), (helper("args_wj", "cp"), wj_cp),
-                        (helper("args_wj", "more"), wj_cp)):
-        rows.set(name, wj, value[wj])
-    rows.set(helper("args_wj", "ninv"), wj, field_inverse(b_lo + b_hi)[wj])
-    efault = (nz - wj_cp) * EFAULT_VALUE
-    rows.set("mem.c_lo", wj, (efault & 0xFFFF)[wj])
-    rows.set("mem.c_hi", wj, (efault >> 16)[wj])
+    rows.set(helper("args", "cp"), wj, cp_wj[wj])
+    rows.set(helper("args", "more"), wj, cp_wj[wj])
+    set_result(rows, wj, (bad * EFAULT_VALUE)[wj])
+    # write to another fd: n for fd 2 (the host log) with a good buffer, else an errno.
+    wn = rows.is_("args_wn")
+    lg = np.zeros(n, dtype=np.int64)
+    lg[wn] = rows.get(helper("write", "j2"))[np.flatnonzero(wn) - 1]
+    g = lg * ok
+    rows.set(helper("args_wn", "lg"), wn, lg[wn])
+    rows.set(helper("args_wn", "g"), wn, g[wn])
+    set_result(rows, wn, np.where(lg == 0, EBADF_VALUE, bad * EFAULT_VALUE + g * b)[wn])

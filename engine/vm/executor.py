@@ -31,6 +31,7 @@ _FAULT_MESSAGES = {
     k.FAULT_STORE_ALIGN: "misaligned store",
     k.FAULT_STORE_CODE: "store into the program's executable segment (code is read-only)",
     k.FAULT_JOURNAL_LIMIT: f"the journal grew past {MAX_JOURNAL_BYTES >> 20} MiB",
+    k.FAULT_READ_CODE: "read() into the program's executable segment (code is read-only)",
 }
 
 
@@ -45,6 +46,9 @@ class ExecutionResult:
     seconds: float
     trace: Trace | None = None
     log_bytes_dropped: int = 0
+    #: Length of the private input the run was given (the proof's one free choice
+    #: besides the input's bytes: ``read`` returns ``min(n, bytes left)``).
+    input_length: int = 0
 
     @property
     def mhz(self) -> float:
@@ -144,6 +148,7 @@ def _run(program: Program, input_data: bytes, max_cycles: int, trace_rows: int |
         seconds=seconds,
         trace=Trace(trace) if record else None,
         log_bytes_dropped=int(st[k.S_LOG_DROPPED]),
+        input_length=len(input_data),
     )
 
 

@@ -37,7 +37,7 @@ STATUS_GROW_LOG = 5      # log needs st[S_NEED] bytes in all
 # Fault codes (messages in engine.vm.executor).
 FAULT_ILLEGAL, FAULT_EBREAK, FAULT_FETCH, FAULT_MISALIGNED_PC, FAULT_LOAD_RANGE, \
     FAULT_STORE_RANGE, FAULT_LOAD_ALIGN, FAULT_STORE_ALIGN, FAULT_STORE_CODE, \
-    FAULT_CYCLE_LIMIT, FAULT_JOURNAL_LIMIT = range(1, 12)
+    FAULT_CYCLE_LIMIT, FAULT_JOURNAL_LIMIT, FAULT_READ_CODE = range(1, 13)
 
 SYS_READ, SYS_WRITE, SYS_EXIT, SYS_EXIT_GROUP, SYS_BRK = 63, 64, 93, 94, 214
 EBADF, EFAULT, ENOSYS = 9, 14, 38
@@ -373,15 +373,15 @@ def _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log, pc, 
     if is_io and fd_ok:
         count = n if num == SYS_WRITE else min(n, inp.shape[0] - st[S_INPUT_POS])
     range_ok = True
-    if is_io and fd_ok and n > 0:
-        end = buf + n
-        if buf < MEM_LO or end > MEM_HI:
-            range_ok = False
-        elif num == SYS_READ:
-            for i in range(code_ranges.shape[0]):
-                if buf < code_ranges[i, 1] and code_ranges[i, 0] < end:
-                    range_ok = False
+    if is_io and fd_ok and n > 0 and (buf < MEM_LO or buf + n > MEM_HI):
+        range_ok = False
     copies = is_io and fd_ok and range_ok and count > 0
+    if copies and num == SYS_READ:
+        # Copying input into code is a store into code: a fault, like sb/sh/sw there.
+        for i in range(code_ranges.shape[0]):
+            if buf < code_ranges[i, 1] and code_ranges[i, 0] < buf + count:
+                st[S_FAULT] = FAULT_READ_CODE
+                return STATUS_FAULT
     proven_copy = copies and (num == SYS_READ or a0 == 1)
     n_words = ((buf + count - 1) >> 2) - (buf >> 2) + 1 if proven_copy else 0
     rows = 1 if not is_io else 2 + n_words

@@ -25,7 +25,8 @@ def test_machine_air_has_degree_three_and_a_modest_size():
     assert air.n_main <= 250
     assert len(air.constraints) < 400
     assert {b.name for b in air.buses} == {"program", "range", "memory", "byte", "journal"}
-    assert air.public_names == ("entry", "exit_lo", "exit_hi", "journal_len")
+    assert air.public_names == ("entry", "exit_lo", "exit_hi", "journal_len", "heap_lo",
+                                "heap_hi")
 
 
 @pytest.mark.parametrize("name,data", SAMPLES)

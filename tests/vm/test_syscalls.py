@@ -100,7 +100,6 @@ def test_bad_file_descriptors_return_ebadf(number, fd):
 @pytest.mark.parametrize("number,fd,buf,n", [
     (63, 0, 0x10, 4),                 # below guest memory
     (63, 0, 0x0BFFFFFE, 4),           # runs past the end of guest memory
-    (63, 0, TEXT_BASE, 4),            # into code
     (64, 1, 0x0BFFFFFE, 16),
     (64, 1, 0xFFFFFFF0, 0x20),        # wraps around
 ])
@@ -112,6 +111,22 @@ def test_buffers_outside_guest_memory_return_efault(number, fd, buf, n):
     result = run(prog, b"abcdefgh")
     assert result.registers[20] == NEG(EFAULT)
     assert result.journal == b""
+
+
+def test_read_into_code_is_a_fault_like_a_store_there():
+    prog = data_program()
+    prog.syscall(63, 0, TEXT_BASE, 4)
+    prog.exit(code=0)
+    with pytest.raises(GuestFault, match="read\\(\\) into the program's executable segment"):
+        run(prog, b"abcdefgh")
+
+
+def test_read_into_code_that_copies_nothing_returns_zero():
+    prog = data_program()
+    prog.syscall(63, 0, TEXT_BASE, 4)       # the input is empty: nothing is written
+    prog.op("addi", 20, 10, 0)
+    prog.exit(code=0)
+    assert run(prog, b"").registers[20] == 0
 
 
 def test_exit_code_is_a0_and_exit_group_works_too():
