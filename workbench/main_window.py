@@ -60,6 +60,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowIcon(QIcon(icon_path()))
         self.program = None
+        # The program receipts are compared with: the one the user loaded (dialog,
+        # recent files, a dropped ELF, the command line, a sample from the menu), never
+        # the sample shown at start (None then: receipts are checked unpinned).
+        self.expected_program = None
         self.last_outcome: tasks.ExecutionOutcome | None = None
         self.last_proof: tasks.ProofOutcome | None = None
         self.settings = Settings()
@@ -74,11 +78,16 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self.statusBar().showMessage("Open a RISC-V guest (Ctrl+O), drop one on the window, "
                                      "or press Execute to run the sample")
-        self.open_sample(DEFAULT_SAMPLE, remember=False)
+        self.open_sample(DEFAULT_SAMPLE, remember=False, expected=False)
 
     # -- automation contract -------------------------------------------------------
-    def open_program(self, path: str, remember: bool = True) -> bool:
-        """Load an ELF; on failure say why and keep the previous program."""
+    def open_program(self, path: str, remember: bool = True, expected: bool = True) -> bool:
+        """Load an ELF; on failure say why and keep the previous program.
+
+        With ``expected`` (a program the user chose) receipts are then verified against
+        it: a receipt for any other image is Invalid. Without it (the sample shown at
+        start) they are checked against the program they carry, and say so.
+        """
         if self.runner.busy:
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
@@ -88,6 +97,9 @@ class MainWindow(QMainWindow):
             self.notify(f"Cannot open {os.path.basename(path)}: {e}", "error")
             return False
         self.program = program
+        self.expected_program = program if expected else None
+        self.verify_panel.set_expected(program.name if expected else "",
+                                       program.image_id_hex if expected else "")
         self.last_outcome = None
         self.program_panel.show_program(program)
         self.disassembly.set_program(program)
@@ -105,12 +117,13 @@ class MainWindow(QMainWindow):
         self.update_actions()
         return True
 
-    def open_sample(self, name: str, remember: bool = True) -> None:
-        """Open a bundled guest with an input that suits it."""
+    def open_sample(self, name: str, remember: bool = True, expected: bool = True) -> None:
+        """Open a bundled guest with an input that suits it (``expected``: see
+        ``open_program``)."""
         path = dict(samples()).get(name)
         if path is None:
             self.notify(f"There is no bundled sample named {name}.", "error")
-        elif self.open_program(path, remember):
+        elif self.open_program(path, remember, expected):
             self.set_private_input(sample_input(name))
 
     def open_ml_example(self, index: int = 0) -> bool:
@@ -158,14 +171,17 @@ class MainWindow(QMainWindow):
     def verify_file(self, path: str) -> bool:
         """Check the receipt at ``path`` in a worker; ``verifyFinished(valid, summary)``.
 
-        A pinned image ID must match the receipt's; otherwise the receipt is checked
-        against the image it carries (or, if detached, against the loaded program), and
-        the panel says whether that is the loaded program's image.
+        The receipt must be for the expected image: one pinned in the panel, else the
+        program the user loaded (``expected_program``); a receipt for any other image
+        is Invalid. With neither, it is checked against the image it carries (or, if
+        detached, the loaded program's) and the verdict says it was not compared with
+        an expected program.
         """
         if self.runner.busy:
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
-        pinned = self.verify_panel.pinned_image_id()
+        pinned = self.verify_panel.pinned_image_id() or \
+            (self.expected_program.image_id_hex if self.expected_program else None)
         self.verify_panel.show_message(f"Verifying {os.path.basename(path)}…")
         self.query_plot.reset("Verifying… each query turns green or red as it is checked.")
         self.proof_panel.begin(f"Verification of {os.path.basename(path)}")

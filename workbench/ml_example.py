@@ -330,12 +330,14 @@ class MlExample:
                               f"Proved: {os.path.basename(receipt_path)} claims this. Verify "
                               "the receipt (drop it back on the window) to check it.")
 
-    def on_verified(self, journal: bytes, valid: bool, name: str) -> None:
-        """Called with every receipt check's journal."""
+    def on_verified(self, journal: bytes, valid: bool, name: str, note: str = "") -> None:
+        """Called with every receipt check's journal; ``note`` qualifies a valid one (a
+        proof not compared with an expected program)."""
         if not valid:
             if self.panel is not None and self.panel.claim_view.claim is not None:
                 self.panel.claim_view.status.setText(f"{name}: INVALID receipt — the claim "
                                                      "below is not proven.")
             return
-        if self.show_journal(journal, f"Verified: {name} proves this claim.") is not None:
+        if self.show_journal(journal, f"Verified: {name} proves this claim.{note}") \
+                is not None:
             self.w.tabs.setCurrentWidget(self.panel)

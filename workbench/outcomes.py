@@ -17,7 +17,7 @@ from workbench import tasks
 from workbench.formatting import describe_size
 from workbench.progress_panel import phase_label
 from workbench.trace_data import TraceView
-from workbench.verify_panel import VerifySummary
+from workbench.verdict import NOT_COMPARED, UNPINNED, describe_image, summary_of_check
 
 ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
                  events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
@@ -174,27 +174,16 @@ class Outcomes:
 
     def show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
         w = self.w
-        receipt, verification = check.receipt, check.verification
-        expected = w.verify_panel.pinned_image_id() or \
-            (w.program.image_id_hex if w.program is not None else "")
-        summary = VerifySummary(
-            valid=check.valid, reason=check.reason, path=check.path,
-            image_id_hex=receipt.image_id.hex() if receipt else "",
-            expected_image_id_hex=expected if receipt else "",
-            journal=receipt.journal if receipt else b"",
-            exit_code=receipt.exit_code if receipt else None,
-            security_bits=(verification.security_bits if verification and check.valid
-                           else receipt.security_bits if receipt else None),
-            trace_height=(1 << receipt.log_trace_height) if receipt else None,
-            receipt_bytes=check.size, seconds=check.seconds,
-            compile_seconds=verification.compile_seconds if verification else 0.0)
+        summary = summary_of_check(check)
+        verdict = summary.verdict()
         w.verify_panel.show_result(summary)
-        w.ml_example.on_verified(summary.journal, bool(check.valid), os.path.basename(check.path))
+        note = "" if verdict.state != UNPINNED else \
+            f" It is a proof of {describe_image(summary.image_id_hex, summary.program_name)}, " \
+            f"{NOT_COMPARED}."
+        w.ml_example.on_verified(summary.journal, verdict.proven, os.path.basename(check.path),
+                                 note)
         name = os.path.basename(check.path)
-        verdict = "Valid" if check.valid else f"Invalid: {check.reason}"
-        if check.valid and summary.image_id_matches is False:
-            verdict += " (for another program than the expected one)"
-        w.proof_panel.finish(verdict)
-        w.progress.finish(f"{name}: {verdict}", done=check.valid)
-        w.notify(f"{name}: {verdict}", "info" if check.valid else "error")
-        w.verifyFinished.emit(bool(check.valid), f"{name}: {verdict}")
+        w.proof_panel.finish(verdict.summary)
+        w.progress.finish(f"{name}: {verdict.summary}", done=verdict.proven)
+        w.notify(f"{name}: {verdict.summary}", "info" if verdict.proven else "error")
+        w.verifyFinished.emit(verdict.proven, f"{name}: {verdict.summary}")

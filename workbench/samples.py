@@ -1,6 +1,9 @@
 """The bundled sample guests and an input that shows each one off."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from engine.errors import ZkwbError
 from engine.resources import guest_path, sample_guests
 
 # The guest loaded at start: small enough to prove in moments, and its journal (the
@@ -23,3 +26,17 @@ def samples() -> list[tuple[str, str]]:
 
 def sample_input(name: str) -> bytes:
     return SAMPLE_INPUTS.get(name, b"")
+
+
+@lru_cache(maxsize=1)
+def sample_names_by_image() -> dict[bytes, str]:
+    """``{image ID: "sha256.elf", ...}`` of the bundled guests (loaded once a process)."""
+    from engine.vm import load_elf
+    names = {}
+    for _name, path in samples():
+        try:
+            program = load_elf(path)
+        except ZkwbError:
+            continue
+        names.setdefault(program.image_id, program.name)
+    return names

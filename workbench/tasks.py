@@ -82,6 +82,11 @@ class ReceiptCheck:
     receipt: object | None = None
     verification: object | None = None
     seconds: float = 0.0
+    #: The image the receipt was pinned to (None: checked against its own program).
+    expected_image_id: bytes | None = None
+    #: Names of the receipt's and the expected image where known ("" if not).
+    program_name: str = ""
+    expected_name: str = ""
 
 
 _kernels_warm = False
@@ -206,10 +211,13 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
                       report: Report, cancel: CancelToken) -> ReceiptCheck:
     """Read, decode and verify the receipt at ``path`` (bounded; no code executed).
 
-    ``expected_image_id`` pins the image (a receipt for any other is invalid);
-    ``program`` is the loaded program, used for a detached receipt. A malformed,
-    truncated or foreign file gives ``valid=False`` and the decoder's reason; an
-    unreadable one raises ``InputError``.
+    ``expected_image_id`` pins the image: ``engine.verify`` gets it, and a receipt for
+    any other image is invalid. None checks the receipt against the program it
+    carries (the result says it was not compared with an expected one). ``program``
+    is the loaded program, used for a detached receipt. A malformed, truncated or
+    foreign file gives ``valid=False`` and the decoder's reason; an unreadable one
+    raises ``InputError``. The result names the receipt's and the expected image
+    where they are the loaded program's or a bundled sample's.
     """
     from engine.fileio import read_bounded
     from engine.receipt import MAX_RECEIPT_BYTES, ReceiptError, decode_receipt
@@ -220,7 +228,9 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
         receipt = decode_receipt(data)
     except ReceiptError as e:
         return ReceiptCheck(path, len(data), False, str(e), None, None,
-                            time.perf_counter() - start)
+                            time.perf_counter() - start, expected_image_id)
+    names = {"program_name": program_name(receipt.image_id, program),
+             "expected_name": program_name(expected_image_id, program)}
     layers = fri_layer_sizes(receipt.log_trace_height, receipt.params)
     if layers:
         report(FriLayers(layers))
@@ -230,11 +240,30 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
         raise InputError("the pinned image ID is not the loaded program's, and this detached "
                          "receipt needs the program to be verified: load the right ELF or "
                          "clear the pinned ID")
+    if detached_program is not None and expected_image_id is None \
+            and detached_program.image_id != receipt.image_id:
+        return ReceiptCheck(path, len(data), False,
+                            f"the receipt is detached (it carries no program) and the loaded "
+                            f"program, {detached_program.name}, is not the one it was made "
+                            f"for: open that program to verify it", receipt, None,
+                            time.perf_counter() - start, None, **names)
     verification = engine.verify(receipt, image_id=None if detached_program else
                                  expected_image_id, program=detached_program,
                                  on_event=report, cancel=cancel)
     return ReceiptCheck(path, len(data), verification.valid, verification.reason or "",
-                        receipt, verification, time.perf_counter() - start)
+                        receipt, verification, time.perf_counter() - start, expected_image_id,
+                        **names)
+
+
+def program_name(image_id: bytes | None, program=None) -> str:
+    """The name of the program with ``image_id``: ``program``'s (the loaded one) or a
+    bundled sample's; "" when unknown."""
+    if image_id is None:
+        return ""
+    if program is not None and program.image_id == image_id:
+        return program.name
+    from workbench.samples import sample_names_by_image
+    return sample_names_by_image().get(bytes(image_id), "")
 
 
 def fri_layer_sizes(log_trace_height: int, params) -> tuple[int, ...]:

@@ -50,17 +50,19 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 def plot_colors(dark: bool | None = None) -> dict[str, object]:
     """Colours for plots: ``background``, ``foreground``, ``grid``, ``series`` (a list),
-    ``accent``, ``passed``, ``failed``, ``muted``."""
+    ``accent``, ``passed``, ``failed``, ``muted``, and ``neutral`` (text that is neither
+    good nor bad news, such as a proof not compared with an expected program: a slate
+    blue with a text contrast of at least 4.5:1 on the window and plot backgrounds)."""
     dark = is_dark() if dark is None else dark
     if dark:
         return {"background": "#1a1d22", "foreground": "#d5d9e0", "grid": 60,
                 "series": ["#5aa9ff", "#ffb454", "#7ee081", "#ff7a90", "#c29bff"],
                 "accent": "#ffd166", "passed": "#4cd66b", "failed": "#ff5c5c",
-                "muted": "#5b6370"}
+                "muted": "#5b6370", "neutral": "#9fb6d9"}
     return {"background": "#ffffff", "foreground": "#2b3038", "grid": 40,
             "series": ["#1f5fbf", "#d46a00", "#1c8a3a", "#c4213f", "#6b3fb8"],
             "accent": "#c47f00", "passed": "#1c9a3e", "failed": "#d02a2a",
-            "muted": "#aab1bc"}
+            "muted": "#aab1bc", "neutral": "#3b5b87"}
 
 
 def style_plot_item(plot_item, colors: dict[str, object] | None = None) -> None:

@@ -1,13 +1,14 @@
 """The verification result: Valid or Invalid with the reason, and what the receipt claims.
 
 Filled by the window once a receipt is verified in a worker. The expected image ID is
-the loaded program's unless the user pins another one here.
+the program the user loaded unless another one is pinned here; with neither, receipts
+are checked against the program they carry. What the verdict says is decided by
+``workbench.verdict`` (Qt-free); this widget only shows it.
 """
 from __future__ import annotations
 
 import os
 import string
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QTabWidget,
@@ -16,33 +17,12 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Q
 from workbench import theme
 from engine.compile_time import describe_verify_time
 from workbench.formatting import describe_journal, describe_size, hex_dump
+from workbench.verdict import NOT_VERIFIED, VerifySummary, short_image_id
+
+__all__ = ["HINT", "VerifyPanel", "VerifySummary"]
 
 HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify receipt…, "
         "to check it here.")
-
-
-@dataclass(frozen=True)
-class VerifySummary:
-    """What the panel shows about one receipt. ``valid`` is None when the receipt is
-    well formed but was not verified (``reason`` says why)."""
-    valid: bool | None
-    reason: str
-    path: str = ""
-    image_id_hex: str = ""
-    expected_image_id_hex: str = ""
-    journal: bytes = b""
-    exit_code: int | None = None
-    security_bits: float | None = None
-    trace_height: int | None = None
-    receipt_bytes: int | None = None
-    seconds: float | None = None
-    compile_seconds: float = 0.0
-
-    @property
-    def image_id_matches(self) -> bool | None:
-        if not self.expected_image_id_hex or not self.image_id_hex:
-            return None
-        return self.expected_image_id_hex.lower() == self.image_id_hex.lower()
 
 
 class VerifyPanel(QWidget):
@@ -58,8 +38,8 @@ class VerifyPanel(QWidget):
         layout.addWidget(self._verdict)
         form = QFormLayout()
         self._pinned = QLineEdit(objectName="pinnedImageId")
-        self._pinned.setPlaceholderText("the loaded program's (or paste an image ID to pin it)")
         self._pinned.setClearButtonEnabled(True)
+        self.set_expected("", "")
         form.addRow("Expected image ID", self._pinned)
         self._fields: dict[str, QLabel] = {}
         for key, label in (("receipt", "Receipt"), ("image", "Image ID"), ("exit", "Exit code"),
@@ -85,10 +65,21 @@ class VerifyPanel(QWidget):
             return text
         return None
 
+    def set_expected(self, name: str, image_id_hex: str) -> None:
+        """Say which program receipts are compared with ("" : none, checked unpinned)."""
+        self._pinned.setPlaceholderText(
+            f"{name}'s, {short_image_id(image_id_hex)} (or paste an image ID to pin another)"
+            if image_id_hex else
+            "none: open a program or paste an image ID to compare receipts with it")
+
+    def expected_hint(self) -> str:
+        return self._pinned.placeholderText()
+
     def show_message(self, text: str) -> None:
         """No verdict: a hint, or why there is none (e.g. verification is not available)."""
         self._verdict.setText(text)
         self._verdict.setStyleSheet("")
+        self._verdict.setProperty("verdictState", "")
         for value in self._fields.values():
             value.setText("–")
         self._journal_text.clear()
@@ -97,24 +88,33 @@ class VerifyPanel(QWidget):
     def message(self) -> str:
         return self._verdict.text()
 
+    def state(self) -> str:
+        """The last verdict's ``workbench.verdict`` state ("" while a message is shown)."""
+        return self._verdict.property("verdictState") or ""
+
+    def field(self, key: str) -> str:
+        """A figure's text: ``receipt``, ``image``, ``exit``, ``security``, ``height``,
+        ``size`` or ``time``."""
+        return self._fields[key].text()
+
+    def verdict_color(self) -> str:
+        """The colour the verdict is written in ("" for a plain message)."""
+        style = self._verdict.styleSheet()
+        return style.split("color:")[-1].strip(" ;") if "color:" in style else ""
+
     def show_result(self, summary: VerifySummary) -> None:
-        colors = theme.plot_colors()
-        if summary.valid is None:
-            verdict, color = f"Not verified: {summary.reason}", colors["accent"]
-        elif summary.valid:
-            verdict, color = "✔ Valid", colors["passed"]
-        else:
-            verdict, color = f"✘ Invalid: {summary.reason}", colors["failed"]
-        self._verdict.setText(verdict)
-        size = "16pt" if summary.valid is not None and len(verdict) < 60 else "12pt"
-        self._verdict.setStyleSheet(f"font-size: {size}; font-weight: bold; color: {color};")
+        verdict = summary.verdict()
+        color = theme.plot_colors()[verdict.color_role]
+        self._verdict.setText(verdict.headline)
+        big = verdict.state != NOT_VERIFIED and len(verdict.headline) < 60
+        self._verdict.setStyleSheet(f"font-size: {'16pt' if big else '12pt'}; "
+                                    f"font-weight: bold; color: {color};")
+        self._verdict.setProperty("verdictState", verdict.state)
         f = self._fields
         f["receipt"].setText(os.path.basename(summary.path) or "–")
         f["receipt"].setToolTip(summary.path)
-        match = summary.image_id_matches
-        note = {True: "\nmatches the expected one", False: "\ndoes NOT match the expected "
-                f"{_short(summary.expected_image_id_hex)}", None: ""}[match]
-        f["image"].setText(_short(summary.image_id_hex) + note)
+        f["image"].setText(short_image_id(summary.image_id_hex)
+                           + (f"\n{verdict.image_note}" if verdict.image_note else ""))
         f["image"].setToolTip(summary.image_id_hex)
         f["exit"].setText("–" if summary.exit_code is None else str(summary.exit_code))
         f["security"].setText("–" if summary.security_bits is None
@@ -128,9 +128,3 @@ class VerifyPanel(QWidget):
         self._journal_text.setPlainText(describe_journal(summary.journal))
         self._journal_hex.setPlainText(hex_dump(summary.journal))
 
-
-def _short(image_id_hex: str) -> str:
-    """``"79805dfd2352…ed4c14"``: enough to recognise, short enough for the panel."""
-    if len(image_id_hex) <= 20:
-        return image_id_hex or "–"
-    return f"{image_id_hex[:12]}…{image_id_hex[-6:]}"

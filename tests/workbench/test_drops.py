@@ -84,6 +84,23 @@ def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot,
     assert blocker.args[0] is False
     panel = window.verify_panel
     assert panel.message().startswith("✘ Invalid: the seal is malformed")
-    assert "matches the expected one" in panel._fields["image"].text()
+    # The sample shown at start is not an expected program: the image is not compared.
+    assert "not compared with an expected program" in panel.field("image")
     assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
     assert panel._fields["height"].text() == "4,096 rows"
+
+
+def test_a_receipt_for_another_program_is_invalid_before_its_seal_is_read(window, qtbot,
+                                                                          tmp_path):
+    from engine.vm import load_elf
+    from workbench.verdict import short_image_id
+    assert drop_files(window, guest_path("hello"))             # a dropped ELF is expected
+    hello, sort = window.program, load_elf(guest_path("sort"))
+    receipt = tmp_path / "sort.zkr"
+    receipt.write_bytes(_receipt_for(sort))                    # its seal is garbage too
+    with qtbot.waitSignal(window.verifyFinished, timeout=30_000) as blocker:
+        drop_files(window, str(receipt))
+    reason = (f"the receipt is for sort.elf (image {short_image_id(sort.image_id_hex)}), "
+              f"not the expected hello.elf (image {short_image_id(hello.image_id_hex)})")
+    assert blocker.args == [False, f"sort.zkr: Invalid: {reason}"]
+    assert window.verify_panel.message() == f"✘ Invalid: {reason}"

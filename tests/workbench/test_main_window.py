@@ -21,6 +21,16 @@ def test_window_starts_with_a_sample_loaded_and_its_input(window):
     assert window.actions.execute.isEnabled()
 
 
+def test_the_sample_shown_at_start_is_not_an_expected_program(window):
+    assert window.expected_program is None
+    assert window.open_program(guest_path("sort"))
+    assert window.expected_program is window.program
+    assert not window.open_program(guest_path("sort") + ".missing")
+    assert window.expected_program.name == "sort.elf"        # a failed open keeps it
+    window.open_sample("fibonacci", expected=False)
+    assert window.expected_program is None
+
+
 def test_widgets_named_in_the_automation_contract_exist(window):
     for name in ("tracePlot", "queryPlot", "verifyResult"):
         assert window.findChild(QWidget, name) is not None, name
@@ -124,6 +134,9 @@ def test_light_and_dark_palettes_keep_text_readable():
         assert _contrast(QColor(colors["foreground"]), background) >= 7
         for series in colors["series"] + [colors["passed"], colors["failed"]]:
             assert _contrast(QColor(series), background) >= 3, (dark, series)
+        # The neutral verdict is text, on the plot and on the window background.
+        for ground in (background, palette.color(QPalette.Window)):
+            assert _contrast(QColor(colors["neutral"]), ground) >= 4.5, dark
 
 
 def test_theme_switch_applies_the_palette_and_is_remembered(window):

@@ -71,13 +71,25 @@ def test_query_plot_explains_itself_before_any_proof(window):
 
 
 def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
+    from workbench import theme
+    from workbench.verdict import INVALID, UNPINNED, VALID
+    colors = theme.plot_colors()
     panel = window.verify_panel
     panel.show_result(VerifySummary(True, "", "a.zkr", "ab" * 32, "ab" * 32, b"42\n", 0,
-                                    101.5, 1 << 16, 123_456, 0.012))
-    assert panel.message() == "✔ Valid"
-    assert "matches the expected one" in panel._fields["image"].text()
+                                    101.5, 1 << 16, 123_456, 0.012, program_name="a.elf",
+                                    expected_name="a.elf"))
+    assert panel.message() == "✔ Valid: a.elf, the expected program, produced this claim"
+    assert panel.state() == VALID and panel.verdict_color() == colors["passed"]
+    assert "matches the expected a.elf" in panel.field("image")
     assert panel._journal_text.toPlainText() == "42\n"
     panel.show_result(VerifySummary(False, "journal does not match", image_id_hex="cd" * 32,
                                     expected_image_id_hex="ab" * 32))
-    assert panel.message() == "✘ Invalid: journal does not match"
-    assert "does NOT match" in panel._fields["image"].text()
+    assert panel.message().startswith("✘ Invalid: the receipt is for image cdcdcdcdcdcd…")
+    assert panel.state() == INVALID and panel.verdict_color() == colors["failed"]
+    assert "does NOT match" in panel.field("image")
+    panel.show_result(VerifySummary(True, "", "a.zkr", "ab" * 32))
+    assert panel.message() == ("Valid proof of program abababababab…ababab; not compared with "
+                               "an expected program")
+    assert panel.state() == UNPINNED and panel.verdict_color() == colors["neutral"]
+    panel.show_message("Verifying…")
+    assert panel.state() == "" and panel.verdict_color() == ""

@@ -1,0 +1,156 @@
+"""What a receipt check means to a person: the verdict the Verification panel shows.
+
+Qt-free, so that the distinction it draws is tested headless:
+
+- ``VALID``: the seal proves the claim *and* the receipt is for the expected program
+  (the one the user loaded, or an image ID pinned in the panel). Green, "✔ Valid".
+- ``UNPINNED``: the seal proves the claim of the program the receipt carries, but no
+  program was expected, so nothing says it is the program the user has in mind.
+  Neutral: "Valid proof of program sha256.elf (…); not compared with an expected
+  program". Never a green tick.
+- ``INVALID``: the seal does not prove the claim, the file is not a receipt, or the
+  receipt is for another image than the expected one (the reason names both). Red.
+- ``NOT_VERIFIED``: a well-formed receipt that could not be checked (the reason says
+  why).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VALID, UNPINNED, INVALID, NOT_VERIFIED = "valid", "unpinned", "invalid", "not verified"
+
+#: ``workbench.theme.plot_colors`` key of each state's colour.
+COLOR_ROLES = {VALID: "passed", UNPINNED: "neutral", INVALID: "failed",
+               NOT_VERIFIED: "accent"}
+
+NOT_COMPARED = "not compared with an expected program"
+
+
+@dataclass(frozen=True)
+class VerifySummary:
+    """What the panel shows about one receipt.
+
+    ``valid`` is the engine's verdict on the seal (None when the receipt is well
+    formed but was not verified; ``reason`` says why). ``expected_image_id_hex`` is the
+    image the user expects ("" when none was: the receipt was checked against the
+    program it carries). ``program_name``/``expected_name`` name those images where the
+    workbench knows them (the loaded program, the bundled samples), else "".
+    """
+    valid: bool | None
+    reason: str
+    path: str = ""
+    image_id_hex: str = ""
+    expected_image_id_hex: str = ""
+    journal: bytes = b""
+    exit_code: int | None = None
+    security_bits: float | None = None
+    trace_height: int | None = None
+    receipt_bytes: int | None = None
+    seconds: float | None = None
+    compile_seconds: float = 0.0
+    program_name: str = ""
+    expected_name: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """Whether an expected image was given."""
+        return bool(self.expected_image_id_hex)
+
+    @property
+    def image_id_matches(self) -> bool | None:
+        if not self.expected_image_id_hex or not self.image_id_hex:
+            return None
+        return self.expected_image_id_hex.lower() == self.image_id_hex.lower()
+
+    def verdict(self) -> Verdict:
+        return verdict_of(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``state`` (``VALID``...), the panel's ``headline``, the line under the image ID
+    (``image_note``) and a one-line ``summary`` for signals and notices."""
+    state: str
+    headline: str
+    image_note: str
+    summary: str
+
+    @property
+    def color_role(self) -> str:
+        return COLOR_ROLES[self.state]
+
+    @property
+    def proven(self) -> bool:
+        """Whether the seal proves the claim (of the expected program or, unpinned, of
+        the one the receipt names)."""
+        return self.state in (VALID, UNPINNED)
+
+
+def short_image_id(image_id_hex: str) -> str:
+    """``"79805dfd2352…ed4c14"``: enough to recognise, short enough for the panel."""
+    if len(image_id_hex) <= 20:
+        return image_id_hex or "–"
+    return f"{image_id_hex[:12]}…{image_id_hex[-6:]}"
+
+
+def describe_image(image_id_hex: str, name: str = "") -> str:
+    """``"sha256.elf (image 1a2b3c4d5e6f…a1b2c3)"``, or ``"image 1a2b…"`` when unnamed."""
+    image = f"image {short_image_id(image_id_hex)}"
+    return f"{name} ({image})" if name else image
+
+
+def mismatch_reason(summary: VerifySummary) -> str:
+    return (f"the receipt is for {describe_image(summary.image_id_hex, summary.program_name)}, "
+            f"not the expected "
+            f"{describe_image(summary.expected_image_id_hex, summary.expected_name)}")
+
+
+def verdict_of(summary: VerifySummary) -> Verdict:
+    """The verdict a person reads for ``summary``."""
+    receipt = describe_image(summary.image_id_hex, summary.program_name)
+    expected = describe_image(summary.expected_image_id_hex, summary.expected_name)
+    match = summary.image_id_matches
+    if match is None:
+        note = f"{NOT_COMPARED} (none was loaded or pinned)" if summary.image_id_hex else ""
+    elif match:
+        note = f"matches the expected {summary.expected_name or 'one'}"
+    else:
+        note = f"does NOT match the expected {expected}"
+
+    if summary.valid is None:
+        return Verdict(NOT_VERIFIED, f"Not verified: {summary.reason}", note,
+                       f"Not verified: {summary.reason}")
+    if match is False:
+        # Whatever the seal proves, it is not a claim of the program the user expects
+        # (the engine does not even check the seal of a receipt for another image).
+        reason = mismatch_reason(summary)
+        return Verdict(INVALID, f"✘ Invalid: {reason}", note, f"Invalid: {reason}")
+    if not summary.valid:
+        return Verdict(INVALID, f"✘ Invalid: {summary.reason}", note,
+                       f"Invalid: {summary.reason}")
+    if match:
+        who = (f"{summary.expected_name}, the expected program," if summary.expected_name
+               else f"the expected program ({expected})")
+        text = f"Valid: {who} produced this claim"
+        return Verdict(VALID, f"✔ {text}", note, text)
+    which = receipt if summary.program_name else short_image_id(summary.image_id_hex)
+    text = f"Valid proof of program {which}; {NOT_COMPARED}"
+    return Verdict(UNPINNED, text, note, text)
+
+
+def summary_of_check(check) -> VerifySummary:
+    """The ``VerifySummary`` of a ``workbench.tasks.ReceiptCheck``."""
+    receipt, verification = check.receipt, check.verification
+    expected = check.expected_image_id
+    return VerifySummary(
+        valid=check.valid, reason=check.reason, path=check.path,
+        image_id_hex=receipt.image_id.hex() if receipt else "",
+        expected_image_id_hex=expected.hex() if receipt and expected else "",
+        journal=receipt.journal if receipt else b"",
+        exit_code=receipt.exit_code if receipt else None,
+        security_bits=(verification.security_bits if verification and check.valid
+                       else receipt.security_bits if receipt else None),
+        trace_height=(1 << receipt.log_trace_height) if receipt else None,
+        receipt_bytes=check.size, seconds=check.seconds,
+        compile_seconds=verification.compile_seconds if verification else 0.0,
+        program_name=check.program_name, expected_name=check.expected_name)
