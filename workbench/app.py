@@ -11,6 +11,11 @@ Options of its own (Qt's, such as ``-platform offscreen``, pass through to Qt):
 SIGTERM and SIGINT (a session manager logging out, Ctrl+C in the terminal) close the
 window the way its close button does: settings are saved, a running task is cancelled,
 and the exit status is 0.
+
+Once the window is shown, the file given on the command line handed over and the
+signal handlers installed, the first turn of the event loop writes ``READY_LINE``
+(``zkwb-workbench: ready``) on stderr: from then on SIGTERM closes the window cleanly.
+Tests and scripts that start the workbench wait for that line rather than for a while.
 """
 from __future__ import annotations
 
@@ -49,6 +54,9 @@ def _seconds(text: str) -> float:
 # How long a closed workbench waits for a worker thread before it ends the process.
 _EXIT_GRACE_MS = 2000
 
+#: Written on stderr when the window is up and SIGTERM/SIGINT close it cleanly.
+READY_LINE = "zkwb-workbench: ready"
+
 # Qt's command-line options that take a value (QGuiApplication, QApplication).
 _QT_VALUE_OPTIONS = {"-platform", "-platformpluginpath", "-platformtheme", "-plugin", "-style",
                      "-stylesheet", "-qwindowgeometry", "-geometry", "-qwindowtitle", "-title",
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ours, qt_args = split_qt_options(argv[1:])
     args = _parser().parse_args(ours)
 
-    from PySide6.QtCore import QThreadPool, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -96,13 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     opener = file_open_handler(window, app)
     app.installEventFilter(opener)
     restore = _close_on_signals(app)
+    # Announced from inside the event loop: a signal that arrives before exec() runs
+    # would close the window before there is a loop to quit.
+    QTimer.singleShot(0, announce_ready)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     try:
         status = app.exec()
     finally:
         restore()
-    if not QThreadPool.globalInstance().waitForDone(_EXIT_GRACE_MS):
+    if not window.runner.wait_for_threads(_EXIT_GRACE_MS):
         # A task that could not be cancelled in time (a kernel still compiling) is still
         # running in a worker thread. Settings are saved (closeEvent); end the process
         # now rather than tear the interpreter down under that thread.
@@ -110,6 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(status)
     return status
+
+
+def announce_ready(stream=None) -> None:
+    """Write ``READY_LINE`` on stderr (a windowed launcher may have none: then nothing)."""
+    stream = sys.stderr if stream is None else stream
+    if stream is None:
+        return
+    try:
+        stream.write(READY_LINE + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def file_open_handler(window, parent):

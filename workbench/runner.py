@@ -6,6 +6,8 @@ events on a queue. A GUI timer drains the queue every 50 ms, so a burst of event
 never floods the event loop, and ticks the elapsed time. Cancel sets the task's
 ``engine.events.CancelToken``, which the engine polls between chunks (~8M cycles when
 executing), so work stops within a fraction of a second once a kernel call returns.
+Workers run in the runner's own ``QThreadPool`` (not Qt's global one), so what it
+waits for and reports (``active_threads``, ``wait_for_threads``) is its own work.
 """
 from __future__ import annotations
 
@@ -47,6 +49,9 @@ class TaskRunner(QObject):
         self._done = threading.Event()
         self._done.set()
         self._worker = None
+        self._pool = QThreadPool(self)
+        # Workers whose thread has not finished yet (the pool does not own them).
+        self._live: set = set()
         self._abandoned: list = []
         self._name = ""
         self._started = 0.0
@@ -84,7 +89,9 @@ class TaskRunner(QObject):
         self._name = name
         self._started = time.perf_counter()
         self._timer.start()
-        worker.start()
+        self._live.add(worker)
+        worker.finished.connect(lambda: self._live.discard(worker))
+        self._pool.start(worker)
         return True
 
     def cancel(self) -> None:
@@ -96,8 +103,17 @@ class TaskRunner(QObject):
         return self.busy and self._cancel.cancelled
 
     def wait(self, seconds: float) -> bool:
-        """Block until the worker thread is done (True) or ``seconds`` pass (False)."""
+        """Block until the task is done (True) or ``seconds`` pass (False)."""
         return self._done.wait(seconds)
+
+    def active_threads(self) -> int:
+        """How many of this runner's worker threads are running a task now."""
+        return self._pool.activeThreadCount()
+
+    def wait_for_threads(self, milliseconds: int) -> bool:
+        """Block until every worker thread of this runner is done (True) or
+        ``milliseconds`` pass (False); the threads' last signals are emitted by then."""
+        return self._pool.waitForDone(max(0, int(milliseconds)))
 
     def shutdown(self, seconds: float = 10.0) -> bool:
         """Cancel, wait for the thread, and drop its signals (the window is closing).
@@ -115,8 +131,7 @@ class TaskRunner(QObject):
         self.cancel()
         deadline = time.perf_counter() + seconds
         self.wait(seconds)
-        finished = QThreadPool.globalInstance().waitForDone(
-            max(0, int((deadline - time.perf_counter()) * 1000)))
+        finished = self.wait_for_threads(int((deadline - time.perf_counter()) * 1000))
         for signal in (worker.returned, worker.errored):
             try:
                 signal.disconnect()

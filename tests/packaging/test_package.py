@@ -18,7 +18,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from engine.receipt import encode_receipt
 from engine.resources import guest_path
 from engine.vm import load_elf
 from tests.conftest import IN_CI, require_tool
+from tests.workbench.ready import wait_for_ready
 
 pytestmark = pytest.mark.slow
 
@@ -289,13 +289,14 @@ def test_installed_workbench_starts_offscreen_and_exits_cleanly_when_closed(
     proc = subprocess.Popen([str(installed / "zkwb-workbench")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(5)
-        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        early = wait_for_ready(proc)      # the window is up and SIGTERM is handled
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
+    err = early + err
     assert proc.returncode == 0, err[-3000:]
     assert "Traceback" not in err and "[PYI-" not in err, err[-3000:]
     settings = Path(env["HOME"]) / ".config" / "zkwb" / "workbench.ini"

@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 import engine
-from workbench.app import split_qt_options
+from tests.workbench.ready import READY, wait_for_ready
+from workbench.app import READY_LINE, split_qt_options
 
 LAUNCH = "import sys; from workbench.app import main; sys.exit(main())"
 
@@ -33,33 +33,43 @@ def test_qt_options_are_passed_on_with_their_values():
 
 
 def test_version_prints_without_a_window(tmp_path):
-    out = _workbench(tmp_path, "--version").communicate(timeout=120)
+    out = _workbench(tmp_path, "--version").communicate(timeout=300)
     assert out[0].decode().strip() == f"zkwb-workbench {engine.__version__}"
 
 
 @pytest.mark.parametrize("args", [["--bogus"], ["--quit-after", "soon"], ["--quit-after", "-1"]])
 def test_bad_options_exit_2_with_a_usage_message(tmp_path, args):
     proc = _workbench(tmp_path, *args)
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 2
     assert b"usage: zkwb-workbench" in err
 
 
 def test_quit_after_closes_the_window_and_exits_0(tmp_path):
     proc = _workbench(tmp_path, "--quit-after", "0.5")
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
+    assert READY.encode() in err.splitlines()
+
+
+def test_the_ready_line_is_the_documented_one():
+    assert READY_LINE == READY
 
 
 def test_sigterm_closes_the_window_like_its_close_button(tmp_path):
     proc = _workbench(tmp_path)
     settings = tmp_path / "config" / "zkwb" / "workbench.ini"
-    time.sleep(4)
-    assert proc.poll() is None, proc.communicate()[1].decode()
-    assert not settings.exists()
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    try:
+        early = wait_for_ready(proc)       # the window is up and SIGTERM is handled
+        assert not settings.exists()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    err = early + err
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert settings.is_file(), "closing saves the window geometry"
