@@ -5,6 +5,7 @@ AIR with its edge cases; ``every_instruction()`` joins them.
 """
 from __future__ import annotations
 
+from engine.vm.memory_map import HEAP_LIMIT
 from tests.vm.asm import DATA_BASE, Asm
 
 INT_MIN, NEG1 = 0x8000_0000, 0xFFFF_FFFF
@@ -142,8 +143,20 @@ def syscalls(prog: Asm) -> None:
     prog.syscall(64, 1, 0x100, 4)           # a buffer outside guest memory: -EFAULT
     prog.syscall(64, 1, 0x0BFF_FFFE, 4)     # running past its end: -EFAULT
     prog.syscall(63, 0, 0x0BFF_FFFE, 4)     # read there: -EFAULT
-    prog.syscall(214, 0)                    # brk
+    prog.syscall(64, 2, 0x100, 4)           # the log with a bad buffer: -EFAULT
+    prog.syscall(64, 2, base, 0)            # the log, nothing: 0
+    prog.syscall(214, 0)                    # brk(0): the heap start
+    prog.op("addi", 10, 10, 0x7F0)          # grow
+    prog.ecall()
+    prog.op("addi", 10, 10, -0x100)         # shrink
+    prog.ecall()
+    prog.op("add", 9, 9, 10)
+    prog.syscall(214, HEAP_LIMIT + 4)       # above the limit: refused
+    prog.syscall(214, HEAP_LIMIT)           # exactly the limit: accepted
+    prog.syscall(214, 0x2000)               # below the heap start: refused
+    prog.op("add", 9, 9, 10)
     prog.syscall(4242, 1)                   # unknown: -ENOSYS
+    prog.syscall(214 + (1 << 16), 0)        # a7 = 214 + 2^16 is not brk
     prog.syscall(63 + (1 << 16), 0)         # a7 = 63 + 2^16 is not read
     prog.op("add", 9, 9, 10)
 

@@ -86,6 +86,30 @@ class Edit:
         assert nxt[1] == "rd", "the test program must overwrite rd next"
         self.set_value("mem.p", nxt[0], value)
 
+    def set_register_result(self, row: int, value: int) -> None:
+        """Write ``value`` to rd at ``row`` and hand it down the register's chain of
+        accesses, as an attacker would: every later read of the register sees the new
+        value, up to its next write or its final-memory row. The rows that read it may
+        then fail their own constraints; tests look at the row that made the value."""
+        self.set_value("mem.c", row, value)
+        register = self[("cpu.rd", row)]
+        ts = 4 * (row + 1) + 3
+        real = self.witness.shape.real_rows
+        while True:
+            try:
+                reader, slot = self.find_reader(ts)
+            except AssertionError:
+                final = np.flatnonzero((self.main[self.index["fm.addr"], :real] == register)
+                                       & (self.main[self.index["fm.real"], :real] == 1))
+                self[("fm.lo", int(final[0]))] = value & 0xFFFF
+                self[("fm.hi", int(final[0]))] = value >> 16
+                return
+            if slot == "rd":
+                self.set_value("mem.p", reader, value)
+                return
+            self.set_value("mem.a" if slot == "rs1" else "mem.b", reader, value)
+            ts = 4 * (reader + 1) + ("rs1", "rs2").index(slot)
+
     def set_prev_ts(self, slot: str, row: int, prev_ts: int) -> None:
         """Set a slot's previous timestamp and its decomposition ``ts - prev_ts - 1 =
         4q + e`` (in the field: a negative difference gives a huge ``q``)."""
