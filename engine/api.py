@@ -137,7 +137,9 @@ def _prove(program, input_data, params, detached, max_cycles, check, on_event,
                              should_cancel=lambda: cancel is not None and cancel.cancelled)
         except TraceLimitExceeded as e:
             raise TraceLimitExceeded(
-                f"{e}; zkwb proves traces of up to 2^{MAX_LOG_TRACE_HEIGHT} rows") from None
+                f"{e} (a trace of 2^{MAX_LOG_TRACE_HEIGHT} rows, less {params.zk_rows + 1} "
+                "for zero knowledge and the halt); longer runs cannot be proven yet",
+                cycles=e.cycles, limit=e.limit) from None
     reporter.check_cancel()
 
     image = MachineImage.from_program(program)

@@ -44,7 +44,13 @@ class Cancelled(ZkwbError):
 
 
 class TraceLimitExceeded(ZkwbError):
-    """A run needs a longer trace than the prover supports."""
+    """A run needs a longer trace than the prover supports. ``cycles``: the run's length
+    in cycles and ``limit``: the most one proof covers, where known."""
+
+    def __init__(self, message: str, *, cycles: int | None = None, limit: int | None = None):
+        super().__init__(message)
+        self.cycles = cycles
+        self.limit = limit
 
 
 class ProvingError(ZkwbError):

@@ -80,16 +80,17 @@ def execute(program: Program, input_data: bytes = b"", max_cycles: int | None = 
     # Recording needs the cycle count up front: a first pass without recording costs a
     # few percent of the recorded one, sizes the trace exactly (no regrowth, no copies),
     # and refuses a run that is too long before allocating anything for it.
-    counted = _run(program, input_data, min(max_cycles, max_trace_rows + 1), None,
-                   on_progress, should_cancel, trace_limit=max_trace_rows)
+    counted = _run(program, input_data, max_cycles, None, on_progress, should_cancel)
     if counted.cycles > max_trace_rows:
-        raise _trace_too_long(max_trace_rows)
+        raise TraceLimitExceeded(
+            f"this run takes {counted.cycles:,} cycles; one proof covers at most "
+            f"{max_trace_rows:,}", cycles=counted.cycles, limit=max_trace_rows)
     traced = _run(program, input_data, max_cycles, counted.cycles, None, should_cancel)
     return replace(traced, seconds=counted.seconds + traced.seconds)
 
 
 def _run(program: Program, input_data: bytes, max_cycles: int, trace_rows: int | None,
-         on_progress, should_cancel, trace_limit: int | None = None) -> ExecutionResult:
+         on_progress, should_cancel) -> ExecutionResult:
     """One run; records a trace of ``trace_rows`` rows unless that is None."""
     record = trace_rows is not None
     st = np.zeros(k.STATE_SIZE, dtype=np.int64)
@@ -132,9 +133,6 @@ def _run(program: Program, input_data: bytes, max_cycles: int, trace_rows: int |
                                           MAX_JOURNAL_BYTES))
         elif status == k.STATUS_GROW_LOG:
             log = _grown(log, min(max(int(st[k.S_NEED]), 2 * log.shape[0]), MAX_LOG_BYTES))
-        elif trace_limit is not None and int(st[k.S_FAULT]) == k.FAULT_CYCLE_LIMIT \
-                and st[k.S_CYCLES] > trace_limit:
-            raise _trace_too_long(trace_limit)
         else:
             raise _fault(program, st, regs, journal, log)
     seconds = time.perf_counter() - start
@@ -150,13 +148,6 @@ def _run(program: Program, input_data: bytes, max_cycles: int, trace_rows: int |
         log_bytes_dropped=int(st[k.S_LOG_DROPPED]),
         input_length=len(input_data),
     )
-
-
-def _trace_too_long(max_trace_rows: int) -> TraceLimitExceeded:
-    return TraceLimitExceeded(
-        f"the execution needs more than {max_trace_rows} trace rows (2^"
-        f"{max_trace_rows.bit_length() - 1}); that is the largest trace zkwb can prove, so "
-        "this run cannot be proven yet")
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:
