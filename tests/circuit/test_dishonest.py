@@ -15,6 +15,7 @@ from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
 from engine.stark import prove, verify
+from engine.stark.verifier import INTERNAL_ERROR
 from engine.vm import execute, load_elf
 from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
 from tests.vm.asm import BRANCH_OPS, DATA_BASE, TEXT_BASE, Asm, b_type, i_type
@@ -61,6 +62,7 @@ def assert_rejected(edit: Edit, *, constraint: str | None = None, bus: str | Non
                   **inputs)
     verdict = verify(witness.air, proof, **inputs)
     assert not verdict.valid, "the verifier accepted a proof of a dishonest witness"
+    assert not verdict.reason.startswith(INTERNAL_ERROR), verdict.reason
     return report
 
 

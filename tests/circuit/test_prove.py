@@ -94,3 +94,43 @@ def test_proof_claiming_another_exit_code_is_rejected():
     wrong = edit.result()
     result = verdict(wrong, proof_of(wrong, check=False))
     assert not result.valid and "constraints do not hold" in result.reason
+
+
+def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
+    """The review's forgery, end to end: sort.elf run with its heap moved into its own
+    data (as a free brk(0) allowed), proven with every prover check off and presented as
+    a receipt of the honest sort.elf. The heap start is in the image ID, so the verifier
+    derives the honest one and the proof cannot match it."""
+    import dataclasses
+    import os
+
+    from engine import verify as verify_receipt
+    from engine.api import claim_bytes
+    from engine.circuit.image import MachineImage
+    from engine.circuit.witness import generate_witness
+    from engine.receipt import ProgramImage, Receipt
+    from engine.stark import encode_proof
+    from engine.stark.params import DEFAULT_PARAMS
+    from engine.vm import execute, load_elf
+    from tests.circuit.support import GUESTS
+
+    honest = load_elf(os.path.join(GUESTS, "sort.elf"))
+    rodata = next(s for s in honest.segments if not s.writable and not s.executable)
+    moved = dataclasses.replace(honest, heap_start=rodata.vaddr + 0x20)
+    run = execute(moved, b"9 8 7 6 5 4 3 2 1 0", record_trace=True)
+    witness = generate_witness(MachineImage.from_program(moved), run,
+                               rng=np.random.default_rng(2))
+    image = MachineImage.from_program(honest)
+    publics, messages = public_inputs(image, run.exit_code, run.journal)
+    claim = claim_bytes(honest.image_id, run.exit_code, run.journal)
+    proof = prove(witness.air, witness.main, public_values=publics, public_data=image,
+                  public_messages=messages, claim=claim, check=False,
+                  rng=np.random.default_rng(1))
+    receipt = Receipt(image_id=honest.image_id, exit_code=run.exit_code, journal=run.journal,
+                      params=DEFAULT_PARAMS, security_bits=proof.security_bits,
+                      log_trace_height=proof.log_height, image=ProgramImage.from_program(honest),
+                      seal=encode_proof(proof))
+    for pinned in ({}, {"program": honest}):
+        result = verify_receipt(receipt, **pinned)
+        assert not result.valid
+        assert "constraints do not hold" in result.reason, result.reason
