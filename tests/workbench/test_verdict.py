@@ -184,3 +184,29 @@ def test_the_verdict_model_needs_no_qt():
                          timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_verification_draws_its_query_marks_together(window, qtbot, receipts):
+    import itertools
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from workbench.query_plot import PASSED
+    _verify(window, qtbot, receipts["fibonacci"])             # compiled, cached
+    before = window.query_plot.draw_count
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    _verify(window, qtbot, receipts["fibonacci"])
+    qtbot.waitUntil(lambda: not window.query_plot.redraw_pending(), timeout=60_000)
+    timer.stop()
+    plot = window.query_plot
+    assert plot.positions.size > 20 and (plot.status == PASSED).all()
+    # The layers, the positions, then every mark at once: not one redraw per query
+    # (which froze the window for seconds).
+    assert plot.draw_count - before <= 4, plot.draw_count - before
+    gaps = [b - a for a, b in itertools.pairwise(ticks)] or [0.0]
+    print(f"longest gap between 10 ms ticks while verifying: {max(gaps) * 1000:.0f} ms")
