@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     wait(app, window.verifyFinished, lambda: drop(window, bad_receipt))
     shot("12-truncated-receipt-is-invalid")
 
-    # Prove the sample a new user sees, then drop the receipt back: Valid.
+    # Prove a sample chosen from the menu (so it is the expected program), then drop
+    # the receipt back: Valid.
     window.open_sample("sha256")
     window.set_private_input(b"The quick brown fox jumps over the lazy dog" * 8)
     receipt = os.path.join(settings_dir, "sha256.zkr")
@@ -125,6 +126,24 @@ def main(argv: list[str] | None = None) -> int:
     window.tabs.setCurrentWidget(window.trace_plot)
     window.trace_plot._source.setCurrentIndex(window.trace_plot._source.findData("proof"))
     shot("17-committed-trace")
+
+    # The verdict states beside Valid: a receipt for another program than the one the
+    # user loaded is Invalid; with no expected program (the sample shown at start), a
+    # valid receipt is a neutral "valid proof of program X, not compared".
+    window.tabs.setCurrentWidget(window.query_plot)
+    window.open_sample("hello")
+    wait(app, window.verifyFinished, lambda: drop(window, receipt))
+    shot("19-receipt-for-another-program-invalid")
+    window.open_sample("hello", expected=False)
+    wait(app, window.verifyFinished, lambda: drop(window, receipt))
+    shot("20-receipt-not-compared-neutral")
+    window.set_theme(theme.DARK)
+    wait(app, window.verifyFinished, lambda: drop(window, receipt))
+    shot("21-dark-receipt-not-compared-neutral")
+    window.open_sample("sha256")
+    wait(app, window.verifyFinished, lambda: drop(window, receipt))
+    shot("22-dark-receipt-valid")
+    window.set_theme(theme.LIGHT)
     window.close()
     return 0
 
