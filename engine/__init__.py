@@ -1,9 +1,10 @@
 """ZK Workbench engine: run, prove and verify RV32IM guests. Never imports Qt.
 
-The public API (DESIGN.md, "Layout"): ``load_elf``, ``execute``, ``prove``, ``verify``,
-``Receipt``, ``read_receipt``, ``write_receipt``, ``ProofParams``, the progress events
-of ``engine.events`` and ``CancelToken``, and the errors of ``engine.errors``. Names
-are imported on first use, so ``import engine`` stays cheap.
+The public API (DESIGN.md, "Layout"): ``load_elf``, ``execute``, ``prove``, ``verify``
+and its ``VerificationPolicy``, ``Receipt``, ``read_receipt``, ``write_receipt``,
+``ProofParams``, the progress events of ``engine.events`` and ``CancelToken``, and the
+errors of ``engine.errors``. Names are imported on first use, so ``import engine``
+stays cheap.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ _EXPORTS = {
     "load_elf": "engine.vm", "execute": "engine.vm", "Program": "engine.vm",
     "ExecutionResult": "engine.vm",
     "prove": "engine.api", "verify": "engine.api", "ProveResult": "engine.api",
-    "VerificationResult": "engine.api",
+    "VerificationResult": "engine.api", "VerificationPolicy": "engine.policy",
     "Receipt": "engine.receipt", "read_receipt": "engine.receipt",
     "write_receipt": "engine.receipt", "ReceiptError": "engine.receipt",
     "ProofParams": "engine.stark.params",

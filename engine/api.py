@@ -20,19 +20,35 @@ import struct
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from engine.codec import DecodeError
 from engine.compile_time import compile_timer
 from engine.memory import use_small_pages
-from engine.errors import InputError, TraceLimitExceeded
+from engine.errors import Cancelled, InputError, TraceLimitExceeded
 from engine.events import CancelToken, EventCallback, PhaseFinished, Reporter
+from engine.policy import MAX_LOG_TRACE_HEIGHT, VerificationPolicy
 from engine.receipt import ProgramImage, Receipt
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.vm import ExecutionResult, Program, execute
 
+__all__ = ["MAX_LOG_TRACE_HEIGHT", "ProveResult", "VerificationPolicy", "VerificationResult",
+           "claim_bytes", "prove", "verify"]
+
 CLAIM_TAG = b"zkwb/claim/v1\x00"
-# The tallest trace proven today (DESIGN.md: ≥ 100 bits up to 2^20 rows); a run
-# whose trace would not fit is refused after the fast counting pass, before proving.
-MAX_LOG_TRACE_HEIGHT = 20
+# MAX_LOG_TRACE_HEIGHT (engine.policy): the tallest trace proven today (DESIGN.md:
+# ≥ 100 bits up to 2^20 rows); a run whose trace would not fit is refused after the
+# fast counting pass, before proving, and a receipt claiming more is refused unread.
+
+#: Prefix of the reason given when verification hit an unexpected error (as
+#: ``engine.stark.verifier.INTERNAL_ERROR``): the receipt is rejected, and the reason
+#: marks a verifier bug rather than a check.
+INTERNAL_ERROR = "verifier error"
+#: The machine writes the journal one word per copy row (``engine.circuit.syscalls``):
+#: a trace holds at most this many journal bytes per real row.
+JOURNAL_BYTES_PER_ROW = 4
+#: Registers in the final memory (``engine.circuit.image.N_REGISTERS``).
+N_REGISTERS = 32
 
 
 def claim_bytes(image_id: bytes, exit_code: int, journal: bytes) -> bytes:
@@ -90,6 +106,13 @@ class VerificationResult:
     @property
     def image_matches(self) -> bool | None:
         return None if self.expected_image_id is None else self.expected_image_id == self.image_id
+
+    @property
+    def pinned(self) -> bool:
+        """Whether the caller named the program (``image_id`` or ``program``). Unpinned,
+        a valid verdict says only that the program the receipt carries, whichever it
+        is, produced the claim."""
+        return self.expected_image_id is not None
 
 
 def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DEFAULT_PARAMS,
@@ -163,24 +186,38 @@ def _prove(program, input_data, params, detached, max_cycles, check, on_event,
 
 
 def verify(receipt: Receipt, *, image_id: bytes | None = None, program: Program | None = None,
-           on_event: EventCallback | None = None,
+           policy: VerificationPolicy | None = None, on_event: EventCallback | None = None,
            cancel: CancelToken | None = None) -> VerificationResult:
     """Check that ``receipt``'s seal proves its claim.
 
-    The program image comes from the receipt unless ``program`` is given (required for
-    a detached receipt). ``image_id`` or ``program`` pins the image the caller expects:
-    a receipt for any other program is invalid, whatever its seal. Never raises on a
-    malformed receipt (only ``Cancelled``).
+    ``policy`` decides which proof parameters are accepted (default
+    ``VerificationPolicy()``: the shipped parameters, at least 100 bits, up to 2^20
+    rows); the receipt's parameters are only looked up in it, and its security is
+    computed here from the parameters and the height. The program image comes from
+    the receipt unless ``program`` is given (required for a detached receipt); an
+    embedded image must hash to the receipt's image ID in any case. ``image_id`` or
+    ``program`` pins the image the caller expects: a receipt for any other program is
+    invalid, whatever its seal; without a pin the verdict only says that *some*
+    program, the one the receipt carries, produced the claim (``pinned`` is False).
+
+    The checks run cheapest first (``docs/receipt-format.md``, "What the verifier
+    checks, in order"), so a hostile receipt costs no more to reject than an honest
+    one of the same claimed height costs to accept. Never raises on a malformed
+    receipt (only ``Cancelled``, and ``InputError`` for contradictory arguments).
     """
-    with compile_timer() as compiling:
-        return _verify(receipt, image_id, program, on_event, cancel, compiling)
-
-
-def _verify(receipt, image_id, program, on_event, cancel, compiling) -> VerificationResult:
-    start = time.perf_counter()
-    expected = program.image_id if program is not None else image_id
+    if policy is None:
+        policy = VerificationPolicy()
+    elif not isinstance(policy, VerificationPolicy):
+        raise InputError("policy must be an engine.VerificationPolicy")
     if program is not None and image_id is not None and program.image_id != image_id:
         raise InputError("the expected image ID and the expected program disagree")
+    with compile_timer() as compiling:
+        return _verify(receipt, image_id, program, policy, on_event, cancel, compiling)
+
+
+def _verify(receipt, image_id, program, policy, on_event, cancel, compiling):
+    start = time.perf_counter()
+    expected = program.image_id if program is not None else image_id
 
     def verdict(reason: str | None, bits: float = 0.0, positions=(), passed=()):
         return VerificationResult(
@@ -190,49 +227,150 @@ def _verify(receipt, image_id, program, on_event, cancel, compiling) -> Verifica
             seconds=time.perf_counter() - start, query_positions=tuple(int(p) for p in positions),
             query_passed=tuple(bool(b) for b in passed), compile_seconds=compiling.seconds)
 
-    if expected is not None and expected != receipt.image_id:
-        return verdict(f"the receipt is for image {receipt.image_id.hex()}, not the expected "
-                       f"{expected.hex()}")
-    if program is not None:
-        source = ProgramImage.from_program(program)
-    elif receipt.image is not None:
-        source = receipt.image
-    else:
-        return verdict("the receipt is detached (it carries no program): give the program "
-                       "to verify it against")
-    if source.image_id() != receipt.image_id:
-        return verdict("the program image in the receipt does not hash to its image ID")
-    return _verify_seal(receipt, source, verdict, on_event, cancel)
+    try:
+        return _checked(receipt, expected, program, policy, verdict, on_event, cancel)
+    except Cancelled:
+        raise
+    except _Rejected as rejection:
+        return verdict(rejection.reason)
+    except Exception as error:  # noqa: BLE001 - a bug or unforeseen input: still a verdict
+        return verdict(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
 
 
-def _verify_seal(receipt: Receipt, source: ProgramImage, verdict, on_event, cancel):
-    from engine.circuit.image import MachineImage
+class _Rejected(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, cancel):
+    """The checks, cheapest first; raises ``_Rejected`` with the first one that fails."""
     from engine.circuit.machine import build_air
-    from engine.circuit.witness import public_inputs
     from engine.stark import decode_proof
+    from engine.stark.protocol import min_trace_height, security_centibits, security_report
+    from engine.stark.shape import proof_shape
+
+    # 1. What the caller asked for: the pinned image, the accepted parameters.
+    if expected is not None and expected != receipt.image_id:
+        raise _Rejected(f"the receipt is for image {receipt.image_id.hex()}, not the expected "
+                        f"{expected.hex()}")
+    params, log_height = receipt.params, receipt.log_trace_height
+    refused = policy.rejection(params)
+    if refused:
+        raise _Rejected(refused)
+    # 2. The claimed height against the supported range, and the security the verifier
+    # computes for it (the receipt's own figure must be the same: checked with the
+    # seal's, in 5).
+    try:
+        low = min_trace_height(params).bit_length() - 1
+    except ValueError as e:
+        raise _Rejected(f"the receipt's parameters admit no trace height: {e}") from None
+    if not low <= log_height <= policy.max_log_trace_height:
+        raise _Rejected(f"the receipt claims a trace of 2^{log_height} rows; with its "
+                        f"parameters this verifier accepts 2^{low} to "
+                        f"2^{policy.max_log_trace_height} rows")
+    height = 1 << log_height
+    air = build_air()
+    centibits = security_centibits(security_report(air, params, height))
+    bits = centibits / 100
+    if bits < policy.min_security_bits:
+        raise _Rejected(f"{bits:.2f} bits of conjectured security at 2^{log_height} rows is "
+                        f"below the policy's floor of {policy.min_security_bits:g}")
+    # 3. The program image(s) and the journal against the height: what must fit in
+    # the trace's real rows, before anything of that size is built.
+    images = []
+    if receipt.image is not None:
+        images.append(("the program image in the receipt", receipt.image))
+    if program is not None:
+        images.append(("the program", ProgramImage.from_program(program)))
+    if not images:
+        raise _Rejected("the receipt is detached (it carries no program): give the program "
+                        "to verify it against")
+    real_rows = height - params.zk_rows
+    for name, image in images:
+        problem = _image_fits(image, real_rows)
+        if problem:
+            raise _Rejected(f"{name} cannot have been proven in a trace of 2^{log_height} "
+                            f"rows: {problem}")
+    if len(receipt.journal) > JOURNAL_BYTES_PER_ROW * real_rows:
+        raise _Rejected(f"a journal of {len(receipt.journal):,} bytes cannot have been "
+                        f"written in a trace of 2^{log_height} rows (at most "
+                        f"{JOURNAL_BYTES_PER_ROW * real_rows:,})")
+    # 4. The embedded image is bound to the image ID whatever the caller pinned: a
+    # receipt whose image was edited is invalid, not merely overridden.
+    if receipt.image is not None and receipt.image.image_id() != receipt.image_id:
+        raise _Rejected("the program image in the receipt does not hash to its image ID")
+    source = images[-1][1]
+    # 5. The seal, decoded into no more than an honest proof of this shape holds.
+    shape = proof_shape(air, params, log_height)
+    try:
+        proof = decode_proof(receipt.seal, shape.limits())
+    except DecodeError as e:
+        raise _Rejected(f"the seal is malformed: {e}") from None
+    if proof.log_height != log_height:
+        raise _Rejected("the receipt states a different trace height than its seal")
+    if round(receipt.security_bits * 100) != centibits:
+        raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
+                        f"the verifier computes {bits:.2f} for its parameters at "
+                        f"2^{log_height} rows")
+    if proof.security_centibits != centibits:
+        raise _Rejected("the receipt states a different security level than its seal")
+    problem = shape.check(proof)
+    if problem:
+        raise _Rejected(f"the seal does not have the shape its parameters and height imply: "
+                        f"{problem}")
+    # 6. Only now anything of size H: the public inputs, the preprocessed columns.
+    return _verify_seal(receipt, source, proof, air, policy, verdict, on_event, cancel)
+
+
+def _image_fits(image: ProgramImage, real_rows: int) -> str | None:
+    """Why ``image`` cannot be proven in a trace with ``real_rows`` real rows, else None.
+
+    The program ROM holds one row per word of ``[code_base, code_end)`` and the final
+    memory one row per initial word (the 32 registers, every code word, every other
+    non-zero word) at least (``engine.circuit.program``, ``engine.circuit.final_memory``),
+    all in the real rows.
+    """
+    ranges = image.code_ranges
+    if not ranges:
+        return "it has no code"
+    rom_words = (((ranges[-1][1] + 3) & ~3) - ranges[0][0]) // 4
+    if rom_words > real_rows:
+        return (f"its code spans {rom_words:,} words, and the program ROM has only "
+                f"{real_rows:,} rows")
+    n_words = len(image.word_addresses)
+    if N_REGISTERS + n_words > real_rows:
+        return (f"its {n_words:,} initial words and {N_REGISTERS} registers do not fit "
+                f"in the final memory's {real_rows:,} rows")
+    starts = np.array([lo >> 2 for lo, _ in ranges], dtype=np.int64)
+    ends = np.array([(hi + 3) >> 2 for _, hi in ranges], dtype=np.int64)
+    addresses = np.asarray(image.word_addresses, dtype=np.int64)
+    which = np.searchsorted(starts, addresses, side="right") - 1
+    in_code = (which >= 0) & (addresses < ends[np.maximum(which, 0)])
+    total = N_REGISTERS + int((ends - starts).sum()) + int((~in_code).sum())
+    if total > real_rows:
+        return (f"its initial memory has {total:,} words (registers, code and data), and "
+                f"the final memory has only {real_rows:,} rows")
+    return None
+
+
+def _verify_seal(receipt: Receipt, source: ProgramImage, proof, air, policy, verdict,
+                 on_event, cancel):
+    from engine.circuit.image import MachineImage
+    from engine.circuit.witness import public_inputs
     from engine.stark import verify as stark_verify
 
-    try:
-        proof = decode_proof(receipt.seal)
-    except DecodeError as e:
-        return verdict(f"the seal is malformed: {e}")
-    if proof.log_height != receipt.log_trace_height:
-        return verdict("the receipt states a different trace height than its seal")
-    if abs(proof.security_bits - receipt.security_bits) > 0.005:
-        return verdict("the receipt states a different security level than its seal")
-    if proof.log_height > MAX_LOG_TRACE_HEIGHT:
-        return verdict(f"the seal's trace of 2^{proof.log_height} rows is taller than zkwb "
-                       f"proves (2^{MAX_LOG_TRACE_HEIGHT})")
     try:
         image = MachineImage.from_words(source.entry, source.code_ranges, source.heap_start,
                                         source.word_addresses, source.word_values)
         publics, messages = public_inputs(image, receipt.exit_code, receipt.journal)
     except (ValueError, IndexError) as e:
-        return verdict(f"the program image cannot be used: {e}")
-    result = stark_verify(build_air(), proof, public_values=publics, public_data=image,
+        raise _Rejected(f"the program image cannot be used: {e}") from None
+    result = stark_verify(air, proof, public_values=publics, public_data=image,
                           public_messages=messages,
                           claim=claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal),
-                          params=receipt.params, on_event=on_event, cancel=cancel)
+                          params=receipt.params, on_event=on_event, cancel=cancel,
+                          min_security_bits=policy.min_security_bits)
     return verdict(result.reason, result.security_bits if result.valid else 0.0,
                    result.query_positions if result.query_positions is not None else (),
                    result.query_passed if result.query_passed is not None else ())

@@ -39,12 +39,19 @@ def add_ml_explain(ml) -> None:
 
 
 def _add_verifying_command(sub, name: str, help_text: str, run) -> None:
-    """A command taking a receipt and an optional expected image (ID or program)."""
+    """A command taking a receipt, an optional expected image (ID or program) and the
+    proof parameters to accept beyond the shipped ones."""
     p = sub.add_parser(name, help=help_text)
     p.add_argument("receipt", metavar="RECEIPT.zkr")
     pin = p.add_mutually_exclusive_group()
     pin.add_argument("--image-id", metavar="HEX", help="the image ID the receipt must prove")
     pin.add_argument("--elf", metavar="PROGRAM.elf", help="the program the receipt must prove")
+    p.add_argument("--allow-params", action="append", default=[], metavar="SPEC",
+                   help="also accept receipts made with these proof parameters (repeatable): "
+                        "name=value,... among log_blowup, num_queries, query_pow_bits, "
+                        "fri_log_arity, fri_log_final_len, logup_pow_bits, zk (true/false); "
+                        "fields not given take the default. Accepting them is accepting "
+                        "their (lower) security")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=run)
 
@@ -106,9 +113,14 @@ def _cmd_verify(args) -> int:
     from engine.cli import print_json
 
     result, program, expected_id = _verified(args)
+    if not result.pinned:
+        print(f"note: checked only against the program the receipt carries (image "
+              f"{result.image_id.hex()}): the verdict does not say which program that is; "
+              "pin the one you expect with --elf PROGRAM.elf or --image-id HEX",
+              file=sys.stderr)
     if args.json:
         print_json({"valid": result.valid, "reason": result.reason,
-                    "image_id": result.image_id.hex(),
+                    "image_id": result.image_id.hex(), "pinned": result.pinned,
                     "image_matches": result.image_matches,
                     "journal_hex": result.journal.hex(),
                     "journal_text": printable_text(result.journal),
@@ -133,9 +145,32 @@ def _cmd_verify(args) -> int:
 
 def _cmd_ml_explain(args) -> int:
     from engine.cli import print_json
-    from engine.ml.claim import decode_journal
+    from engine.ml.claim import decode_journal, digit_guest_image_ids
+    from engine.receipt import read_receipt
+    from engine.resources import guest_path
+    from engine.vm import load_elf
 
-    result, _, _ = _verified(args)
+    policy = _policy(args.allow_params)
+    receipt = read_receipt(args.receipt)
+    program = name = None
+    if args.elf is None and args.image_id is None:
+        # Unpinned, only the bundled classifiers: any guest can write a journal that
+        # reads as a classification.
+        bundled = digit_guest_image_ids()
+        name = bundled.get(receipt.image_id)
+        if name is None:
+            known = ", ".join(f"{n} ({i.hex()})" for i, n in bundled.items())
+            reason = (f"the receipt is for image {receipt.image_id.hex()}, which is not one "
+                      f"of the bundled digit classifiers ({known}); to explain a receipt of "
+                      "another program, give that program with --elf")
+            if args.json:
+                print_json({"valid": False, "reason": reason,
+                            "image_id": receipt.image_id.hex()})
+            else:
+                print(f"REFUSED: {reason}", file=sys.stderr)
+            return EXIT_INVALID
+        program = load_elf(guest_path(name))
+    result, _, _ = _verified(args, receipt=receipt, program=program, policy=policy)
     if not result.valid:
         if args.json:
             print_json({"valid": False, "reason": result.reason})
@@ -146,21 +181,26 @@ def _cmd_ml_explain(args) -> int:
     if args.json:
         print_json({"valid": True, "image_id": result.image_id.hex(), **claim.to_json()})
     else:
-        print(f"valid receipt for program {result.image_id.hex()}")
+        print(f"valid receipt for program {result.image_id.hex()}"
+              + (f" ({name}, bundled)" if name else " (the program you gave)"))
         print(claim.summary())
         print("scores: " + " ".join(f"{k}:{v}" for k, v in enumerate(claim.scores)))
     return EXIT_OK
 
 
-def _verified(args):
-    """Read and verify ``args.receipt`` against ``--image-id``/``--elf`` if given;
-    returns ``(VerificationResult, program or None, expected image ID or None)``."""
+def _verified(args, receipt=None, program=None, policy=None):
+    """Read (unless given) and verify ``args.receipt`` against ``--image-id``/``--elf``
+    (or ``program``) if given, under the policy of ``--allow-params``; returns
+    ``(VerificationResult, program or None, expected image ID or None)``."""
     from engine.api import verify
     from engine.errors import InputError
     from engine.receipt import read_receipt
     from engine.vm import load_elf
 
-    receipt = read_receipt(args.receipt)
+    if policy is None:
+        policy = _policy(args.allow_params)
+    if receipt is None:
+        receipt = read_receipt(args.receipt)
     expected_id = None
     if args.image_id is not None:
         try:
@@ -169,8 +209,25 @@ def _verified(args):
             expected_id = b""
         if len(expected_id) != 32:
             raise InputError("--image-id must be 64 hexadecimal digits (32 bytes)")
-    program = load_elf(args.elf) if args.elf else None
-    return verify(receipt, image_id=expected_id, program=program), program, expected_id
+    if args.elf:
+        program = load_elf(args.elf)
+    return (verify(receipt, image_id=expected_id, program=program, policy=policy), program,
+            expected_id)
+
+
+def _policy(specs: list[str]):
+    """The verification policy of ``--allow-params`` (the shipped parameters only when
+    none is given); a malformed SPEC is a usage error."""
+    from engine.errors import InputError
+    from engine.policy import VerificationPolicy, parse_params_spec
+
+    allowed = []
+    for spec in specs:
+        try:
+            allowed.append(parse_params_spec(spec))
+        except ValueError as e:
+            raise InputError(f"--allow-params {spec!r}: {e}") from None
+    return VerificationPolicy.allowing(*allowed) if allowed else VerificationPolicy()
 
 
 def _cmd_inspect(args) -> int:

@@ -73,6 +73,14 @@ class Reader:
         self._pos += n
         return out
 
+    def sub(self, n: int, field: str, what: str) -> Reader:
+        """The next ``n`` bytes as a reader of their own, named ``what`` (a view: the
+        bytes are not copied)."""
+        view = self._take(n, field)
+        reader = Reader.__new__(Reader)
+        reader._data, reader._pos, reader._what = view, 0, what
+        return reader
+
     def u8(self, field: str) -> int:
         return self._take(1, field)[0]
 

@@ -212,7 +212,7 @@ def _open_section(r: Reader, tag: int) -> Reader:
         found = _SECTION_NAMES.get(got, f"unknown section {got}")
         raise ReceiptError(f"the receipt has {found} where {expected} belongs")
     length = r.u32(f"length of the {name} section", r.remaining)
-    return Reader(r.raw(length, f"the {name} section"), f"the receipt's {name} section")
+    return r.sub(length, f"the {name} section", f"the receipt's {name} section")
 
 
 def _params_from_words(words: np.ndarray) -> ProofParams:

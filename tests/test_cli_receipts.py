@@ -130,3 +130,73 @@ def test_prove_of_a_faulting_guest_exits_3_and_writes_nothing(tmp_path, capsys):
     assert main(["prove", str(elf), "-o", str(out)]) == 3
     assert "illegal instruction" in capsys.readouterr().err
     assert not out.exists()
+
+
+# --- what a verdict means: pinned or not; which parameters ----------------------------------
+
+def test_unpinned_verify_says_it_checked_only_the_program_it_carries(workdir, capsys):
+    receipt = _proved(workdir, False)
+    image = load_elf(guest_path("sha256")).image_id_hex
+    capsys.readouterr()
+    assert main(["verify", receipt, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["pinned"] is False
+    assert "checked only against the program the receipt carries" in captured.err
+    assert image in captured.err
+    assert main(["verify", receipt]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("valid")
+    assert "checked only against the program the receipt carries" in captured.err
+
+
+@pytest.mark.parametrize("pin", ["--elf", "--image-id"])
+def test_pinned_verify_says_so_and_adds_no_note(workdir, capsys, pin):
+    receipt = _proved(workdir, False)
+    value = (guest_path("sha256") if pin == "--elf"
+             else load_elf(guest_path("sha256")).image_id_hex)
+    capsys.readouterr()
+    assert main(["verify", receipt, pin, value, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["pinned"] is True
+    assert "checked only" not in captured.err
+
+
+WEAK_SPEC = ("log_blowup=4,num_queries=20,query_pow_bits=0,logup_pow_bits=0,zk=false,"
+             "fri_log_arity=2,fri_log_final_len=3")
+
+
+@pytest.fixture(scope="module")
+def weak_receipt(tmp_path_factory):
+    """fibonacci.elf proved with 20 queries at blowup 16, no zk, no grinding (80 bits)."""
+    from engine.api import prove
+    from engine.policy import parse_params_spec
+    from engine.receipt import write_receipt
+    path = tmp_path_factory.mktemp("weak") / "weak.zkr"
+    result = prove(load_elf(guest_path("fibonacci")), params=parse_params_spec(WEAK_SPEC),
+                   check=False)
+    write_receipt(path, result.receipt)
+    return str(path)
+
+
+def test_weak_parameters_are_refused_unless_allowed(weak_receipt, capsys):
+    assert main(["verify", weak_receipt]) == 1
+    err = capsys.readouterr().err
+    assert "INVALID" in err and "policy" in err and "--allow-params log_blowup=4" in err
+    assert main(["verify", weak_receipt, "--allow-params", WEAK_SPEC, "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["valid"] is True and obj["security_bits"] == 80.0
+    # the spec printed in the reason is accepted as it is; several specs may be given
+    assert main(["verify", weak_receipt, "--allow-params", "zk=false", "--allow-params",
+                 "log_blowup=4,num_queries=20,query_pow_bits=0,logup_pow_bits=0,zk=false",
+                 "--elf", guest_path("fibonacci")]) == 0
+    assert capsys.readouterr().out.startswith("valid")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("log_blowup=banana", "whole number"), ("blowup=4", "unknown parameter"),
+    ("zk=perhaps", "true or false"), ("", "empty"), ("num_queries=5000", "outside"),
+])
+def test_a_malformed_allow_params_is_a_usage_error(workdir, capsys, spec, message):
+    assert main(["verify", _proved(workdir, False), "--allow-params", spec]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-params" in err and message in err

@@ -50,8 +50,8 @@ from engine.hash.sha256 import (
     row_messages,
 )
 
-__all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "merkle_verify",
-           "rows_to_matrix"]
+__all__ = ["MAX_LOG_HEIGHT", "MerkleOpening", "MerkleTree", "merkle_commit", "merkle_root",
+           "merkle_verify", "rows_to_matrix"]
 
 #: Largest tree :func:`merkle_verify` accepts (2^32 leaves); larger claims are
 #: malformed input, far beyond any trace this prover makes.
@@ -178,6 +178,28 @@ class MerkleTree:
 def merkle_commit(matrices: Sequence[np.ndarray]) -> MerkleTree:
     """Same as :meth:`MerkleTree.commit`."""
     return MerkleTree.commit(matrices)
+
+
+def merkle_root(matrices: Sequence[np.ndarray], *, log_chunk_rows: int = 16) -> bytes:
+    """The root :meth:`MerkleTree.commit` computes, without keeping the tree.
+
+    For a verifier that only compares roots: the rows are committed in aligned blocks
+    of ``2^log_chunk_rows`` (each block's root is a node of the whole tree), then the
+    block roots are hashed up to the root. Beyond the matrices it holds one block's
+    tree and copy, not the ``(2n - 1, 32)`` buffer (268 MB for 2^22 rows). Raises
+    ``ValueError`` as :meth:`MerkleTree.commit`.
+    """
+    mats = list(matrices)
+    n_rows = row_messages(mats).n_rows
+    chunk = 1 << log_chunk_rows
+    if n_rows <= chunk or n_rows & (n_rows - 1):
+        return MerkleTree.commit(mats).root
+    level = [MerkleTree.commit([m[:, start:start + chunk] for m in mats]).root
+             for start in range(0, n_rows, chunk)]
+    while len(level) > 1:
+        level = [hashlib.sha256(level[i] + level[i + 1]).digest()
+                 for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def merkle_verify(root: bytes, log_height: int, rows: np.ndarray,

@@ -23,6 +23,11 @@ from engine.ml.interface import (
     PIXEL_MAX,
 )
 
+#: The bundled digit classifiers (``resources/guests``). A journal says what a model
+#: classified only if the guest that wrote it classifies honestly, so ``zkwb ml
+#: explain`` explains receipts of these guests, or of a program the caller names.
+DIGIT_GUESTS = ("digits_mlp", "digits_forest")
+
 # Darker glyphs for more ink: pixel values 0..16 in five steps.
 _SHADES = " .:*#"
 
@@ -74,6 +79,15 @@ def decode_journal(journal: bytes) -> MlClaim:
     if predicted != int(np.argmax(scores)):
         raise DecodeError(f"journal: the class {predicted} is not the highest score {list(scores)}")
     return MlClaim(digest, image.reshape(IMAGE_SIDE, IMAGE_SIDE).copy(), predicted, scores)
+
+
+def digit_guest_image_ids() -> dict[bytes, str]:
+    """Image ID -> name of each bundled digit classifier, computed from the shipped
+    ELFs (so they follow a rebuild or a circuit version)."""
+    from engine.resources import guest_path
+    from engine.vm import load_elf
+
+    return {load_elf(guest_path(name)).image_id: name for name in DIGIT_GUESTS}
 
 
 def render_ascii(image: np.ndarray) -> str:

@@ -53,7 +53,7 @@ from engine.field.babybear import (
     two_adic_generator,
 )
 from engine.field.scalar import Ext
-from engine.hash.merkle import MerkleTree, merkle_verify
+from engine.hash.merkle import MerkleTree, merkle_root, merkle_verify
 from engine.poly.ntt import (
     coset_lde,
     coset_ntt,
@@ -72,8 +72,8 @@ from engine.stark.fri import FriProof, FriVerdict, OpenedRows, prove_fri, verify
 from engine.stark.params import ProofParams
 from engine.stark.transcript import Transcript
 
-__all__ = ["Commitment", "CommittedMatrices", "PcsProof", "commit", "prove_openings",
-           "verify_openings"]
+__all__ = ["Commitment", "CommittedMatrices", "PcsProof", "commit", "commitment_root",
+           "prove_openings", "verify_openings"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,21 @@ def commit(matrices: Sequence[np.ndarray], params: ProofParams, *,
     for lde in ldes:
         lde.flags.writeable = False
     return CommittedMatrices(tree, ldes, n.bit_length() - 1, params.log_blowup)
+
+
+def commitment_root(matrices: Sequence[np.ndarray], params: ProofParams) -> bytes:
+    """The root :func:`commit` gives ``matrices`` (evaluations), without keeping the
+    tree (:func:`engine.hash.merkle.merkle_root`): what a verifier recomputing a
+    commitment needs, in about half the memory."""
+    if not matrices:
+        raise ValueError("commit needs at least one matrix")
+    arrays = [as_field_array(m) for m in matrices]
+    n = arrays[0].shape[-1]
+    if any(a.ndim != 2 or a.shape[1] != n for a in arrays) or n & (n - 1):
+        raise ValueError("matrices must be 2-D with the same power-of-two number of rows")
+    ldes = [coset_lde(a, params.log_blowup, GENERATOR) for a in arrays]
+    del arrays
+    return merkle_root(ldes)
 
 
 def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequence[Ext]],

@@ -7,9 +7,12 @@
     if not result.valid:
         print("invalid:", result.reason)
 
-The checks, in transcript order (``docs/stark.md``): the trace height is supported
+The checks (``docs/stark.md``), the cheap ones first: the trace height is supported
 and the proof's stated security is the verifier's own estimate, at least
-``MIN_SECURITY_BITS``; the public inputs are bound as the prover bound them; the
+``min_security_bits`` (``MIN_SECURITY_BITS`` by default); the proof has the shape an
+honest one has for this AIR, these parameters and this height
+(:mod:`engine.stark.shape`: every count and width, before anything of size ``H``);
+then, in transcript order, the public inputs are bound as the prover bound them; the
 preprocessed columns are recomputed from the public data and their root compared
 with the proof's; LogUp's proof of work holds, the number of LogUp terms is below p
 and ``S + public_interaction_sum(...) = 0``; every opening is consistent with its
@@ -52,7 +55,7 @@ from engine.stark.logup_trace import (
     total_interactions,
 )
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
-from engine.stark.pcs import Commitment, commit, verify_openings
+from engine.stark.pcs import Commitment, commitment_root, verify_openings
 from engine.stark.proof import Proof
 from engine.stark.protocol import (
     LABEL_ALPHA,
@@ -73,6 +76,7 @@ from engine.stark.protocol import (
 from engine.stark.quotient import chunk_count, recombine
 from engine.stark.security import MIN_SECURITY_BITS
 from engine.stark.selectors import selectors_at_point
+from engine.stark.shape import proof_shape
 
 __all__ = ["INTERNAL_ERROR", "VerifyResult", "clear_caches", "verify"]
 
@@ -107,18 +111,21 @@ class VerifyResult:
 def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
            public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
            params: ProofParams = DEFAULT_PARAMS, on_event: EventCallback | None = None,
-           cancel: CancelToken | None = None) -> VerifyResult:
+           cancel: CancelToken | None = None,
+           min_security_bits: float = MIN_SECURITY_BITS) -> VerifyResult:
     """Check ``proof`` against ``air`` and the public inputs (see the module docstring).
 
     The arguments mean what they mean for :func:`engine.stark.prover.prove`, and
     must be the prover's: a proof binds its public values, public data, public
-    messages (in order), claim bytes and parameters. Returns a
+    messages (in order), claim bytes and parameters. ``params`` are the verifier's
+    choice (``engine.policy``), never the proof's. ``min_security_bits``: the least
+    conjectured security accepted for them at the proof's height. Returns a
     :class:`VerifyResult`; never raises on bad input, except ``Cancelled``.
     """
     run = _Verification(Reporter(on_event, cancel))
     try:
         run.verify(air, proof, public_values, public_data, tuple(public_messages), claim,
-                   params)
+                   params, min_security_bits)
     except Cancelled:
         raise
     except _Rejected as rejection:
@@ -162,7 +169,8 @@ class _Verification:
         return VerifyResult(reason is None, reason, self.security_bits, self.positions,
                             self.passed)
 
-    def verify(self, air, proof, public_values, public_data, messages, claim, params) -> None:
+    def verify(self, air, proof, public_values, public_data, messages, claim, params,
+               min_security_bits) -> None:
         if not isinstance(air, Air):
             _reject("the AIR is not an engine.stark.air.Air")
         if not isinstance(params, ProofParams):
@@ -170,7 +178,13 @@ class _Verification:
         if not isinstance(proof, Proof):
             _reject("the proof is not a Proof")
         shape = self._shape(proof, params)
-        self._security(air, params, proof, shape.height)
+        self._security(air, params, proof, shape.height, min_security_bits)
+        # Every count of the proof against what the AIR, the parameters and the height
+        # imply, before anything that costs O(H) (the preprocessed commitment).
+        problem = proof_shape(air, params, shape.log_height).check(proof)
+        if problem:
+            _reject(f"the proof does not have the shape its parameters and height imply: "
+                    f"{problem}")
         if not isinstance(claim, (bytes, bytearray, memoryview)):
             _reject("the claim is not bytes")
         try:
@@ -248,16 +262,16 @@ class _Verification:
                     f"2^{low}..2^{MAX_LOG_HEIGHT}")
         return trace_shape(1 << log_height, params)
 
-    def _security(self, air, params, proof, height) -> None:
+    def _security(self, air, params, proof, height, min_security_bits) -> None:
         report = security_report(air, params, height)
         centibits = security_centibits(report)
         self.security_bits = centibits / 100
         if type(proof.security_centibits) is not int or proof.security_centibits != centibits:
             _reject(f"the proof states {proof.security_centibits!r} centibits of security, "
                     f"the verifier computes {centibits}")
-        if report.bits < MIN_SECURITY_BITS:
+        if report.bits < min_security_bits:
             _reject(f"{report.bits:.1f} bits of conjectured security ({report.binding}) is "
-                    f"below the floor of {MIN_SECURITY_BITS}")
+                    f"below the floor of {min_security_bits:g}")
 
     def _root(self, root: object, name: str) -> bytes:
         if not isinstance(root, bytes) or len(root) != 32:
@@ -280,7 +294,7 @@ class _Verification:
             if root is not None:
                 _preprocessed_roots.move_to_end(digest)
         if root is None:
-            root = commit([prep], params).root
+            root = commitment_root([prep], params)
             with _preprocessed_lock:
                 _preprocessed_roots[digest] = root
                 while len(_preprocessed_roots) > _PREPROCESSED_CACHE_SIZE:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.hash.merkle import MerkleTree, merkle_commit, merkle_verify, rows_to_matrix
+from engine.hash.merkle import (MerkleTree, merkle_commit, merkle_root, merkle_verify,
+                                rows_to_matrix)
 
 P = 0x78000001
 
@@ -31,6 +32,19 @@ def _matrices(log_rows: int, columns=(5, 3), seed: int = 0) -> list[np.ndarray]:
 def _tree_and_opening(rows, log_rows=6):
     tree = merkle_commit(_matrices(log_rows))
     return tree, tree.open(np.array(rows, dtype=np.int64))
+
+
+@pytest.mark.parametrize("log_rows, log_chunk", [(0, 0), (3, 0), (5, 2), (8, 3), (8, 8),
+                                                 (8, 16), (12, 4), (17, 16)])
+def test_merkle_root_is_the_trees_root_without_the_tree(log_rows, log_chunk):
+    matrices = _matrices(log_rows, columns=(7, 1, 4), seed=log_rows)
+    root = merkle_root(matrices, log_chunk_rows=log_chunk)
+    assert root == MerkleTree.commit(matrices).root
+    if log_rows <= 8:
+        assert root == _naive_root(matrices)
+    if log_rows >= 2:
+        with pytest.raises(ValueError):
+            merkle_root([matrices[0][:, :3]], log_chunk_rows=log_chunk)
 
 
 @pytest.mark.parametrize("log_rows", [0, 1, 2, 5, 8])

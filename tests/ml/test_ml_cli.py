@@ -126,3 +126,79 @@ def test_input_needs_exactly_one_image_source(capsys):
 def test_ml_without_a_subcommand_prints_usage(capsys):
     assert main(["ml"]) == 2
     assert "commit" in capsys.readouterr().err
+
+
+# --- zkwb ml explain: only the bundled classifiers, or the program the caller names -------
+
+def _claim_writer(tmp_path) -> str:
+    """A 30-instruction guest that only writes a well-formed digit claim ("model ...
+    classified the image as 1") to its journal, and its ELF's path."""
+    import struct
+
+    from tests.vm.asm import DATA_BASE, Asm
+    scores = [0, 9, 0, 0, 0, 0, 0, 0, 0, 0]
+    journal = bytes(32) + bytes([16] * 64) + bytes([1]) + struct.pack("<10i", *scores)
+    prog = Asm()
+    prog.data += journal
+    prog.syscall(64, 1, DATA_BASE, len(journal))
+    prog.exit(code=0)
+    path = tmp_path / "claims.elf"
+    path.write_bytes(prog.elf())
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def foreign_receipts(tmp_path_factory):
+    """name -> (receipt path, ELF path) for hello.elf and the claim writer."""
+    from engine.api import prove
+    from engine.receipt import write_receipt
+    from engine.resources import guest_path
+    from engine.vm import load_elf
+    folder = tmp_path_factory.mktemp("explain")
+    out = {}
+    for name, elf in (("hello", guest_path("hello")), ("claims", _claim_writer(folder))):
+        path = folder / f"{name}.zkr"
+        write_receipt(path, prove(load_elf(elf), b"1").receipt)
+        out[name] = (str(path), elf)
+    return out
+
+
+def _bundled_ids() -> list[str]:
+    from engine.resources import guest_path
+    from engine.vm import load_elf
+    return [load_elf(guest_path(name)).image_id_hex for name in ("digits_mlp", "digits_forest")]
+
+
+@pytest.mark.parametrize("name", ["hello", "claims"])
+def test_explain_refuses_a_receipt_of_another_guest(foreign_receipts, capsys, name):
+    from engine.vm import load_elf
+    receipt, elf = foreign_receipts[name]
+    image = load_elf(elf).image_id_hex
+    assert main(["ml", "explain", receipt]) == 1
+    err = capsys.readouterr().err
+    assert "not one of the bundled digit classifiers" in err and image in err
+    assert all(bundled in err for bundled in _bundled_ids())
+    assert "classified" not in err
+    assert main(["ml", "explain", receipt, "--json"]) == 1
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["valid"] is False and obj["image_id"] == image and "class" not in obj
+
+
+def test_explain_trusts_a_program_the_caller_names(foreign_receipts, capsys):
+    receipt, elf = foreign_receipts["claims"]
+    assert main(["ml", "explain", receipt, "--elf", elf, "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["valid"] is True and obj["class"] == 1
+    # and a receipt of it does not pass for a bundled classifier
+    from engine.resources import guest_path
+    assert main(["ml", "explain", receipt, "--elf", guest_path("digits_mlp")]) == 1
+    assert "not the expected" in capsys.readouterr().err
+    hello, hello_elf = foreign_receipts["hello"]
+    assert main(["ml", "explain", hello, "--elf", hello_elf]) == 2   # its journal is no claim
+    assert "another kind of guest" in capsys.readouterr().err
+
+
+def test_explain_takes_the_verifiers_parameter_policy(foreign_receipts, capsys):
+    receipt, _ = foreign_receipts["hello"]
+    assert main(["ml", "explain", receipt, "--allow-params", "zk=maybe"]) == 2
+    assert "--allow-params" in capsys.readouterr().err

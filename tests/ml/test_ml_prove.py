@@ -36,6 +36,10 @@ def test_an_inference_is_proved_verified_and_explained(kind, digits, tmp_path, c
     assert explained["valid"] is True
     assert explained["class"] == claim.predicted_class
     assert explained["model_digest"] == hashlib.sha256(blob).hexdigest()
+    # a bundled classifier's receipt is explained without --elf too (pinned to the
+    # bundled ELF's image ID)
+    assert main(["ml", "explain", str(receipt_path)]) == 0
+    assert f"digits_{kind}, bundled" in capsys.readouterr().out
     # the model stays private: not one 16-byte window of the blob is in the receipt
     encoded = receipt_path.read_bytes()
     assert not any(blob[i:i + 16] in encoded for i in range(0, len(blob) - 16, 4))

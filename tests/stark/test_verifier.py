@@ -261,3 +261,73 @@ def test_verifier_marks_failing_queries():
     assert result.query_positions.shape == (PARAMS.num_queries,)
     assert not result.query_passed.any()
     assert not any(e.passed for e in events if isinstance(e, QueryChecked))
+
+
+# --- the proof's shape, checked before anything of size H -----------------------------------
+
+def _replace_fri(proof, **changes):
+    fri = dataclasses.replace(proof.opening.fri, **changes)
+    return dataclasses.replace(proof, opening=dataclasses.replace(proof.opening, fri=fri))
+
+
+def _shape_changes(proof):
+    """(label, proof) for proofs that differ from ``proof`` in one count only."""
+    fri, pcs = proof.opening.fri, proof.opening
+    yield "one FRI layer too many", _replace_fri(
+        proof, layer_roots=fri.layer_roots + (bytes(32),),
+        layer_openings=fri.layer_openings + fri.layer_openings[-1:])
+    yield "a longer final polynomial", _replace_fri(
+        proof, final_poly=np.concatenate([fri.final_poly, fri.final_poly]))
+    first = pcs.query_openings[0]
+    more_rows = dataclasses.replace(first, values=tuple(np.concatenate([v] * 44)
+                                                        for v in first.values))
+    yield "more rows than queries", dataclasses.replace(proof, opening=dataclasses.replace(
+        pcs, query_openings=(more_rows,) + pcs.query_openings[1:]))
+    long_path = dataclasses.replace(first, nodes=np.zeros((10_000, 32), dtype=np.uint8))
+    yield "a Merkle path longer than the tree", dataclasses.replace(
+        proof, opening=dataclasses.replace(pcs, query_openings=(long_path,)
+                                           + pcs.query_openings[1:]))
+    yield "a group too many", dataclasses.replace(proof, opening=dataclasses.replace(
+        pcs, opened_values=pcs.opened_values + pcs.opened_values[-1:]))
+    yield "no mask", dataclasses.replace(proof, opening=dataclasses.replace(
+        pcs, mask_root=b""))
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_a_proof_of_another_shape_is_rejected_before_the_preprocessed_columns(index):
+    air, witness, proof = _honest("lookup")
+    label, changed = list(_shape_changes(proof))[index]
+    events = []
+    result = verify(air, changed, **_inputs(witness), on_event=events.append)
+    assert not result.valid and "shape" in result.reason, (label, result.reason)
+    assert not result.reason.startswith(INTERNAL_ERROR)
+    assert not [e for e in events if isinstance(e, PhaseStarted)], label
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_an_honest_proof_fits_the_limits_its_shape_gives_the_decoder(name):
+    from engine.stark import decode_proof, encode_proof
+    from engine.stark.shape import proof_shape
+    air, _, proof = _honest(name)
+    shape = proof_shape(air, PARAMS, proof.log_height)
+    assert shape.check(proof) is None
+    encoded = encode_proof(proof)
+    assert len(encoded) <= shape.max_bytes()
+    decoded = decode_proof(encoded, shape.limits())
+    assert encode_proof(decoded) == encoded
+    # the same seal claimed for a taller trace does not decode into more
+    taller = proof_shape(air, PARAMS, proof.log_height + 4)
+    assert taller.check(decoded) is not None
+
+
+def test_the_caller_sets_the_security_floor():
+    air = fibonacci.build_air()
+    weak = ProofParams(num_queries=30, query_pow_bits=8)                   # 68 bits
+    witness = fibonacci.honest_witness(trace_shape(1 << 10, weak), np.random.default_rng(3))
+    proof = prove(air, witness.main, **_inputs(witness), params=weak, check=False,
+                  rng=np.random.default_rng(26))
+    assert "below the floor of 96" in _rejected(air, proof, **_inputs(witness), params=weak)
+    assert verify(air, proof, **_inputs(witness), params=weak, min_security_bits=68).valid
+    _, honest_witness, honest = _honest("fibonacci")
+    assert "below the floor of 102.5" in _rejected(air, honest, **_inputs(honest_witness),
+                                                   min_security_bits=102.5)
