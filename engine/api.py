@@ -20,8 +20,8 @@ import struct
 import time
 from dataclasses import dataclass
 
-import numpy as np
 
+from engine.circuit.capacity import image_fits, max_journal_bytes
 from engine.codec import DecodeError
 from engine.compile_time import compile_timer
 from engine.memory import use_small_pages
@@ -44,11 +44,6 @@ CLAIM_TAG = b"zkwb/claim/v1\x00"
 #: ``engine.stark.verifier.INTERNAL_ERROR``): the receipt is rejected, and the reason
 #: marks a verifier bug rather than a check.
 INTERNAL_ERROR = "verifier error"
-#: The machine writes the journal one word per copy row (``engine.circuit.syscalls``):
-#: a trace holds at most this many journal bytes per real row.
-JOURNAL_BYTES_PER_ROW = 4
-#: Registers in the final memory (``engine.circuit.image.N_REGISTERS``).
-N_REGISTERS = 32
 
 
 def claim_bytes(image_id: bytes, exit_code: int, journal: bytes) -> bytes:
@@ -288,14 +283,14 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
                         "to verify it against")
     real_rows = height - params.zk_rows
     for name, image in images:
-        problem = _image_fits(image, real_rows)
+        problem = image_fits(image.code_ranges, image.word_addresses, real_rows)
         if problem:
             raise _Rejected(f"{name} cannot have been proven in a trace of 2^{log_height} "
                             f"rows: {problem}")
-    if len(receipt.journal) > JOURNAL_BYTES_PER_ROW * real_rows:
+    if len(receipt.journal) > max_journal_bytes(real_rows):
         raise _Rejected(f"a journal of {len(receipt.journal):,} bytes cannot have been "
                         f"written in a trace of 2^{log_height} rows (at most "
-                        f"{JOURNAL_BYTES_PER_ROW * real_rows:,})")
+                        f"{max_journal_bytes(real_rows):,})")
     # 4. The embedded image is bound to the image ID whatever the caller pinned: a
     # receipt whose image was edited is invalid, not merely overridden.
     if receipt.image is not None and receipt.image.image_id() != receipt.image_id:
@@ -321,37 +316,6 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
                         f"{problem}")
     # 6. Only now anything of size H: the public inputs, the preprocessed columns.
     return _verify_seal(receipt, source, proof, air, policy, verdict, on_event, cancel)
-
-
-def _image_fits(image: ProgramImage, real_rows: int) -> str | None:
-    """Why ``image`` cannot be proven in a trace with ``real_rows`` real rows, else None.
-
-    The program ROM holds one row per word of ``[code_base, code_end)`` and the final
-    memory one row per initial word (the 32 registers, every code word, every other
-    non-zero word) at least (``engine.circuit.program``, ``engine.circuit.final_memory``),
-    all in the real rows.
-    """
-    ranges = image.code_ranges
-    if not ranges:
-        return "it has no code"
-    rom_words = (((ranges[-1][1] + 3) & ~3) - ranges[0][0]) // 4
-    if rom_words > real_rows:
-        return (f"its code spans {rom_words:,} words, and the program ROM has only "
-                f"{real_rows:,} rows")
-    n_words = len(image.word_addresses)
-    if N_REGISTERS + n_words > real_rows:
-        return (f"its {n_words:,} initial words and {N_REGISTERS} registers do not fit "
-                f"in the final memory's {real_rows:,} rows")
-    starts = np.array([lo >> 2 for lo, _ in ranges], dtype=np.int64)
-    ends = np.array([(hi + 3) >> 2 for _, hi in ranges], dtype=np.int64)
-    addresses = np.asarray(image.word_addresses, dtype=np.int64)
-    which = np.searchsorted(starts, addresses, side="right") - 1
-    in_code = (which >= 0) & (addresses < ends[np.maximum(which, 0)])
-    total = N_REGISTERS + int((ends - starts).sum()) + int((~in_code).sum())
-    if total > real_rows:
-        return (f"its initial memory has {total:,} words (registers, code and data), and "
-                f"the final memory has only {real_rows:,} rows")
-    return None
 
 
 def _verify_seal(receipt: Receipt, source: ProgramImage, proof, air, policy, verdict,

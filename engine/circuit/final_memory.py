@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.circuit.columns import Columns
-from engine.circuit.image import N_REGISTERS
+from engine.circuit.capacity import N_REGISTERS
 from engine.circuit.memory import KIND_RAM, KIND_REG, MEMORY_BUS
 from engine.circuit.tables import lookup_byte
 from engine.stark.air import FIRST, LAST, TRANSITION, AirBuilder, ColumnGroup, TraceShape

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.circuit.capacity import N_REGISTERS
 from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG, MEMORY_BUS
 from engine.stark.logup_trace import PublicMessages
 from engine.vm.decode import Op, decode
 from engine.vm.image import image_id
 from engine.vm.memory_map import GUEST_MEMORY_END, GUEST_MEMORY_START, INITIAL_SP
 
-N_REGISTERS = 32
 # The ROM must fit in the largest trace (2^22 rows).
 MAX_ROM_WORDS = 1 << 22
 

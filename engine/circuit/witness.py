@@ -23,7 +23,8 @@ from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
 from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS
 from engine.circuit.final_memory import FIRST_RAM_WORD, LAST_RAM_WORD
-from engine.circuit.image import N_REGISTERS, MachineImage, image_messages
+from engine.circuit.capacity import N_REGISTERS
+from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, KIND_REG
 from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, rom_table
