@@ -138,12 +138,8 @@ def commit(matrices: Sequence[np.ndarray], params: ProofParams, *,
     first) with ``coefficients=True``. Raises ``ValueError`` for no matrix,
     differing heights or bad values.
     """
-    if not matrices:
-        raise ValueError("commit needs at least one matrix")
-    arrays = [as_field_array(m) for m in matrices]
+    arrays = _checked_matrices(matrices)
     n = arrays[0].shape[-1]
-    if any(a.ndim != 2 or a.shape[1] != n for a in arrays) or n & (n - 1):
-        raise ValueError("matrices must be 2-D with the same power-of-two number of rows")
     if coefficients:
         ldes = tuple(coset_ntt(a, GENERATOR, params.log_blowup) for a in arrays)
     else:
@@ -158,15 +154,22 @@ def commitment_root(matrices: Sequence[np.ndarray], params: ProofParams) -> byte
     """The root :func:`commit` gives ``matrices`` (evaluations), without keeping the
     tree (:func:`engine.hash.merkle.merkle_root`): what a verifier recomputing a
     commitment needs, in about half the memory."""
+    arrays = _checked_matrices(matrices)
+    ldes = [coset_lde(a, params.log_blowup, GENERATOR) for a in arrays]
+    del arrays
+    return merkle_root(ldes)
+
+
+def _checked_matrices(matrices: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The matrices as field arrays, 2-D with one power-of-two height; ``ValueError``
+    otherwise."""
     if not matrices:
         raise ValueError("commit needs at least one matrix")
     arrays = [as_field_array(m) for m in matrices]
     n = arrays[0].shape[-1]
     if any(a.ndim != 2 or a.shape[1] != n for a in arrays) or n & (n - 1):
         raise ValueError("matrices must be 2-D with the same power-of-two number of rows")
-    ldes = [coset_lde(a, params.log_blowup, GENERATOR) for a in arrays]
-    del arrays
-    return merkle_root(ldes)
+    return arrays
 
 
 def prove_openings(groups: Sequence[CommittedMatrices], points: Sequence[Sequence[Ext]],

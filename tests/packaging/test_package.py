@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from engine.receipt import encode_receipt
 from engine.resources import guest_path
 from engine.vm import load_elf
 from tests.conftest import IN_CI, require_tool
-from tests.workbench.ready import wait_for_ready
+from tests.workbench.ready import terminate_when_ready
 
 pytestmark = pytest.mark.slow
 
@@ -288,15 +287,7 @@ def test_installed_workbench_starts_offscreen_and_exits_cleanly_when_closed(
     env = bare_env()
     proc = subprocess.Popen([str(installed / "zkwb-workbench")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        early = wait_for_ready(proc)      # the window is up and SIGTERM is handled
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    err = early + err
+    err = terminate_when_ready(proc, 120)
     assert proc.returncode == 0, err[-3000:]
     assert "Traceback" not in err and "[PYI-" not in err, err[-3000:]
     settings = Path(env["HOME"]) / ".config" / "zkwb" / "workbench.ini"

@@ -47,3 +47,22 @@ def wait_for_ready(proc, timeout: float = START_TIMEOUT_S):
                                      f"{seen.decode(errors='replace')[-3000:]}")
             seen += chunk
     return seen.decode(errors="replace") if text else seen
+
+
+def terminate_when_ready(proc, timeout: float, on_ready=None):
+    """Wait for ``READY``, call ``on_ready()`` if given, send SIGTERM, and collect the
+    process: returns everything it wrote on stderr. Kills it if it has not ended within
+    ``timeout`` seconds of the signal."""
+    import signal
+
+    try:
+        early = wait_for_ready(proc)        # the window is up and SIGTERM is handled
+        if on_ready is not None:
+            on_ready()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return early + err

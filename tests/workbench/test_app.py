@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
 import pytest
 
 import engine
-from tests.workbench.ready import READY, wait_for_ready
+from tests.workbench.ready import READY, terminate_when_ready
 from workbench.app import READY_LINE, split_qt_options
 
 LAUNCH = "import sys; from workbench.app import main; sys.exit(main())"
@@ -60,16 +59,11 @@ def test_the_ready_line_is_the_documented_one():
 def test_sigterm_closes_the_window_like_its_close_button(tmp_path):
     proc = _workbench(tmp_path)
     settings = tmp_path / "config" / "zkwb" / "workbench.ini"
-    try:
-        early = wait_for_ready(proc)       # the window is up and SIGTERM is handled
+
+    def settings_not_yet_saved():
         assert not settings.exists()
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    err = early + err
+
+    err = terminate_when_ready(proc, 300, on_ready=settings_not_yet_saved)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert settings.is_file(), "closing saves the window geometry"
