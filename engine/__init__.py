@@ -1,6 +1,6 @@
 """ZK Workbench engine: run, prove and verify RV32IM guests. Never imports Qt.
 
-The public API (DESIGN.md, "Layout"): ``load_elf``, ``execute``, ``prove``, ``verify``
+The public API (docs/design.md, "Layout"): ``load_elf``, ``execute``, ``prove``, ``verify``
 and its ``VerificationPolicy``, ``Receipt``, ``read_receipt``, ``write_receipt``,
 ``ProofParams``, the progress events of ``engine.events`` and ``CancelToken``, and the
 errors of ``engine.errors``. Names are imported on first use, so ``import engine``

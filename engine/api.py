@@ -36,7 +36,7 @@ __all__ = ["MAX_LOG_TRACE_HEIGHT", "ProveResult", "VerificationPolicy", "Verific
            "claim_bytes", "prove", "verify"]
 
 CLAIM_TAG = b"zkwb/claim/v1\x00"
-# MAX_LOG_TRACE_HEIGHT (engine.policy): the tallest trace proven today (DESIGN.md:
+# MAX_LOG_TRACE_HEIGHT (engine.policy): the tallest trace proven today (docs/security.md:
 # ≥ 100 bits up to 2^20 rows); a run whose trace would not fit is refused after the
 # fast counting pass, before proving, and a receipt claiming more is refused unread.
 

@@ -1,4 +1,4 @@
-"""The ``zkwb`` command line (DESIGN.md, "The command line").
+"""The ``zkwb`` command line (docs/design.md, "The command line").
 
 Exit codes: 0 success; 2 usage error or unreadable input; 3 guest fault.
 """

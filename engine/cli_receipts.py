@@ -1,4 +1,4 @@
-"""``zkwb prove``, ``zkwb verify`` and ``zkwb inspect`` (DESIGN.md, "The command line").
+"""``zkwb prove``, ``zkwb verify`` and ``zkwb inspect`` (docs/design.md, "The command line").
 
 Exit codes: 0 success (``verify``: valid); 1 ``verify``: invalid; 2 usage error or
 unreadable input; 3 guest fault.

@@ -2,7 +2,7 @@
 
 Every save goes to a temporary file beside the target and is renamed over it only once
 complete, so a crash or a full disk never leaves a half-written file under the user's
-chosen name (DESIGN.md: "Writes are atomic").
+chosen name (docs/design.md, "Receipts are untrusted input").
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The main window: open a guest, give it a private input, execute it, look inside.
 
-Thin Qt layer over the engine (STYLE.md, napari): the panels show state and forward
-intent, the work runs in ``workbench.tasks`` functions on a worker thread
+Thin Qt layer over the engine, as in napari (model without Qt, widgets that show state
+and forward intent): the work runs in ``workbench.tasks`` functions on a worker thread
 (``workbench.runner``), so the event loop never stops, and ``workbench.outcomes``
 shows what the tasks report and return.
 """

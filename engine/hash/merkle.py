@@ -1,7 +1,7 @@
 """Merkle trees over the rows of column-major matrices, with batch openings.
 
-Construction (fixed by DESIGN.md, "The proof system"; any SHA-256 tool can
-recompute a root):
+Construction (fixed by docs/design.md, "Hash"; any SHA-256 tool can recompute
+a root):
 
 * A commitment covers one or more ``(n_columns_i, n_rows)`` uint32 matrices of
   the same height ``n_rows = 2^height``. Leaf ``r`` is

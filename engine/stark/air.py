@@ -394,7 +394,7 @@ class AirBuilder:
 
     @contextlib.contextmanager
     def exclusive(self, group: str):
-        """Interactions declared inside share one LogUp column (PRIOR_ART §4).
+        """Interactions declared inside share one LogUp column (docs/prior-art.md, "LogUp").
 
         Each needs a ``flag``; at most one flag may be 1 on any row. The builder adds
         the constraints that make this so (each flag boolean, their sum boolean).

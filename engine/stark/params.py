@@ -1,9 +1,9 @@
 """Proof parameters: everything that fixes the shape and soundness of a proof.
 
 One frozen dataclass, :class:`ProofParams`, shared by the prover, the verifier, the
-receipt format and the security estimate. Defaults follow ``PRIOR_ART.md`` §5 (the
-recommendation for about 100 conjectured bits over BabyBear⁴ with SHA-256) and the
-measurements in ``docs/fri.md``:
+receipt format and the security estimate. Defaults follow ``docs/prior-art.md``,
+"Parameters for about 100 bits" (the recommendation for about 100 conjectured bits over
+BabyBear⁴ with SHA-256), and the measurements in ``docs/fri.md``:
 
 * ``log_blowup = 2`` (rate 1/4) and ``num_queries = 43`` with ``query_pow_bits = 16``:
   2·43 + 16 = 102 bits by the ethSTARK toy-problem conjecture.

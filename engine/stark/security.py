@@ -47,7 +47,9 @@ from engine.stark.params import OPENING_POINTS_PER_COLUMN, ProofParams
 __all__ = ["EXT_FIELD_BITS", "HASH_COLLISION_BITS", "MIN_SECURITY_BITS", "SecurityReport",
            "conjectured_security_bits"]
 
-#: The verifier refuses proofs whose conjectured security is below this (DESIGN.md).
+#: The verifier refuses proofs whose conjectured security is below this, unless its
+#: caller gives another floor (``engine.verify`` passes its policy's, 100 bits by
+#: default; ``docs/security.md``).
 MIN_SECURITY_BITS = 96
 
 #: log2 of the size of the challenge field F_p^4 (≈ 123.63).

@@ -1,6 +1,6 @@
 """Decoding of RV32IM instruction words into (op, rd, rs1, rs2, imm).
 
-Code is read-only (DESIGN.md, "Program binding"), so the whole program is decoded once,
+Code is read-only (docs/design.md, "Program binding"), so the whole program is decoded once,
 vectorised with NumPy, before it runs; the executor and, later, the program ROM of the
 machine AIR both read this table. Words that are not RV32IM instructions decode to
 ``Op.ILLEGAL`` and fault only if executed.

@@ -14,7 +14,7 @@ part of how the program runs. The code ranges (byte
 addresses, sorted, half-open) are the executable segments: they decide which words are
 instructions (the program ROM) and which words stores may not touch, so two ELFs with
 the same memory, entry and code ranges behave identically and share an image ID
-(DESIGN.md, "Image ID"; docs/guest-abi.md).
+(docs/design.md, "Image ID"; docs/guest-abi.md).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The guest memory map and the executor's hard limits (DESIGN.md, "Guest ABI").
+"""The guest memory map and the executor's hard limits (docs/guest-abi.md).
 
 Addresses are byte addresses unless a name says ``word``. Guest memory is
 ``[GUEST_MEMORY_START, GUEST_MEMORY_END)``, zero-initialised except for the ELF's

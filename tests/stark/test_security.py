@@ -1,4 +1,4 @@
-"""Security estimate and proof parameters: hand-computed reference numbers, DESIGN's floor."""
+"""Security estimate and proof parameters: hand-computed reference numbers, the floor."""
 from __future__ import annotations
 
 import dataclasses
@@ -48,7 +48,8 @@ def test_reference_configuration_at_2_pow_20_rows_matches_hand_computation():
 
 
 def test_logup_term_without_grinding_matches_prior_art_estimate():
-    # PRIOR_ART.md §5: about 94.5 bits at 2^20 rows, 40 interactions, W = 12, no PoW.
+    # docs/prior-art.md, "Parameters for about 100 bits": about 94.5 bits at 2^20 rows,
+    # 40 interactions, W = 12, no PoW.
     params = ProofParams(logup_pow_bits=0)
     report = conjectured_security_bits(params, 1 << 20, **REFERENCE)
     assert report.logup == pytest.approx(94.50, abs=0.01)
