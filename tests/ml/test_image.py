@@ -11,6 +11,7 @@ from engine.codec import DecodeError
 from engine.errors import InputError
 from engine.ml.image import image_from_bytes, load_image
 from engine.ml.png import decode_png
+from tests.conftest import require_module
 from tests.ml.png_writer import chunk, write_png
 
 RNG = np.random.default_rng(5)
@@ -225,8 +226,8 @@ def test_png_written_by_qt_decodes_to_the_same_pixels(qt_png):
 
 @pytest.fixture
 def qt_png():
-    qtgui = pytest.importorskip("PySide6.QtGui")
-    qtcore = pytest.importorskip("PySide6.QtCore")
+    qtgui = require_module("PySide6.QtGui")
+    qtcore = require_module("PySide6.QtCore")
 
     def make(gray: np.ndarray, fmt: str):
         rgba = np.repeat(gray[:, :, None], 4, axis=2).astype(np.uint8)

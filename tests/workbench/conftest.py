@@ -5,8 +5,10 @@ import os
 
 import pytest
 
+from tests.conftest import require_module
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("pytestqt")
+require_module("pytestqt")
 
 import workbench  # noqa: F401
 
