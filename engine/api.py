@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from engine.circuit.capacity import image_fits, max_journal_bytes
 from engine.codec import DecodeError
-from engine.compile_time import compile_timer
-from engine.memory import use_small_pages
+from engine.runtime.compile_time import compile_timer
+from engine.runtime.memory import use_small_pages
 from engine.errors import Cancelled, InputError, TraceLimitExceeded
 from engine.events import CancelToken, EventCallback, PhaseFinished, Reporter
 from engine.policy import MAX_LOG_TRACE_HEIGHT, VerificationPolicy

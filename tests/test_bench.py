@@ -14,10 +14,10 @@ import types
 import numpy as np
 import pytest
 
-import engine.bench
-from engine.bench import SECTIONS, run_all, selected_sections
-from engine.bench.children import child_command, cli_command
-from engine.bench.startup import empty_cache_env, folder_bytes, workbench_executable
+import engine.cli.bench
+from engine.cli.bench import SECTIONS, run_all, selected_sections
+from engine.cli.bench.children import child_command, cli_command
+from engine.cli.bench.startup import empty_cache_env, folder_bytes, workbench_executable
 from engine.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,7 +54,7 @@ def test_child_command_runs_python_m_engine_in_a_python_environment(not_frozen):
 
 def test_no_section_starts_python_c_which_the_frozen_launcher_lacks():
     for name in SECTIONS:
-        with open(os.path.join(ROOT, "engine", "bench", f"{name}.py")) as file:
+        with open(os.path.join(ROOT, "engine", "cli", "bench", f"{name}.py")) as file:
             assert '"-c"' not in file.read(), name
 
 
@@ -64,12 +64,12 @@ def test_bench_child_rejects_an_unknown_routine(capsys):
 
 
 def test_executor_child_prints_the_seconds_the_parent_reads(tmp_path):
-    from engine.bench.executor import _fresh_process_seconds
+    from engine.cli.bench.executor import _fresh_process_seconds
     assert 0 < _fresh_process_seconds(str(tmp_path)) < 300
 
 
 def test_stark_child_verifies_a_proof_and_reports_its_timings():
-    from engine.bench.stark import _fresh_process_verify
+    from engine.cli.bench.stark import _fresh_process_verify
     from engine.stark.examples import wide
     from engine.stark.params import ProofParams
     from engine.stark.proof import encode_proof
@@ -85,7 +85,7 @@ def test_stark_child_verifies_a_proof_and_reports_its_timings():
 
 
 def test_prove_child_reports_every_figure_the_section_reads():
-    from engine.bench.prove import _measure
+    from engine.cli.bench.prove import _measure
     figures = _measure(100)
     assert set(figures) >= {"cycles", "trace_rows", "seconds", "khz", "verify_ms",
                             "receipt_bytes", "security_bits", "phases", "peak_rss_mb",
@@ -116,7 +116,7 @@ def test_only_passes_the_sections_in_their_usual_order(monkeypatch, capsys):
         seen.update(quick=quick, only=only)
         return {"quick": quick}
 
-    monkeypatch.setattr(engine.bench, "run_all", fake_run_all)
+    monkeypatch.setattr(engine.cli.bench, "run_all", fake_run_all)
     assert main(["bench", "--only", "startup, ntt,ntt", "--quick", "--json"]) == 0
     assert seen == {"quick": True, "only": ("ntt", "startup")}
     assert json.loads(capsys.readouterr().out) == {"quick": True}
@@ -124,9 +124,9 @@ def test_only_passes_the_sections_in_their_usual_order(monkeypatch, capsys):
 
 def test_run_all_runs_only_the_selected_sections(monkeypatch):
     for name in SECTIONS:
-        fake = types.ModuleType(f"engine.bench.{name}")
+        fake = types.ModuleType(f"engine.cli.bench.{name}")
         fake.run = lambda quick, name=name: {f"{name}_ran": quick}
-        monkeypatch.setitem(sys.modules, f"engine.bench.{name}", fake)
+        monkeypatch.setitem(sys.modules, f"engine.cli.bench.{name}", fake)
     results = run_all(quick=True, only=["merkle", "executor"])
     assert [k for k in results if k.endswith("_ran")] == ["executor_ran", "merkle_ran"]
     assert "executor_bench_seconds" in results and "ntt_ran" not in results
@@ -150,7 +150,7 @@ def test_empty_cache_env_puts_every_cache_under_the_new_home(tmp_path):
 
 
 def test_a_frozen_cold_start_leaves_numba_to_the_runtime_hook(frozen, tmp_path, monkeypatch):
-    # The package's hook (engine.kernel_cache.configure) seeds the new home with the
+    # The package's hook (engine.runtime.kernel_cache.configure) seeds the new home with the
     # shipped kernels only when nobody set NUMBA_CACHE_DIR.
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
     env = empty_cache_env(str(tmp_path / "home"))

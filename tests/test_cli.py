@@ -11,7 +11,7 @@ import pytest
 
 from engine.cli import main
 from engine.text import printable_text
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.vm.asm import Asm
 

@@ -10,7 +10,7 @@ import pytest
 
 from engine.cli import main
 from engine.receipt import encode_receipt, read_receipt
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 
 INPUT = b"the quick brown fox"

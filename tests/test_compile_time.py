@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.compile_time import compile_timer, describe_verify_time
+from engine.runtime.compile_time import compile_timer, describe_verify_time
 
 
 def test_a_fresh_function_compiles_inside_the_timer_and_not_twice():
@@ -37,7 +37,7 @@ def test_the_verify_time_mentions_compiling_only_when_it_happened():
 
 def test_a_proof_counts_what_compiled_during_it():
     from engine.api import prove
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from engine.vm import load_elf
 
     @njit(cache=False)

@@ -1,4 +1,5 @@
-"""The portable kernel cache the package ships (engine/kernel_cache.py, numba_locator.py)."""
+"""The portable kernel cache the package ships (engine/runtime/kernel_cache.py and
+numba_locator.py)."""
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import kernel_cache
-from engine.kernel_cache import LEVELS, NATIVE, choose_level, configure, seed
+from engine.runtime import kernel_cache
+from engine.runtime.kernel_cache import LEVELS, NATIVE, choose_level, configure, seed
 
 ROOT = Path(__file__).resolve().parents[1]
 V3 = LEVELS["x86-64-v3"][2]
@@ -87,7 +88,7 @@ def test_configure_seeds_the_users_cache_and_points_numba_at_it(tmp_path, monkey
     assert env["ZKWB_CACHE_DIR"] == str(root / "kernels")
     assert env["NUMBA_CPU_NAME"] == "x86-64"
     assert env["NUMBA_CPU_FEATURES"] == LEVELS["x86-64"][1]
-    assert env["NUMBA_CACHE_LOCATOR_CLASSES"].startswith("engine.numba_locator.")
+    assert env["NUMBA_CACHE_LOCATOR_CLASSES"].startswith("engine.runtime.numba_locator.")
 
 
 def test_configure_without_shipped_kernels_compiles_for_this_cpu(tmp_path, monkeypatch):
@@ -122,9 +123,9 @@ def test_configure_builds_into_a_given_root_and_refuses_a_level_the_cpu_lacks(
 _CHILD = """
 import json, os, sys
 from pathlib import Path
-from engine.kernel_cache import configure
+from engine.runtime.kernel_cache import configure
 configure(Path(sys.argv[1]), "test")
-from engine.compile_time import compile_timer
+from engine.runtime.compile_time import compile_timer
 with compile_timer() as compiling:
     from engine.poly.twiddles import twiddle_tables
     from engine.stark.codegen import row_kernel

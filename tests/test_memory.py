@@ -1,4 +1,4 @@
-"""The prover's arrays use small pages (engine/memory.py)."""
+"""The prover's arrays use small pages (engine/runtime/memory.py)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import sys
 
 import engine.api
 import engine.stark.prover
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 
 _CHILD = """
@@ -15,7 +15,7 @@ try:
     from numpy._core import multiarray
 except ImportError:
     from numpy.core import multiarray
-from engine.memory import use_small_pages
+from engine.runtime.memory import use_small_pages
 use_small_pages()
 use_small_pages()
 print(multiarray._set_madvise_hugepage(True))

@@ -12,7 +12,7 @@ from engine.api import INTERNAL_ERROR, prove, verify
 from engine.circuit.machine import build_air
 from engine.policy import (DEFAULT_MIN_SECURITY_BITS, MAX_LOG_TRACE_HEIGHT, SHIPPED_PARAMS,
                            VerificationPolicy, params_spec, parse_params_spec)
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.stark.protocol import min_trace_height, security_report
 from engine.vm import load_elf

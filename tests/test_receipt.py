@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from engine.errors import InputError
 from engine.receipt import (MAGIC, MAX_RECEIPT_BYTES, ProgramImage, Receipt, ReceiptError,
                             decode_receipt, encode_receipt, read_receipt, write_receipt)
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.stark.params import ProofParams
 from engine.vm import load_elf
 

@@ -19,7 +19,7 @@ import pytest
 from engine.api import INTERNAL_ERROR, prove, verify
 from engine.policy import VerificationPolicy
 from engine.receipt import encode_receipt
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.receipt_forgeries import forgeries
 

@@ -10,7 +10,7 @@ import pytest
 
 from engine.api import INTERNAL_ERROR, prove, verify
 from engine.receipt import MAGIC, ProgramImage, ReceiptError, decode_receipt, encode_receipt
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QFrame, QGroupBox, QLabel, QMainWindow, QMessageB
 
 import engine
 from engine.errors import ZkwbError
-from engine.resources import resources_dir
+from engine.runtime.resources import resources_dir
 from engine.vm import load_elf
 from workbench import files, tasks, theme
 from workbench.about import about_html

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from engine.codec import DecodeError
 from engine.ml import MlClaim, decode_journal, image_bytes, load_digits, read_model
 from engine.ml.dataset import models_dir
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from workbench import theme
 
 GUEST = "digits_mlp"

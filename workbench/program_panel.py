@@ -66,8 +66,8 @@ class ProgramPanel(QWidget):
         hex_id = program.image_id_hex
         self._image_id.setText(f"{hex_id[:32]}\n{hex_id[32:]}")
         self._image_id.setToolTip(hex_id)
-        self._segments.setRowCount(len(program.segments))
-        for row, seg in enumerate(program.segments):
+        self._segments.setRowCount(len(program.load_segments))
+        for row, seg in enumerate(program.load_segments):
             perms = ("r" if seg.flags & 4 else "-") + ("w" if seg.writable else "-") + \
                 ("x" if seg.executable else "-")
             set_row(self._segments, row, [f"{seg.vaddr:#x}–{seg.end:#x}", perms,

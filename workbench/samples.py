@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from engine.errors import ZkwbError
-from engine.resources import guest_path, sample_guests
+from engine.runtime.resources import guest_path, sample_guests
 
 # The guest loaded at start: small enough to prove in moments, and its journal (the
 # input echoed back) makes the claim obvious.

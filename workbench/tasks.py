@@ -194,7 +194,7 @@ def warm_up_prover(report: Report, cancel: CancelToken) -> None:
     report(PhaseStarted("compile prover"))
     start = time.perf_counter()
     try:
-        from engine.resources import guest_path
+        from engine.runtime.resources import guest_path
         from engine.vm import load_elf
         tiny = load_elf(guest_path("fibonacci"))
     except ZkwbError:

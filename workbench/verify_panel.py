@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Q
                                QVBoxLayout, QWidget)
 
 from workbench import theme
-from engine.compile_time import describe_verify_time
+from engine.runtime.compile_time import describe_verify_time
 from workbench.formatting import describe_journal, describe_size, hex_dump
 from workbench.verdict import NOT_VERIFIED, VerifySummary, short_image_id
 

@@ -27,7 +27,7 @@ One Numba call hashes the leaves and every level into a single ``(2n - 1, 32)``
 buffer: up to 64 subtrees in parallel, then the top levels; trees under about
 1 ms of work stay on the calling thread. A 2^16 x 100 commit (26 MB) took 11 ms
 on the 2-core development machine (2.4 GB/s; hashlib streams 1.2-1.5 GB/s);
-``python -m engine.bench.merkle`` measures it.
+``python -m engine.cli.bench.merkle`` measures it.
 
 Opened values are not checked to be canonical field elements here: a verifier
 that treats them as field elements must reject values ``>= p`` itself.

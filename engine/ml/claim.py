@@ -84,7 +84,7 @@ def decode_journal(journal: bytes) -> MlClaim:
 def digit_guest_image_ids() -> dict[bytes, str]:
     """Image ID -> name of each bundled digit classifier, computed from the shipped
     ELFs (so they follow a rebuild or a circuit version)."""
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from engine.vm import load_elf
 
     return {load_elf(guest_path(name)).image_id: name for name in DIGIT_GUESTS}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.resources import resources_dir
+from engine.runtime.resources import resources_dir
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from engine.field.babybear import P
 from engine.field.ext4 import W
-from engine.kernel_cache import private_temp_dir
+from engine.runtime.kernel_cache import private_temp_dir
 from engine.stark.symbolic import Expr, topological_order
 
 # Written into every generated file for its reader; the file name is the source's hash,

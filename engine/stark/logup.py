@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.stark import symbolic
-from engine.stark.air import EVERY, FIRST, LAST, TRANSITION, Constraint, Interaction
+from engine.stark.declaration import EVERY, FIRST, LAST, TRANSITION, Constraint, Interaction
 from engine.stark.logup_trace import (
     PublicMessages,
     build_aux_trace,

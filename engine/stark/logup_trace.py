@@ -15,7 +15,7 @@ from engine.field.babybear import P, addmod, bb_random, mulmod
 from engine.field.ext4 import e4_inv, e4_mul
 from engine.field.scalar import Ext
 from engine.stark import codegen
-from engine.stark.air import TraceShape
+from engine.stark.declaration import TraceShape
 from engine.stark.eval_inputs import as_base_vector, as_ext_rows, as_matrix
 from engine.stark.windows import padded_window, window_buffer
 

@@ -49,7 +49,7 @@ from engine.events import (
 from engine.field.babybear import GENERATOR, P, bb_random
 from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree
-from engine.memory import use_small_pages
+from engine.runtime.memory import use_small_pages
 from engine.poly.ntt import coset_lde, coset_ntt
 from engine.stark.air import Air
 from engine.stark.check_constraints import check_constraints

@@ -27,7 +27,7 @@ from engine.vm.memory_map import (
     MAX_SEGMENTS,
     PAGE_SIZE,
 )
-from engine.vm.program import Program, Segment, Symbol
+from engine.vm.program import LoadSegment, Program, Symbol
 
 EM_RISCV = 243
 ET_EXEC = 2
@@ -102,7 +102,7 @@ def _load(data: bytes, name: str) -> Program:
 
     highest = max(s.end for s in segments)
     heap_start = (highest + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-    return Program(entry=entry, segments=tuple(segments), code_ranges=code_ranges,
+    return Program(entry=entry, load_segments=tuple(segments), code_ranges=code_ranges,
                    code_base=code_base, code_words=code_words, code=code,
                    word_addresses=word_addresses, word_values=word_values,
                    heap_start=heap_start,
@@ -148,7 +148,7 @@ def _check_header(data: bytes, name: str) -> None:
 def _loadable_segments(elf: ELFFile, data: bytes, name: str):
     if elf.num_segments() > 4 * MAX_SEGMENTS:
         raise ElfError(f"{name}: {elf.num_segments()} program headers is more than zkwb accepts")
-    segments: list[Segment] = []
+    segments: list[LoadSegment] = []
     contents: list[bytes] = []
     for seg in elf.iter_segments():
         p_type = seg.header["p_type"]
@@ -169,7 +169,8 @@ def _loadable_segments(elf: ELFFile, data: bytes, name: str):
         if vaddr < GUEST_MEMORY_START or vaddr + memsz > GUEST_MEMORY_END:
             raise ElfError(f"{name}: segment 0x{vaddr:08x}-0x{vaddr + memsz:08x} lies outside "
                            f"guest memory [0x{GUEST_MEMORY_START:08x}, 0x{GUEST_MEMORY_END:08x})")
-        segments.append(Segment(vaddr=vaddr, memsz=memsz, filesz=filesz, flags=h["p_flags"]))
+        segments.append(LoadSegment(vaddr=vaddr, memsz=memsz, filesz=filesz,
+                                    flags=h["p_flags"]))
         contents.append(data[offset:offset + filesz])
         if len(segments) > MAX_SEGMENTS:
             raise ElfError(f"{name} has more than {MAX_SEGMENTS} loadable segments")
@@ -184,7 +185,7 @@ def _loadable_segments(elf: ELFFile, data: bytes, name: str):
     return segments, contents
 
 
-def _initial_words(segments: list[Segment], contents: list[bytes]):
+def _initial_words(segments: list[LoadSegment], contents: list[bytes]):
     """Non-zero initial memory words (uint32 word addresses, uint32 values), sorted."""
     addresses, values = [], []
     for seg, raw in zip(segments, contents):

@@ -7,8 +7,9 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class Segment:
-    """One loadable segment. ``vaddr``/``memsz`` in bytes; ``flags`` are ELF p_flags."""
+class LoadSegment:
+    """One loadable segment of the ELF (a ``PT_LOAD`` program header; not a segment of a
+    run). ``vaddr``/``memsz`` in bytes; ``flags`` are ELF p_flags."""
     vaddr: int
     memsz: int
     filesz: int
@@ -50,7 +51,7 @@ class Program:
     ``engine.vm.decode``); ``code_words`` holds the raw instruction words.
     """
     entry: int
-    segments: tuple[Segment, ...]
+    load_segments: tuple[LoadSegment, ...]
     code_ranges: tuple[tuple[int, int], ...]
     code_base: int
     code_words: np.ndarray

@@ -115,7 +115,7 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
     from tests.circuit.support import GUESTS
 
     honest = load_elf(os.path.join(GUESTS, "sort.elf"))
-    rodata = next(s for s in honest.segments if not s.writable and not s.executable)
+    rodata = next(s for s in honest.load_segments if not s.writable and not s.executable)
     moved = dataclasses.replace(honest, heap_start=rodata.vaddr + 0x20)
     run = execute(moved, b"9 8 7 6 5 4 3 2 1 0", record_trace=True)
     witness = generate_witness(MachineImage.from_program(moved), run,

@@ -7,7 +7,7 @@ import pytest
 
 from engine.ml.dataset import load_digits, models_dir
 from engine.ml.interface import read_model
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 
 GUESTS = {"mlp": "digits_mlp", "forest": "digits_forest"}

@@ -152,7 +152,7 @@ def foreign_receipts(tmp_path_factory):
     """name -> (receipt path, ELF path) for hello.elf and the claim writer."""
     from engine.api import prove
     from engine.receipt import write_receipt
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from engine.vm import load_elf
     folder = tmp_path_factory.mktemp("explain")
     out = {}
@@ -164,7 +164,7 @@ def foreign_receipts(tmp_path_factory):
 
 
 def _bundled_ids() -> list[str]:
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from engine.vm import load_elf
     return [load_elf(guest_path(name)).image_id_hex for name in ("digits_mlp", "digits_forest")]
 
@@ -190,7 +190,7 @@ def test_explain_trusts_a_program_the_caller_names(foreign_receipts, capsys):
     obj = json.loads(capsys.readouterr().out)
     assert obj["valid"] is True and obj["class"] == 1
     # and a receipt of it does not pass for a bundled classifier
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     assert main(["ml", "explain", receipt, "--elf", guest_path("digits_mlp")]) == 1
     assert "not the expected" in capsys.readouterr().err
     hello, hello_elf = foreign_receipts["hello"]

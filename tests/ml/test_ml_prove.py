@@ -11,7 +11,7 @@ from engine.cli import main
 from engine.ml.claim import decode_journal
 from engine.ml.interface import image_bytes
 from engine.receipt import write_receipt
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.ml.conftest import model_path
 

@@ -24,7 +24,7 @@ import pytest
 import engine
 from engine.api import prove
 from engine.receipt import encode_receipt
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.conftest import IN_CI, require_tool
 from tests.workbench.ready import terminate_when_ready

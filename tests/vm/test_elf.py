@@ -28,7 +28,7 @@ def tiny_program() -> Asm:
 def test_loads_segments_entry_and_initial_words():
     program = load_elf(tiny_program().elf())
     assert program.entry == TEXT_BASE
-    assert [s.vaddr for s in program.segments] == [TEXT_BASE, DATA_BASE]
+    assert [s.vaddr for s in program.load_segments] == [TEXT_BASE, DATA_BASE]
     assert program.code_ranges == ((TEXT_BASE, TEXT_BASE + 12),)
     data_words = {int(a): int(v) for a, v in zip(program.word_addresses, program.word_values)
                   if a >= DATA_BASE >> 2}

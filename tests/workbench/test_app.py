@@ -72,7 +72,7 @@ def test_sigterm_closes_the_window_like_its_close_button(tmp_path):
 def test_a_file_open_event_opens_the_file_like_a_drop(window, qapp):
     from PySide6.QtGui import QFileOpenEvent
 
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from workbench.app import file_open_handler
 
     handler = file_open_handler(window, qapp)

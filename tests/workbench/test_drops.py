@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QPlainTextEdit
 
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from tests.workbench.helpers import drop_files
 
 

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QTimer
 
 from engine.events import CancelToken, PhaseStarted
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from engine.vm.executor import CHUNK_CYCLES
 from tests.workbench.helpers import ebreak_elf, endless_loop_elf, execute_and_wait

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.vm.asm import TEXT_BASE, Asm
 from tests.workbench.helpers import execute_and_wait

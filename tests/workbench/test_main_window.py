@@ -6,7 +6,7 @@ import os
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QWidget
 
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from workbench import MainWindow, theme
 from workbench.about import versions
 from workbench.input_panel import HEX, TEXT, parse_hex
@@ -45,7 +45,7 @@ def test_opened_program_shows_entry_segments_symbols_size_and_image_id(window):
     assert f"0x{program.entry:08x}" in text
     assert f"{program.file_size:,} bytes" in text
     assert program.image_id_hex in text
-    assert window.program_panel._segments.rowCount() == len(program.segments)
+    assert window.program_panel._segments.rowCount() == len(program.load_segments)
     assert window.program_panel._symbols.rowCount() == len(program.symbols)
     assert "sort.elf" in window.windowTitle()
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 import engine
 from engine.codec import DecodeError
 from engine.ml import decode_journal, image_bytes, load_digits, predict, read_model
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from tests.workbench.helpers import execute_and_wait
 from workbench.ml_example import TAB_TITLE, model_path
 

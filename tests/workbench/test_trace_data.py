@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from engine.vm import execute, load_elf
 from workbench.profile import OUTSIDE, cycles_by_function
 from workbench.trace_data import (CLASS_MULDIV, CLASS_SYSCALL, OPCODE_CLASSES, TraceView,

@@ -12,7 +12,7 @@ import pytest
 
 import engine
 from engine.events import CancelToken
-from engine.resources import guest_path
+from engine.runtime.resources import guest_path
 from tests.workbench.helpers import drop_files
 from workbench import tasks, theme
 from workbench.verdict import (INVALID, NOT_COMPARED, UNPINNED, VALID, VerifySummary,

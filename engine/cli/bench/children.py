@@ -102,7 +102,7 @@ def _prove_sha256(args: list[str]) -> None:
 
     from engine.api import prove, verify
     from engine.receipt import encode_receipt
-    from engine.resources import guest_path
+    from engine.runtime.resources import guest_path
     from engine.vm import load_elf
     program = load_elf(guest_path("sha256"))
     prove(program, b"warm-up")

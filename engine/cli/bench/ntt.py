@@ -1,6 +1,6 @@
 """Benchmark of the NTT and the coset LDE, against NumPy's complex FFT as a yardstick.
 
-Run on its own with ``python -m engine.bench.ntt [--quick]``; ``zkwb bench`` calls
+Run on its own with ``python -m engine.cli.bench.ntt [--quick]``; ``zkwb bench`` calls
 :func:`run`.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import numba
 import numpy as np
 
-from engine.bench.timing import best_seconds
+from engine.cli.bench.timing import best_seconds
 from engine.field.babybear import bb_random
 from engine.poly.ntt import coset_lde, ntt
 

@@ -12,7 +12,8 @@ def resources_dir() -> str:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return os.path.join(bundle, "resources")
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources")
+    source_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(source_root, "resources")
 
 
 def guest_path(name: str) -> str:

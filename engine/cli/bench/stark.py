@@ -1,6 +1,6 @@
 """Benchmark of the STARK prover and verifier on the wide example AIR.
 
-Run on its own with ``python -m engine.bench.stark [--quick] [--log-height K]
+Run on its own with ``python -m engine.cli.bench.stark [--quick] [--log-height K]
 [--columns M]``; ``zkwb bench`` calls :func:`run` with the defaults: the AIR is
 ``engine.stark.examples.wide`` with 100 columns (100 main, 1 preprocessed, 4 extension
 aux columns, 85 constraints of degree 3) at 2^16 rows, default
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from engine.bench.children import run_child
+from engine.cli.bench.children import run_child
 from engine.events import PhaseFinished
 from engine.stark.examples import wide
 from engine.stark.params import ProofParams

@@ -1,6 +1,6 @@
 """Benchmark: Merkle commitment throughput against hashlib's single-stream SHA-256.
 
-Run on its own: ``python -m engine.bench.merkle [--quick]``.
+Run on its own: ``python -m engine.cli.bench.merkle [--quick]``.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from engine.bench.timing import best_seconds
+from engine.cli.bench.timing import best_seconds
 from engine.field.babybear import P
 from engine.hash.merkle import merkle_commit
 

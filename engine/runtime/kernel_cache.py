@@ -9,7 +9,7 @@ minutes. This module makes the cache portable:
   CPU": ``x86-64-v3`` (AVX2, FMA, BMI2: Intel Haswell and later, AMD Zen; LLVM's
   ``haswell`` model, as fast as native code here) or the ``x86-64`` baseline. The level
   is part of Numba's cache key (``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES``).
-* **Relocatable keys.** :class:`engine.numba_locator.RelocatableLocator` files each
+* **Relocatable keys.** :class:`engine.runtime.numba_locator.RelocatableLocator` files each
   kernel under its path *relative* to the install (or to the generated-kernel folder),
   stamped with the SHA-256 of its source, so the cache still matches after the bundle
   is unpacked anywhere, and both launchers share it.
@@ -191,52 +191,10 @@ def configure(bundle_root: Path, version: str, environ=None) -> str:
         _writable(root / sub)
     env["NUMBA_CACHE_DIR"] = str(root / "numba")
     env.setdefault("ZKWB_CACHE_DIR", str(root / "kernels"))
-    env["NUMBA_CACHE_LOCATOR_CLASSES"] = ("engine.numba_locator.RelocatableLocator,"
+    env["NUMBA_CACHE_LOCATOR_CLASSES"] = ("engine.runtime.numba_locator.RelocatableLocator,"
                                           "UserProvidedCacheLocator")
     if level != NATIVE:
         cpu, cpu_features, _ = LEVELS[level]
         env["NUMBA_CPU_NAME"] = cpu
         env["NUMBA_CPU_FEATURES"] = cpu_features
     return level
-
-
-def warm_up(on_step=None) -> dict:
-    """Compile (or load from the cache) every kernel a session uses, now.
-
-    Runs what a first session would: a bundled guest executed with and without its
-    trace, small proofs of two bundled guests (one tall enough for the prover's
-    windowed paths) and their verification. ``on_step(text)`` hears each step.
-    Returns ``{"seconds", "compile_seconds", "steps"}``. Used by ``zkwb warm-up`` and
-    by ``packaging/build`` to fill the shipped cache.
-    """
-    import time
-
-    from engine.api import prove, verify
-    from engine.compile_time import compile_timer
-    from engine.resources import guest_path
-    from engine.vm import execute, load_elf
-
-    hello, sha = load_elf(guest_path("hello")), load_elf(guest_path("sha256"))
-    steps = [
-        ("execute", lambda: execute(hello, b"")),
-        ("execute with trace", lambda: execute(hello, b"", record_trace=True)),
-        ("prove and verify a small run", lambda: _prove_and_verify(prove, verify, hello, b"")),
-        ("prove and verify a 2^16-row run",
-         lambda: _prove_and_verify(prove, verify, sha, bytes(700))),
-    ]
-    start = time.perf_counter()
-    with compile_timer() as compiling:
-        for text, step in steps:
-            if on_step is not None:
-                on_step(text)
-            step()
-    return {"seconds": time.perf_counter() - start, "compile_seconds": compiling.seconds,
-            "steps": [text for text, _ in steps]}
-
-
-def _prove_and_verify(prove, verify, program, data: bytes) -> None:
-    from engine.errors import ProvingError
-
-    result = verify(prove(program, data).receipt)
-    if not result.valid:
-        raise ProvingError(f"the warm-up proof did not verify: {result.reason}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from engine.bench.children import run_child
+from engine.cli.bench.children import run_child
 
 # sha256 costs ~6,000 cycles plus ~80 per input byte (docs/guest-abi.md); these sizes
 # leave room under the trace heights for the zero-knowledge rows.

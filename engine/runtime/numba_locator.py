@@ -1,4 +1,4 @@
-"""A Numba cache locator whose entries survive moving the install (engine.kernel_cache).
+"""A Numba cache locator whose entries survive moving the install (engine.runtime.kernel_cache).
 
 Numba's own locators file a function's cache under a hash of its source folder's
 absolute path and, in a frozen app, stamp it with the launcher executable, so a cache
@@ -9,7 +9,7 @@ sources and ``$NUMBA_CACHE_DIR/kernels`` for generated kernels, and stamps it wi
 SHA-256 of the source file itself. Files under neither root are left to the next
 locator in ``NUMBA_CACHE_LOCATOR_CLASSES``.
 
-Numba selects it by name (``engine.kernel_cache.configure`` sets the variable); it
+Numba selects it by name (``engine.runtime.kernel_cache.configure`` sets the variable); it
 uses Numba's ``_CacheLocator`` interface, pinned by the packaging requirements and
 tested in tests/test_kernel_cache.py.
 """
@@ -24,7 +24,7 @@ from numba.core import config
 from numba.core.caching import _CacheLocator
 
 # The folder holding the ``engine`` package: the bundle's _internal when frozen.
-_BUNDLE_ROOT = Path(__file__).resolve().parent.parent
+_BUNDLE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @functools.cache

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import tempfile
 
-from engine.bench.children import run_child
-from engine.resources import guest_path
+from engine.cli.bench.children import run_child
+from engine.runtime.resources import guest_path
 
 
 def run(quick: bool) -> dict:

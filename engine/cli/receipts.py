@@ -1,19 +1,18 @@
 """``zkwb prove``, ``zkwb verify`` and ``zkwb inspect`` (docs/design.md, "The command line").
 
-Exit codes: 0 success (``verify``: valid); 1 ``verify``: invalid; 2 usage error or
-unreadable input; 3 guest fault.
+Exit codes: engine.cli.common. ``add_verifying_command``, ``verified`` and ``policy_of``
+serve every command that checks a receipt (``zkwb ml explain`` too).
 """
 from __future__ import annotations
 
 import sys
 
-from engine.compile_time import describe_verify_time
+from engine.cli.common import EXIT_INVALID, EXIT_OK, Progress, print_json, read_input
+from engine.runtime.compile_time import describe_verify_time
 from engine.text import printable_text
 
-EXIT_OK, EXIT_INVALID = 0, 1
 
-
-def add_receipt_commands(sub) -> None:
+def add_commands(sub) -> None:
     p = sub.add_parser("prove", help="run a guest and prove it: write a receipt")
     p.add_argument("program", metavar="PROGRAM.elf")
     p.add_argument("--input", metavar="FILE|-", help="private input: a file, or - for stdin")
@@ -24,7 +23,7 @@ def add_receipt_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_prove)
 
-    _add_verifying_command(sub, "verify", "check a receipt", _cmd_verify)
+    add_verifying_command(sub, "verify", "check a receipt", _cmd_verify)
 
     p = sub.add_parser("inspect", help="show what a receipt claims, without verifying it")
     p.add_argument("receipt", metavar="RECEIPT.zkr")
@@ -32,13 +31,7 @@ def add_receipt_commands(sub) -> None:
     p.set_defaults(run=_cmd_inspect)
 
 
-def add_ml_explain(ml) -> None:
-    _add_verifying_command(ml, "explain",
-                           "verify a digit classifier's receipt and say what it proves",
-                           _cmd_ml_explain)
-
-
-def _add_verifying_command(sub, name: str, help_text: str, run) -> None:
+def add_verifying_command(sub, name: str, help_text: str, run) -> None:
     """A command taking a receipt, an optional expected image (ID or program) and the
     proof parameters to accept beyond the shipped ones."""
     p = sub.add_parser(name, help=help_text)
@@ -58,7 +51,6 @@ def _add_verifying_command(sub, name: str, help_text: str, run) -> None:
 
 def _cmd_prove(args) -> int:
     from engine.api import prove
-    from engine.cli import Progress, print_json, read_input
     from engine.events import PhaseStarted
     from engine.events import Progress as ProgressEvent
     from engine.fileio import write_atomic
@@ -110,9 +102,7 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from engine.cli import print_json
-
-    result, program, expected_id = _verified(args)
+    result, program, expected_id = verified(args)
     if not result.pinned:
         print(f"note: checked only against the program the receipt carries (image "
               f"{result.image_id.hex()}): the verdict does not say which program that is; "
@@ -143,52 +133,7 @@ def _cmd_verify(args) -> int:
     return EXIT_INVALID
 
 
-def _cmd_ml_explain(args) -> int:
-    from engine.cli import print_json
-    from engine.ml.claim import decode_journal, digit_guest_image_ids
-    from engine.receipt import read_receipt
-    from engine.resources import guest_path
-    from engine.vm import load_elf
-
-    policy = _policy(args.allow_params)
-    receipt = read_receipt(args.receipt)
-    program = name = None
-    if args.elf is None and args.image_id is None:
-        # Unpinned, only the bundled classifiers: any guest can write a journal that
-        # reads as a classification.
-        bundled = digit_guest_image_ids()
-        name = bundled.get(receipt.image_id)
-        if name is None:
-            known = ", ".join(f"{n} ({i.hex()})" for i, n in bundled.items())
-            reason = (f"the receipt is for image {receipt.image_id.hex()}, which is not one "
-                      f"of the bundled digit classifiers ({known}); to explain a receipt of "
-                      "another program, give that program with --elf")
-            if args.json:
-                print_json({"valid": False, "reason": reason,
-                            "image_id": receipt.image_id.hex()})
-            else:
-                print(f"REFUSED: {reason}", file=sys.stderr)
-            return EXIT_INVALID
-        program = load_elf(guest_path(name))
-    result, _, _ = _verified(args, receipt=receipt, program=program, policy=policy)
-    if not result.valid:
-        if args.json:
-            print_json({"valid": False, "reason": result.reason})
-        else:
-            print(f"INVALID: {result.reason}", file=sys.stderr)
-        return EXIT_INVALID
-    claim = decode_journal(result.journal)
-    if args.json:
-        print_json({"valid": True, "image_id": result.image_id.hex(), **claim.to_json()})
-    else:
-        print(f"valid receipt for program {result.image_id.hex()}"
-              + (f" ({name}, bundled)" if name else " (the program you gave)"))
-        print(claim.summary())
-        print("scores: " + " ".join(f"{k}:{v}" for k, v in enumerate(claim.scores)))
-    return EXIT_OK
-
-
-def _verified(args, receipt=None, program=None, policy=None):
+def verified(args, receipt=None, program=None, policy=None):
     """Read (unless given) and verify ``args.receipt`` against ``--image-id``/``--elf``
     (or ``program``) if given, under the policy of ``--allow-params``; returns
     ``(VerificationResult, program or None, expected image ID or None)``."""
@@ -198,7 +143,7 @@ def _verified(args, receipt=None, program=None, policy=None):
     from engine.vm import load_elf
 
     if policy is None:
-        policy = _policy(args.allow_params)
+        policy = policy_of(args.allow_params)
     if receipt is None:
         receipt = read_receipt(args.receipt)
     expected_id = None
@@ -215,7 +160,7 @@ def _verified(args, receipt=None, program=None, policy=None):
             expected_id)
 
 
-def _policy(specs: list[str]):
+def policy_of(specs: list[str]):
     """The verification policy of ``--allow-params`` (the shipped parameters only when
     none is given); a malformed SPEC is a usage error."""
     from engine.errors import InputError
@@ -231,7 +176,6 @@ def _policy(specs: list[str]):
 
 
 def _cmd_inspect(args) -> int:
-    from engine.cli import print_json
     from engine.receipt import read_receipt
 
     receipt = read_receipt(args.receipt)

@@ -5,7 +5,7 @@ Cold runs get empty caches: a new temporary folder as ``HOME`` with ``XDG_CACHE_
 and ``XDG_CONFIG_HOME`` inside it; warm runs repeat the command with those caches now
 filled. In a Python environment ``NUMBA_CACHE_DIR`` and ``ZKWB_CACHE_DIR`` go there too,
 so Numba compiles every kernel. The package ships its kernels compiled
-(engine/kernel_cache.py): a cold run there is a user's first start, which copies them
+(engine/runtime/kernel_cache.py): a cold run there is a user's first start, which copies them
 into the new home (``ZKWB_CPU_LEVEL=native`` measures compiling instead). In the PyInstaller-frozen package the
 commands are its ``zkwb`` and ``zkwb-workbench``; in a Python environment,
 ``python -m engine`` and the ``zkwb-workbench`` script next to the interpreter.
@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 
-from engine.bench.children import cli_command, is_frozen
-from engine.resources import guest_path
+from engine.cli.bench.children import cli_command, is_frozen
+from engine.runtime.resources import guest_path
 
 WORKBENCH_NAME = "zkwb-workbench" + (".exe" if os.name == "nt" else "")
 
