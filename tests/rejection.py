@@ -14,8 +14,8 @@ from engine.stark.verifier import INTERNAL_ERROR as STARK_INTERNAL_ERROR
 # bus is checked: its out-of-domain constraint check, the LogUp balance, or FRI and the
 # Merkle openings (a quotient that is not a polynomial). Dishonest-prover tests expect
 # one of these.
-DISHONEST_WITNESS = ("the constraints do not hold", "the LogUp sum S and the public messages "
-                     "do not cancel", "openings: ")
+DISHONEST_WITNESS = ("the constraints do not hold",
+                     "the LogUp sum S and the public messages do not cancel", "openings: ")
 
 
 def assert_rejected(result, *expected: str) -> str:
