@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from workbench.main_window import MainWindow, icon_path
+    from workbench.views.main_window import MainWindow, icon_path
 
     app = QApplication.instance() or QApplication(argv[:1] + qt_args)
     app.setApplicationName("ZK Workbench")

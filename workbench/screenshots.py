@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, settings_dir)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    from workbench.main_window import MainWindow
-    from workbench import theme
-    from workbench.trace_plot import CLASSES, MEMORY, PC, REGISTER
+    from workbench.views.main_window import MainWindow
+    from workbench.views import theme
+    from workbench.views.trace_plot import CLASSES, MEMORY, PC, REGISTER
 
     theme.apply_theme(theme.LIGHT)
     window = MainWindow()

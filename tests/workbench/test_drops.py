@@ -93,7 +93,7 @@ def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot,
 def test_a_receipt_for_another_program_is_invalid_before_its_seal_is_read(window, qtbot,
                                                                           tmp_path):
     from engine.vm import load_elf
-    from workbench.verdict import short_image_id
+    from workbench.model.verdict import short_image_id
     assert drop_files(window, guest_path("hello"))             # a dropped ELF is expected
     hello, sort = window.program, load_elf(guest_path("sort"))
     receipt = tmp_path / "sort.zkr"

@@ -11,7 +11,7 @@ from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from engine.vm.executor import CHUNK_CYCLES
 from tests.workbench.helpers import ebreak_elf, endless_loop_elf, execute_and_wait
-from workbench import tasks
+from workbench.model import tasks
 
 
 def test_execute_runs_in_a_worker_and_reports_the_journal(window, qtbot):

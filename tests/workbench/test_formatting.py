@@ -1,7 +1,7 @@
 """How the workbench shows bytes: journals as text when they read as text, else hex."""
 from __future__ import annotations
 
-from workbench.formatting import describe_journal
+from workbench.model.formatting import describe_journal
 
 
 def test_journal_of_printable_utf8_is_shown_as_text():

@@ -10,9 +10,9 @@ from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.vm.asm import TEXT_BASE, Asm
 from tests.workbench.helpers import execute_and_wait
-from workbench.disassembly import branch_target, disassemble_around, function_label
-from workbench.files import atomic_path, save_trace_npz
-from workbench.trace_plot import CLASSES, COLUMN, MEMORY, PC, REGISTER
+from workbench.model.disassembly import branch_target, disassemble_around, function_label
+from workbench.model.files import atomic_path, save_trace_npz
+from workbench.views.trace_plot import CLASSES, COLUMN, MEMORY, PC, REGISTER
 
 
 def test_profile_in_the_window_sums_to_the_cycle_count(window, qtbot):

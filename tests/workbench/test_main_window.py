@@ -7,10 +7,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QWidget
 
 from engine.runtime.resources import guest_path
-from workbench import MainWindow, theme
-from workbench.about import versions
-from workbench.input_panel import HEX, TEXT, parse_hex
-from workbench.settings import Settings
+from workbench import MainWindow
+from workbench.views import theme
+from workbench.views.about import versions
+from workbench.views.input_panel import HEX, TEXT, parse_hex
+from workbench.views.settings import Settings
 
 
 def test_window_starts_with_a_sample_loaded_and_its_input(window):

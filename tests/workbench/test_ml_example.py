@@ -10,7 +10,7 @@ from engine.codec import DecodeError
 from engine.ml import decode_journal, image_bytes, load_digits, predict, read_model
 from engine.runtime.resources import guest_path
 from tests.workbench.helpers import execute_and_wait
-from workbench.ml_example import TAB_TITLE, model_path
+from workbench.views.ml_example import TAB_TITLE, model_path
 
 
 def _tab_titles(window) -> list[str]:

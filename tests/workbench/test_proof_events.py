@@ -5,8 +5,8 @@ import numpy as np
 
 from engine.events import (Committed, FriLayers, PhaseFinished, PhaseStarted, Progress,
                            QueryChecked, QueryPositions, TraceReady)
-from workbench.query_plot import FAILED, PASSED
-from workbench.verify_panel import VerifySummary
+from workbench.views.query_plot import FAILED, PASSED
+from workbench.views.verify_panel import VerifySummary
 
 
 def _stream():
@@ -53,7 +53,7 @@ def test_events_fill_the_trace_queries_and_timings(window, qtbot):
 
 
 def test_a_machine_trace_plots_its_pc(window, qtbot):
-    from workbench.trace_plot import PC
+    from workbench.views.trace_plot import PC
     columns = np.zeros((2, 256), dtype=np.uint32)
     columns[0] = 0x10000 + 4 * np.arange(256)
     _run_events(window, qtbot, [TraceReady(("cpu.pc", "op.add"), columns)])
@@ -71,8 +71,8 @@ def test_query_plot_explains_itself_before_any_proof(window):
 
 
 def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
-    from workbench import theme
-    from workbench.verdict import INVALID, UNPINNED, VALID
+    from workbench.views import theme
+    from workbench.model.verdict import INVALID, UNPINNED, VALID
     colors = theme.plot_colors()
     panel = window.verify_panel
     panel.show_result(VerifySummary(True, "", "a.zkr", "ab" * 32, "ab" * 32, b"42\n", 0,

@@ -13,9 +13,9 @@ from PySide6.QtCore import QTimer
 
 from engine.receipt import decode_receipt, encode_receipt
 from tests.workbench.helpers import drop_files, execute_and_wait
-from workbench import tasks
-from workbench.query_plot import PASSED
-from workbench.verdict import UNPINNED, VALID, short_image_id
+from workbench.model import tasks
+from workbench.views.query_plot import PASSED
+from workbench.model.verdict import UNPINNED, VALID, short_image_id
 
 COLD_CACHE_MS = 600_000
 EXPECTED_HELLO = "Valid: hello.elf, the expected program, produced this claim"

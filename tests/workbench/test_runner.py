@@ -9,7 +9,7 @@ import threading
 import time
 
 from engine.errors import Cancelled
-from workbench.runner import TaskRunner
+from workbench.views.runner import TaskRunner
 
 
 def _until_cancelled(report, cancel):

@@ -6,10 +6,10 @@ import pytest
 
 from engine.runtime.resources import guest_path
 from engine.vm import execute, load_elf
-from workbench.profile import OUTSIDE, cycles_by_function
-from workbench.trace_data import (CLASS_MULDIV, CLASS_SYSCALL, OPCODE_CLASSES, TraceView,
-                                  class_heatmap, memory_accesses, opcode_classes,
-                                  register_series)
+from workbench.model.profile import OUTSIDE, cycles_by_function
+from workbench.model.trace_data import (CLASS_MULDIV, CLASS_SYSCALL, OPCODE_CLASSES,
+                                        TraceView, class_heatmap, memory_accesses,
+                                        opcode_classes, register_series)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_profile_of_aliases_and_nested_functions():
 
 
 def test_envelope_keeps_every_bucket_extreme_and_is_raw_when_zoomed_in():
-    from workbench.lod import envelope
+    from workbench.model.lod import envelope
     rng = np.random.default_rng(3)
     y = rng.integers(0, 1000, size=100_000).astype(np.uint32)
     y[54_321] = 5000                                  # one spike must survive
@@ -136,7 +136,7 @@ def test_envelope_keeps_every_bucket_extreme_and_is_raw_when_zoomed_in():
 
 
 def test_envelope_of_an_irregular_series_covers_the_view():
-    from workbench.lod import envelope
+    from workbench.model.lod import envelope
     x = np.cumsum(np.random.default_rng(4).integers(1, 50, size=20_000))
     y = np.sin(x / 1000.0)
     xs, ys, exact = envelope(y, x, x_min=x[5000], x_max=x[15000], buckets=100)

@@ -14,9 +14,10 @@ import engine
 from engine.events import CancelToken
 from engine.runtime.resources import guest_path
 from tests.workbench.helpers import drop_files
-from workbench import tasks, theme
-from workbench.verdict import (INVALID, NOT_COMPARED, UNPINNED, VALID, VerifySummary,
-                               short_image_id, summary_of_check, verdict_of)
+from workbench.model import tasks
+from workbench.views import theme
+from workbench.model.verdict import (INVALID, NOT_COMPARED, UNPINNED, VALID, VerifySummary,
+                                     short_image_id, summary_of_check, verdict_of)
 
 COLD_CACHE_MS = 600_000       # the first proof in a process may compile the prover
 
@@ -177,7 +178,7 @@ def test_a_pinned_image_id_is_the_expected_one(window, qtbot, programs, receipts
 def test_the_verdict_model_needs_no_qt():
     import subprocess
     import sys
-    code = ("import sys, workbench.verdict, workbench.tasks, workbench.samples; "
+    code = ("import sys, workbench.model.verdict, workbench.model.tasks, workbench.model.samples; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('PySide6', 'shiboken6', 'pyqtgraph', 'superqt')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -192,7 +193,7 @@ def test_a_verification_draws_its_query_marks_together(window, qtbot, receipts):
 
     from PySide6.QtCore import QTimer
 
-    from workbench.query_plot import PASSED
+    from workbench.views.query_plot import PASSED
     _verify(window, qtbot, receipts["fibonacci"])             # compiled, cached
     before = window.query_plot.draw_count
     ticks = []

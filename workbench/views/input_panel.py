@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, Q
 
 from engine.text import printable_text
 from engine.vm.memory_map import MAX_INPUT_BYTES
-from workbench.formatting import describe_size, hex_dump
+from workbench.model.formatting import describe_size, hex_dump
 
 TEXT, HEX, FILE = 0, 1, 2
 # Fusion's checked tool buttons barely differ from unchecked ones in a dark palette.

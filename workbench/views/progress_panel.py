@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from workbench.formatting import describe_seconds
+from workbench.model.formatting import describe_seconds
 
 STEPS = 1000
 

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from workbench import theme
+from workbench.views import theme
 
 EMPTY_STATE = (
     "<h3>Query sampling</h3>"

@@ -1,7 +1,7 @@
 """The trace plot: pc over cycles, a register, RAM addresses, opcode classes, any column.
 
-Shows a ``workbench.trace_data.TraceView``. Long series are drawn as a min/max
-envelope of what is in view (``workbench.lod``), recomputed as the user zooms and pans,
+Shows a ``workbench.model.trace_data.TraceView``. Long series are drawn as a min/max
+envelope of what is in view (``workbench.model.lod``), recomputed as the user zooms and pans,
 so every spike stays visible and zooming in brings back single cycles; scatter plots
 keep at most ``MAX_SCATTER_POINTS`` points. Clicking the plot picks a cycle: ``cycleSelected``
 tells the window, which shows the disassembly at that cycle's pc.
@@ -14,10 +14,10 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from workbench import theme
-from workbench.lod import envelope
-from workbench.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView, class_totals,
-                                  memory_accesses, register_series)
+from workbench.views import theme
+from workbench.model.lod import envelope
+from workbench.model.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView,
+                                        class_totals, memory_accesses, register_series)
 
 PC, REGISTER, MEMORY, CLASSES, COLUMN = "pc", "register", "memory", "classes", "column"
 SOURCES = {"execution": "Execution trace", "proof": "Committed trace"}

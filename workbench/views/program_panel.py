@@ -6,8 +6,8 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
-from workbench.formatting import describe_size
-from workbench.tables import make_table, set_row
+from workbench.model.formatting import describe_size
+from workbench.views.tables import make_table, set_row
 
 
 class ProgramPanel(QWidget):

@@ -5,8 +5,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from workbench.formatting import describe_seconds
-from workbench.tables import make_table, set_row
+from workbench.model.formatting import describe_seconds
+from workbench.views.tables import make_table, set_row
 
 EMPTY_STATE = ("Per-phase timings, the Merkle roots of each commitment and the FRI layer "
                "sizes of the last proof (or verification) appear here.")

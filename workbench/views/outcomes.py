@@ -13,11 +13,11 @@ import traceback
 
 from engine import ProofParams, events
 from engine.errors import Cancelled, GuestFault, ZkwbError
-from workbench import tasks
-from workbench.formatting import describe_size
-from workbench.progress_panel import phase_label
-from workbench.trace_data import TraceView
-from workbench.verdict import NOT_COMPARED, UNPINNED, describe_image, summary_of_check
+from workbench.model import tasks
+from workbench.model.formatting import describe_size
+from workbench.views.progress_panel import phase_label
+from workbench.model.trace_data import TraceView
+from workbench.model.verdict import NOT_COMPARED, UNPINNED, describe_image, summary_of_check
 
 ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
                  events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
-from workbench.formatting import describe_journal, describe_seconds, hex_dump
+from workbench.model.formatting import describe_journal, describe_seconds, hex_dump
 
 
 class ResultPanel(QWidget):

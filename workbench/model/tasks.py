@@ -2,7 +2,7 @@
 
 Each task takes ``report`` (called with progress events, from the worker thread) and
 ``cancel`` (an ``engine.events.CancelToken`` the engine polls between chunks) and
-returns its result or raises; ``workbench.runner`` runs them in a worker thread.
+returns its result or raises; ``workbench.views.runner`` runs them in a worker thread.
 Keeping them free of Qt lets tests call them directly and keeps the widgets thin.
 
 Phases are reported with the engine's own ``PhaseStarted``/``PhaseFinished``, so the
@@ -20,8 +20,8 @@ from engine.errors import InputError, TraceLimitExceeded, ZkwbError
 from engine.events import CancelToken, FriLayers, PhaseFinished, PhaseStarted
 from engine.vm import ExecutionResult, execute
 
-from workbench.profile import FunctionCycles, cycles_by_function
-from workbench.trace_data import TraceView
+from workbench.model.profile import FunctionCycles, cycles_by_function
+from workbench.model.trace_data import TraceView
 
 # A trace is ~100 bytes per cycle: record one when the run fits in 2^22 cycles (the
 # executor's default cap, ~400 MB); longer runs execute without a trace, and the plots
@@ -262,7 +262,7 @@ def program_name(image_id: bytes | None, program=None) -> str:
         return ""
     if program is not None and program.image_id == image_id:
         return program.name
-    from workbench.samples import sample_names_by_image
+    from workbench.model.samples import sample_names_by_image
     return sample_names_by_image().get(bytes(image_id), "")
 
 
@@ -281,7 +281,7 @@ def fri_layer_sizes(log_trace_height: int, params) -> tuple[int, ...]:
 def run_trace_export(path: str, view: TraceView, image_id: bytes, program_name: str,
                      report: Report, cancel: CancelToken) -> str:
     """Save ``view`` as ``.npz`` at ``path`` (atomically); returns ``path``."""
-    from workbench.files import save_trace_npz
+    from workbench.model.files import save_trace_npz
     report(PhaseStarted("export"))
     save_trace_npz(path, view, image_id, program_name)
     return path

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 VALID, UNPINNED, INVALID, NOT_VERIFIED = "valid", "unpinned", "invalid", "not verified"
 
-#: ``workbench.theme.plot_colors`` key of each state's colour.
+#: ``workbench.views.theme.plot_colors`` key of each state's colour.
 COLOR_ROLES = {VALID: "passed", UNPINNED: "neutral", INVALID: "failed",
                NOT_VERIFIED: "accent"}
 
@@ -139,7 +139,7 @@ def verdict_of(summary: VerifySummary) -> Verdict:
 
 
 def summary_of_check(check) -> VerifySummary:
-    """The ``VerifySummary`` of a ``workbench.tasks.ReceiptCheck``."""
+    """The ``VerifySummary`` of a ``workbench.model.tasks.ReceiptCheck``."""
     receipt, verification = check.receipt, check.verification
     expected = check.expected_image_id
     return VerifySummary(

@@ -30,7 +30,7 @@ from engine.codec import DecodeError
 from engine.ml import MlClaim, decode_journal, image_bytes, load_digits, read_model
 from engine.ml.dataset import models_dir
 from engine.runtime.resources import guest_path
-from workbench import theme
+from workbench.views import theme
 
 GUEST = "digits_mlp"
 SIDE = 8

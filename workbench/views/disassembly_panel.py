@@ -5,7 +5,7 @@ from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QTextEdit,
                                QVBoxLayout, QWidget)
 
-from workbench.disassembly import disassemble_around
+from workbench.model.disassembly import disassemble_around
 
 
 class DisassemblyPanel(QWidget):

@@ -1,8 +1,8 @@
 """The main window: open a guest, give it a private input, execute it, look inside.
 
 Thin Qt layer over the engine, as in napari (model without Qt, widgets that show state
-and forward intent): the work runs in ``workbench.tasks`` functions on a worker thread
-(``workbench.runner``), so the event loop never stops, and ``workbench.outcomes``
+and forward intent): the work runs in ``workbench.model.tasks`` functions on a worker thread
+(``workbench.views.runner``), so the event loop never stops, and ``workbench.views.outcomes``
 shows what the tasks report and return.
 """
 from __future__ import annotations
@@ -19,26 +19,27 @@ import engine
 from engine.errors import ZkwbError
 from engine.runtime.resources import resources_dir
 from engine.vm import load_elf
-from workbench import files, tasks, theme
-from workbench.about import about_html
-from workbench.notice_bar import NoticeBar
-from workbench.actions import build_actions
-from workbench.disassembly_panel import DisassemblyPanel
-from workbench.drops import FileDrops
-from workbench.input_panel import InputPanel
-from workbench.ml_example import MlExample
-from workbench.profile_panel import ProfilePanel
-from workbench.program_panel import ProgramPanel
-from workbench.outcomes import Outcomes
-from workbench.progress_panel import ProgressPanel
-from workbench.proof_panel import ProofPanel
-from workbench.query_plot import QueryPlot
-from workbench.result_panel import ResultPanel
-from workbench.runner import TaskRunner
-from workbench.samples import DEFAULT_SAMPLE, sample_input, samples
-from workbench.settings import Settings
-from workbench.trace_plot import TracePlot
-from workbench.verify_panel import HINT, VerifyPanel
+from workbench.model import files, tasks
+from workbench.model.samples import DEFAULT_SAMPLE, sample_input, samples
+from workbench.views import theme
+from workbench.views.about import about_html
+from workbench.views.actions import build_actions
+from workbench.views.disassembly_panel import DisassemblyPanel
+from workbench.views.drops import FileDrops
+from workbench.views.input_panel import InputPanel
+from workbench.views.ml_example import MlExample
+from workbench.views.notice_bar import NoticeBar
+from workbench.views.outcomes import Outcomes
+from workbench.views.profile_panel import ProfilePanel
+from workbench.views.program_panel import ProgramPanel
+from workbench.views.progress_panel import ProgressPanel
+from workbench.views.proof_panel import ProofPanel
+from workbench.views.query_plot import QueryPlot
+from workbench.views.result_panel import ResultPanel
+from workbench.views.runner import TaskRunner
+from workbench.views.settings import Settings
+from workbench.views.trace_plot import TracePlot
+from workbench.views.verify_panel import HINT, VerifyPanel
 
 
 def icon_path() -> str:

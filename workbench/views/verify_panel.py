@@ -3,7 +3,7 @@
 Filled by the window once a receipt is verified in a worker. The expected image ID is
 the program the user loaded unless another one is pinned here; with neither, receipts
 are checked against the program they carry. What the verdict says is decided by
-``workbench.verdict`` (Qt-free); this widget only shows it.
+``workbench.model.verdict`` (Qt-free); this widget only shows it.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from workbench import theme
+from workbench.views import theme
 from engine.runtime.compile_time import describe_verify_time
-from workbench.formatting import describe_journal, describe_size, hex_dump
-from workbench.verdict import NOT_VERIFIED, VerifySummary, short_image_id
+from workbench.model.formatting import describe_journal, describe_size, hex_dump
+from workbench.model.verdict import NOT_VERIFIED, VerifySummary, short_image_id
 
 __all__ = ["HINT", "VerifyPanel", "VerifySummary"]
 
@@ -89,7 +89,7 @@ class VerifyPanel(QWidget):
         return self._verdict.text()
 
     def state(self) -> str:
-        """The last verdict's ``workbench.verdict`` state ("" while a message is shown)."""
+        """The last verdict's ``workbench.model.verdict`` state ("" while a message is shown)."""
         return self._verdict.property("verdictState") or ""
 
     def field(self, key: str) -> str:

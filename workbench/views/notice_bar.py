@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
-from workbench import theme
+from workbench.views import theme
 
 # Accent, background and text colour per level, for the light palette; the dark one
 # keeps the accent and uses the palette's own colours.

@@ -1,6 +1,6 @@
 """Run one task at a time in a worker thread and bring its events to the GUI thread.
 
-A task (``workbench.tasks``) runs in a superqt ``FunctionWorker``; the engine calls it
+A task (``workbench.model.tasks``) runs in a superqt ``FunctionWorker``; the engine calls it
 back between chunks of work (``on_progress``, ``on_event``), and those callbacks put
 events on a queue. A GUI timer drains the queue every 50 ms, so a burst of events
 never floods the event loop, and ticks the elapsed time. Cancel sets the task's
