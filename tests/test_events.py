@@ -78,10 +78,16 @@ def test_reporter_checks_the_token_at_every_event():
 
 
 def test_reporter_without_callback_or_token_is_silent():
-    reporter = Reporter()
-    with reporter.phase("quiet"):
-        reporter.progress("quiet", 1.0)
-        reporter.check_cancel()
+    """The calls that emit three events to a callback run through without one, and
+    without a token nothing is cancelled."""
+    events = []
+    for reporter, ran in ((Reporter(events.append), []), (Reporter(), [])):
+        with reporter.phase("quiet"):
+            reporter.progress("quiet", 1.0)
+            reporter.check_cancel()
+            ran.append(True)
+        assert ran == [True]
+    assert [type(e) for e in events] == [PhaseStarted, Progress, PhaseFinished]
 
 
 def test_reporter_refuses_bad_arguments():

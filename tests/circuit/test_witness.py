@@ -1,18 +1,21 @@
 """Honest witnesses satisfy the machine AIR: sample guests and every instruction."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from engine.circuit.image import MachineImage
 from engine.circuit.machine import build_air
+from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
 from engine.circuit.witness import generate_witness, public_inputs
 from engine.field.babybear import P
 from engine.stark.params import ProofParams
 from engine.stark.protocol import min_trace_height
 from engine.vm import execute, load_elf
 from tests.circuit import programs
-from tests.circuit.support import asm_witness, guest_witness
+from tests.circuit.support import GUESTS, asm_witness, guest_witness
 from tests.vm.asm import DATA_BASE, Asm
 
 SAMPLES = [("hello", b"Hello, circuit!"), ("fibonacci", b"25"), ("primes", b"200"),
@@ -71,13 +74,59 @@ def test_zero_knowledge_rows_are_random_field_elements():
     assert len(np.unique(tail)) > tail.size // 2
 
 
+def _elf_memory(path: str) -> tuple[int, list[tuple[int, int]], int, dict[int, int]]:
+    """``(entry, executable ranges, heap start, {word address: value})`` read from the
+    ELF's program headers with pyelftools: the image as the loader should build it,
+    derived without the engine."""
+    from elftools.elf.elffile import ELFFile
+    memory: dict[int, int] = {}
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        loads = [s for s in elf.iter_segments() if s.header.p_type == "PT_LOAD"]
+        for segment in loads:
+            data = segment.data()
+            for k, byte in enumerate(data):
+                memory[segment.header.p_vaddr + k] = byte
+        entry = elf.header.e_entry
+    code = [(s.header.p_vaddr, s.header.p_vaddr + s.header.p_memsz) for s in loads
+            if s.header.p_flags & 1]
+    heap_start = (max(s.header.p_vaddr + s.header.p_memsz for s in loads) + 0xFFF) & ~0xFFF
+    words: dict[int, int] = {}
+    for address, byte in memory.items():
+        words[address // 4] = words.get(address // 4, 0) | byte << 8 * (address % 4)
+    return entry, code, heap_start, words
+
+
 def test_public_inputs_match_the_witness():
+    """The public values and messages of a witness (the prover's) and of the claim (what
+    the verifier derives), against the claim and the image computed here from the run and
+    the ELF file: the registers (sp = 0x0C00_0000), every word of the code and every other
+    non-zero word sent once on the memory bus, each journal byte received once on the
+    journal bus."""
+    path = os.path.join(GUESTS, "hello.elf")
+    program = load_elf(path)
+    run = execute(program, b"Hello, circuit!")
+    assert run.journal.startswith(b"Hello, circuit!")
+    entry, code, heap_start, words = _elf_memory(path)
+    code_words = {w for lo, hi in code for w in range(lo // 4, (hi + 3) // 4)}
+    initial = {r: (0x0C00_0000 if r == 2 else 0, KIND_REG) for r in range(32)}
+    initial |= {w: (v, KIND_RAM) for w, v in words.items() if v and w not in code_words}
+    initial |= {w: (words.get(w, 0), KIND_CODE) for w in code_words}
+    expected_memory = [[w, 0, v & 0xFFFF, v >> 16, kind]
+                       for w, (v, kind) in sorted(initial.items())]
+    expected_publics = {"entry": entry, "exit_lo": run.exit_code & 0xFFFF,
+                        "exit_hi": run.exit_code >> 16, "journal_len": len(run.journal),
+                        "heap_lo": heap_start & 0xFFFF, "heap_hi": heap_start >> 16}
     witness = guest_witness("hello", b"Hello, circuit!")
-    publics, messages = public_inputs(witness.image, 0, witness.journal)
-    assert publics == witness.publics
-    assert [m.bus for m in messages] == ["memory", "journal"]
-    for mine, theirs in zip(messages, witness.public_messages):
-        assert np.array_equal(mine.values, theirs.values)
+    assert witness.journal == bytes(run.journal)
+    claimed = public_inputs(MachineImage.from_program(program), run.exit_code, run.journal)
+    for publics, (memory, journal) in [(witness.publics, witness.public_messages), claimed]:
+        assert publics == expected_publics
+        assert (memory.bus, journal.bus) == ("memory", "journal")
+        assert memory.values.tolist() == expected_memory
+        assert set(memory.multiplicities.tolist()) == {1}
+        assert journal.values.tolist() == [[k, b] for k, b in enumerate(run.journal)]
+        assert set(journal.multiplicities.tolist()) == {-1}
 
 
 def test_reading_past_the_input_and_empty_writes_are_proven():

@@ -141,7 +141,9 @@ def test_layer_rules(hidden, last, message):
 
 
 def test_biases_at_the_cap_are_allowed():
-    decode_model(_mlp_with({"bias": -MAX_BIAS}, {"bias": MAX_BIAS}))
+    hidden, last = decode_model(_mlp_with({"bias": -MAX_BIAS}, {"bias": MAX_BIAS})).layers
+    assert hidden.biases.tolist() == [-MAX_BIAS] * 3
+    assert last.biases.tolist() == [MAX_BIAS] * 10
 
 
 def _forest_with(feature, value, right, tree_count=None) -> bytes:
