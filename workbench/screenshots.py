@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     receipt = os.path.join(settings_dir, "sha256.zkr")
     wait(app, window.proveFinished, lambda: window.start_prove(receipt))   # compiles first
     window.start_prove(receipt)
-    loop_until(app, lambda: window.query_plot.domain_size > 0 or not window.runner.busy)
+    loop_until(app, lambda: window.query_plot.queries.drawable or not window.runner.busy)
     shot("13-proved-queries-and-fri-layers")
     loop_until(app, lambda: not window.runner.busy)
     window.tabs.setCurrentWidget(window.proof_panel)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     wait(app, window.verifyFinished, lambda: drop(window, tampered))
     shot("16-tampered-receipt-invalid")
     window.tabs.setCurrentWidget(window.trace_plot)
-    window.trace_plot._source.setCurrentIndex(window.trace_plot._source.findData("proof"))
+    window.trace_plot.show_source("proof")
     shot("17-committed-trace")
 
     # The verdict states beside Valid: a receipt for another program than the one the

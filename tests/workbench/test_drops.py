@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QPlainTextEdit
 
 from engine.runtime.resources import guest_path
-from tests.workbench.helpers import drop_files
+from tests.workbench.helpers import assert_shown_rejection, drop_files
 
 
 def test_dropping_an_elf_opens_it(window):
@@ -61,19 +61,23 @@ def test_dropping_a_garbage_receipt_shows_invalid_with_the_reason(window, qtbot,
     receipt.write_bytes(b"ZKWB garbage")
     with qtbot.waitSignal(window.verifyFinished, timeout=10_000) as blocker:
         drop_files(window, str(receipt))
-    assert blocker.args[0] is False and "not a zkwb receipt" in blocker.args[1]
+    assert blocker.args[0] is False
+    assert_shown_rejection(blocker.args[1], "this is not a zkwb receipt")
     assert window.verify_panel.message().startswith("✘ Invalid: this is not a zkwb receipt")
     assert window.program is not None and window.actions.execute.isEnabled()
 
 
-def test_dropping_a_truncated_receipt_shows_invalid(window, qtbot, tmp_path):
+def test_dropping_a_truncated_receipt_shows_invalid_with_the_reason(window, qtbot, tmp_path):
     whole = _receipt_for(window.program)
     receipt = tmp_path / "cut.zkr"
     receipt.write_bytes(whole[: len(whole) // 2])
     with qtbot.waitSignal(window.verifyFinished, timeout=10_000) as blocker:
         drop_files(window, str(receipt))
     assert blocker.args[0] is False
-    assert window.verify_panel.message().startswith("✘ Invalid:")
+    # Cut inside the program image: its length field promises more than the file holds.
+    reason = "length of the program image section"
+    assert_shown_rejection(blocker.args[1], reason)
+    assert window.verify_panel.message().startswith(f"✘ Invalid: the receipt: {reason}")
 
 
 def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot, tmp_path):
@@ -82,12 +86,13 @@ def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot,
     with qtbot.waitSignal(window.verifyFinished, timeout=30_000) as blocker:
         drop_files(window, str(receipt))
     assert blocker.args[0] is False
+    assert_shown_rejection(blocker.args[1], "the seal is malformed")
     panel = window.verify_panel
     assert panel.message().startswith("✘ Invalid: the seal is malformed")
     # The sample shown at start is not an expected program: the image is not compared.
     assert "not compared with an expected program" in panel.field("image")
-    assert panel._journal_text.toPlainText() == "Hello, ZK Workbench!"
-    assert panel._fields["height"].text() == "4,096 rows"
+    assert panel.journal_text() == "Hello, ZK Workbench!"
+    assert panel.field("height") == "4,096 rows"
 
 
 def test_a_receipt_for_another_program_is_invalid_before_its_seal_is_read(window, qtbot,

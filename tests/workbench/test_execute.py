@@ -1,16 +1,16 @@
-"""Execute in a worker: the journal appears, cancel stops it, the GUI never freezes."""
+"""Execute in a worker: the journal appears, cancel stops it, the GUI never freezes.
+
+Cancel and responsiveness are timed from the event (the cancel request; the executor
+running its kernel), with bounds generous enough for a loaded machine.
+"""
 from __future__ import annotations
-
-import itertools
-import time
-
-from PySide6.QtCore import QTimer
 
 from engine.events import CancelToken, PhaseStarted
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from engine.vm.executor import CHUNK_CYCLES
-from tests.workbench.helpers import ebreak_elf, endless_loop_elf, execute_and_wait
+from tests.workbench.helpers import (CANCEL_LATENCY_S, LONGEST_GAP_S, Ticks, cancel_and_wait,
+                                     ebreak_elf, endless_loop_elf, execute_and_wait)
 from workbench.model import tasks
 
 
@@ -66,10 +66,10 @@ def test_cancel_mid_execution_stops_quickly_and_leaves_the_window_usable(window,
     qtbot.waitUntil(lambda: window.runner.busy and "cycles" in window.progress.text(),
                     timeout=120_000)
     # The loop never ends, so only the cancel can end it (within a chunk of ~8M cycles:
-    # a fraction of a second on a quiet machine; the bound is for a loaded one).
-    with qtbot.waitSignal(window.executeFailed, timeout=60_000) as blocker:
-        window.cancel()
-    assert blocker.args[0] == "Cancelled"
+    # a fraction of a second on a quiet machine).
+    args, latency = cancel_and_wait(qtbot, window, window.executeFailed)
+    assert args[0] == "Cancelled"
+    assert latency < CANCEL_LATENCY_S, f"the cancel took {latency:.1f} s"
     assert window.results.field("outcome") == "Cancelled"
     assert not window.runner.busy and window.actions.execute.isEnabled()
     window.open_program(guest_path("hello"))
@@ -78,28 +78,29 @@ def test_cancel_mid_execution_stops_quickly_and_leaves_the_window_usable(window,
 
 
 def test_event_loop_stays_responsive_during_a_long_execution(window, qtbot, tmp_path):
-    assert window.open_program(endless_loop_elf(tmp_path / "loop.elf"))
-    execute_and_wait_short = qtbot.waitSignal(window.executeFinished, timeout=30_000)
-    with execute_and_wait_short:               # compile the kernels outside the measurement
-        window.open_program(guest_path("fibonacci"))
-        window.start_execute()
-    window.open_program(str(tmp_path / "loop.elf"))
-    ticks = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
+    loop = endless_loop_elf(tmp_path / "loop.elf")
+    window.open_program(guest_path("fibonacci"))       # the kernels compile outside it
+    execute_and_wait(qtbot, window)
+    window.open_program(loop)
+    ticks = Ticks()
     window.start_execute()
-    # Measure while the executor is deep in its kernel: a few ~8M-cycle chunks done.
-    qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= 3 * CHUNK_CYCLES and len(ticks) > 50,
+    # Measured from the event: the executor is in its kernel (a chunk done), for three
+    # more ~8M-cycle kernel calls.
+    qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= CHUNK_CYCLES, timeout=120_000)
+    ticks.start()
+    first = window.outcomes.cycles_so_far
+    qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= first + 3 * CHUNK_CYCLES,
                     timeout=120_000)
-    with qtbot.waitSignal(window.executeFailed, timeout=60_000):
-        window.cancel()
-    timer.stop()
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    print(f"longest gap between 10 ms ticks: {max(gaps) * 1000:.0f} ms over {len(ticks)} ticks")
-    assert len(ticks) > 50
-    assert max(gaps) < 0.25, f"the GUI stalled for {max(gaps) * 1000:.0f} ms"
+    ticks.stop()
+    chunks = (window.outcomes.cycles_so_far - first) / CHUNK_CYCLES
+    cancel_and_wait(qtbot, window, window.executeFailed)
+    print(f"longest gap between 10 ms ticks: {ticks.longest_gap() * 1000:.0f} ms over "
+          f"{len(ticks)} ticks, {chunks:.0f} kernel calls")
+    # A kernel that held the GIL would let the loop turn only between its calls, about
+    # once a call, however slow the machine; one that releases it, every 10 ms.
+    assert len(ticks) >= 4 * chunks, f"{len(ticks)} turns in {chunks:.0f} kernel calls"
+    assert ticks.longest_gap() < LONGEST_GAP_S, \
+        f"the GUI stalled for {ticks.longest_gap() * 1000:.0f} ms"
 
 
 def test_a_guest_fault_names_the_pc_and_shows_its_disassembly(window, qtbot, tmp_path):

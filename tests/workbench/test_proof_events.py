@@ -5,8 +5,10 @@ import numpy as np
 
 from engine.events import (Committed, FriLayers, PhaseFinished, PhaseStarted, Progress,
                            QueryChecked, QueryPositions, TraceReady)
-from workbench.views.query_plot import FAILED, PASSED
-from workbench.views.verify_panel import VerifySummary
+from workbench.model.queries import FAILED, PASSED, PENDING
+from workbench.model.verdict import INVALID, UNPINNED, VALID, VerifySummary
+from workbench.views import theme
+from workbench.views.trace_plot import PC
 
 
 def _stream():
@@ -43,9 +45,10 @@ def test_events_fill_the_trace_queries_and_timings(window, qtbot):
     assert window.trace_plot.plot_items()
     plot = window.query_plot
     assert not plot.is_empty()
-    assert plot.domain_size == 256 and plot.layer_sizes == [256, 64, 16]
-    assert plot.positions.tolist() == [3, 70, 200, 255]
-    assert plot.status.tolist() == [PASSED, FAILED, 0, 0]
+    queries = plot.queries
+    assert queries.domain_size == 256 and queries.layer_sizes == [256, 64, 16]
+    assert queries.positions.tolist() == [3, 70, 200, 255]
+    assert queries.status.tolist() == [PASSED, FAILED, PENDING, PENDING]
     assert "4 queries · 1 passed, 1 FAILED" in plot.summary()
     panel = window.proof_panel
     assert panel.timings == [("commit main", 0.25), ("quotient", 0.25)]
@@ -53,26 +56,23 @@ def test_events_fill_the_trace_queries_and_timings(window, qtbot):
 
 
 def test_a_machine_trace_plots_its_pc(window, qtbot):
-    from workbench.views.trace_plot import PC
     columns = np.zeros((2, 256), dtype=np.uint32)
     columns[0] = 0x10000 + 4 * np.arange(256)
     _run_events(window, qtbot, [TraceReady(("cpu.pc", "op.add"), columns)])
     plot = window.trace_plot
     assert PC in plot.available_kinds()
     plot.set_kind(PC)
-    assert plot.plot_items() and "committed trace: 256 rows" in plot._info.text()
+    assert plot.plot_items() and "committed trace: 256 rows" in plot.info()
     plot.select_cycle(3)
     assert window.disassembly.pc == 0x1000C
 
 
 def test_query_plot_explains_itself_before_any_proof(window):
     assert window.query_plot.is_empty()
-    assert "query positions" in window.query_plot._empty.text()
+    assert "query positions" in window.query_plot.message()
 
 
 def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
-    from workbench.views import theme
-    from workbench.model.verdict import INVALID, UNPINNED, VALID
     colors = theme.plot_colors()
     panel = window.verify_panel
     panel.show_result(VerifySummary(True, "", "a.zkr", "ab" * 32, "ab" * 32, b"42\n", 0,
@@ -81,7 +81,7 @@ def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
     assert panel.message() == "✔ Valid: a.elf, the expected program, produced this claim"
     assert panel.state() == VALID and panel.verdict_color() == colors["passed"]
     assert "matches the expected a.elf" in panel.field("image")
-    assert panel._journal_text.toPlainText() == "42\n"
+    assert panel.journal_text() == "42\n"
     panel.show_result(VerifySummary(False, "journal does not match", image_id_hex="cd" * 32,
                                     expected_image_id_hex="ab" * 32))
     assert panel.message().startswith("✘ Invalid: the receipt is for image cdcdcdcdcdcd…")

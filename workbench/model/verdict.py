@@ -12,10 +12,19 @@ Qt-free, so that the distinction it draws is tested headless:
   receipt is for another image than the expected one (the reason names both). Red.
 - ``NOT_VERIFIED``: a well-formed receipt that could not be checked (the reason says
   why).
+
+Also the panel's words around the verdict: the figures of a receipt (``figures``), what
+the expected-image field says it compares with (``expected_image_hint``), and what an image
+ID pasted there means (``parse_image_id``).
 """
 from __future__ import annotations
 
+import os
+import string
 from dataclasses import dataclass
+
+from engine.runtime.compile_time import describe_verify_time
+from workbench.model.formatting import describe_size
 
 VALID, UNPINNED, INVALID, NOT_VERIFIED = "valid", "unpinned", "invalid", "not verified"
 
@@ -97,6 +106,46 @@ def describe_image(image_id_hex: str, name: str = "") -> str:
     """``"sha256.elf (image 1a2b3c4d5e6f…a1b2c3)"``, or ``"image 1a2b…"`` when unnamed."""
     image = f"image {short_image_id(image_id_hex)}"
     return f"{name} ({image})" if name else image
+
+
+def parse_image_id(text: str) -> str | None:
+    """The image ID in ``text`` (64 hex digits, ``0x`` and surrounding blanks allowed),
+    lower case; None when it is not one (the loaded program's is used then)."""
+    text = text.strip().lower().removeprefix("0x")
+    if len(text) == 64 and all(c in string.hexdigits for c in text):
+        return text
+    return None
+
+
+def expected_image_hint(name: str, image_id_hex: str) -> str:
+    """What the expected-image field says receipts are compared with: the loaded
+    program (``name``, ``image_id_hex``) or, with none, nothing."""
+    if image_id_hex:
+        return f"{name}'s, {short_image_id(image_id_hex)} (or paste an image ID to pin another)"
+    return "none: open a program or paste an image ID to compare receipts with it"
+
+
+#: The figures ``figures`` gives, in the panel's order, with their labels.
+FIGURES = (("receipt", "Receipt"), ("image", "Image ID"), ("exit", "Exit code"),
+           ("security", "Security"), ("height", "Trace height"), ("size", "Receipt size"),
+           ("time", "Verify time"))
+
+
+def figures(summary: VerifySummary) -> dict[str, str]:
+    """The text of each of ``FIGURES`` for ``summary`` ("–" for what is not known); the
+    image ID carries the verdict's note on whether it is the expected one."""
+    note = summary.verdict().image_note
+    return {
+        "receipt": os.path.basename(summary.path) or "–",
+        "image": short_image_id(summary.image_id_hex) + (f"\n{note}" if note else ""),
+        "exit": "–" if summary.exit_code is None else str(summary.exit_code),
+        "security": ("–" if summary.security_bits is None
+                     else f"{summary.security_bits:.0f} bits (conjectured)"),
+        "height": "–" if summary.trace_height is None else f"{summary.trace_height:,} rows",
+        "size": "–" if summary.receipt_bytes is None else describe_size(summary.receipt_bytes),
+        "time": ("–" if summary.seconds is None
+                 else describe_verify_time(summary.seconds, summary.compile_seconds)),
+    }
 
 
 def mismatch_reason(summary: VerifySummary) -> str:

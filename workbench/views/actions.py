@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
-from workbench.views import dialogs, theme
 from workbench.model.samples import samples
+from workbench.views import dialogs, theme
 
 
 def build_actions(window) -> SimpleNamespace:

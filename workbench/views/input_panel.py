@@ -1,11 +1,10 @@
 """The private input: typed text, hex, or a file's bytes, with its size.
 
 The input never leaves this machine: the guest reads it, and a receipt proves what the
-guest did with it without revealing it.
+guest did with it without revealing it. What hex means, which mode bytes are shown in
+and reading a file within the cap are ``workbench.model.private_input``'s.
 """
 from __future__ import annotations
-
-import os
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QFontDatabase
@@ -13,18 +12,18 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QHBoxLayout, QLabel, Q
                                QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.text import printable_text
-from engine.vm.memory_map import MAX_INPUT_BYTES
 from workbench.model.formatting import describe_size, hex_dump
+from workbench.model.private_input import (FILE, HEX, TEXT, display_mode, parse_hex,
+                                           read_input_file, switch_mode)
 
-TEXT, HEX, FILE = 0, 1, 2
+__all__ = ["FILE", "HEX", "TEXT", "InputPanel"]
+
 # Fusion's checked tool buttons barely differ from unchecked ones in a dark palette.
 _MODE_BUTTON_STYLE = (
     "QToolButton { padding: 2px 10px; border: 1px solid palette(mid); border-radius: 3px;"
     " color: palette(button-text); background: palette(button); }"
     "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
     " border-color: palette(highlight); }")
-# Above this the bytes are not put in an editor (it would crawl); they stay as a file.
-EDITABLE_BYTES = 256 << 10
 
 
 class InputPanel(QWidget):
@@ -95,18 +94,29 @@ class InputPanel(QWidget):
     def mode(self) -> int:
         return self._group.checkedId()
 
+    def size_text(self) -> str:
+        """The size shown beside the modes ("3 bytes", "2.0 KiB (2,048 bytes)"...)."""
+        return self._size.text()
+
+    def hex_text(self) -> str:
+        """What the Hex editor holds."""
+        return self._hex.toPlainText()
+
+    def type_hex(self, text: str) -> None:
+        """Put ``text`` in the Hex editor as if typed there (it is parsed at once)."""
+        self._set_mode(HEX)
+        self._hex.setPlainText(text)
+
     def set_data(self, data: bytes, origin: str = "") -> None:
         """Show ``data`` as text if it is printable UTF-8, as hex if small, else as a file."""
         data = bytes(data)
-        text = printable_text(data)
-        if len(data) <= EDITABLE_BYTES and text is not None:
-            self._set_mode(TEXT)
-            _set_quietly(self._text, text)
-        elif len(data) <= EDITABLE_BYTES:
-            self._set_mode(HEX)
+        mode = display_mode(data)
+        self._set_mode(mode)
+        if mode == TEXT:
+            _set_quietly(self._text, printable_text(data))
+        elif mode == HEX:
             _set_quietly(self._hex, data.hex(" "))
         else:
-            self._set_mode(FILE)
             self._file_path = origin
             self._show_file(origin or "(set by a script)", data)
         self._data, self._error = data, ""
@@ -115,15 +125,9 @@ class InputPanel(QWidget):
 
     def load_file(self, path: str) -> str:
         """Use the bytes of ``path``; returns "" or a message saying why it was refused."""
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_INPUT_BYTES:
-                return (f"{os.path.basename(path)} is {describe_size(size)}; the private input "
-                        f"may be at most {MAX_INPUT_BYTES >> 20} MiB")
-            with open(path, "rb") as f:
-                data = f.read(MAX_INPUT_BYTES + 1)
-        except OSError as e:
-            return f"Cannot read {os.path.basename(path)}: {e.strerror or e}"
+        data, refused = read_input_file(path)
+        if refused:
+            return refused
         self._set_mode(FILE)
         self._file_path = path
         self._show_file(path, data)
@@ -146,18 +150,14 @@ class InputPanel(QWidget):
             self._message.setText(message)
 
     def _switch_mode(self, mode: int) -> None:
+        shown, refused = switch_mode(self._data, mode)
+        if refused:
+            self._set_mode(shown)
+            self._message.setText(refused)
+            return
         if mode == TEXT:
-            text = printable_text(self._data) if len(self._data) <= EDITABLE_BYTES else None
-            if text is None and self._data:
-                self._message.setText("These bytes are not text; they stay as hex or a file.")
-                self._set_mode(HEX if len(self._data) <= EDITABLE_BYTES else FILE)
-                return
-            _set_quietly(self._text, text or "")
+            _set_quietly(self._text, printable_text(self._data) or "")
         elif mode == HEX:
-            if len(self._data) > EDITABLE_BYTES:
-                self._message.setText("The input is too large to edit as hex; it stays a file.")
-                self._set_mode(FILE)
-                return
             _set_quietly(self._hex, self._data.hex(" "))
         else:
             self._show_file(self._file_path or "(typed input)", self._data)
@@ -197,23 +197,6 @@ def _restyle(buttons) -> None:
     for button in buttons:
         button.setStyleSheet("")
         button.setStyleSheet(_MODE_BUTTON_STYLE)
-
-
-def parse_hex(text: str) -> bytes:
-    """Bytes from hex digits; whitespace, ``0x`` prefixes, ``:`` and ``,`` are ignored.
-
-    Raises ``ValueError`` with a short reason for anything else or an odd digit count.
-    """
-    cleaned = text.replace("0x", " ").replace("0X", " ")
-    for separator in ":,\n\t\r":
-        cleaned = cleaned.replace(separator, " ")
-    digits = "".join(cleaned.split())
-    bad = next((c for c in digits if c not in "0123456789abcdefABCDEF"), None)
-    if bad is not None:
-        raise ValueError(f"{bad!r} is not a hex digit")
-    if len(digits) % 2:
-        raise ValueError("an odd number of hex digits")
-    return bytes.fromhex(digits)
 
 
 def _set_quietly(edit: QPlainTextEdit, text: str) -> None:

@@ -1,9 +1,10 @@
 """The main window: open a guest, give it a private input, execute it, look inside.
 
 Thin Qt layer over the engine, as in napari (model without Qt, widgets that show state
-and forward intent): the work runs in ``workbench.model.tasks`` functions on a worker thread
-(``workbench.views.runner``), so the event loop never stops, and ``workbench.views.outcomes``
-shows what the tasks report and return.
+and forward intent): what the window works on is a ``workbench.model.session.Session``,
+the work runs in ``workbench.model.tasks`` functions on a worker thread
+(``workbench.views.runner``), so the event loop never stops, and
+``workbench.views.outcomes`` shows what the tasks report and return.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from engine.runtime.resources import resources_dir
 from engine.vm import load_elf
 from workbench.model import files, tasks
 from workbench.model.samples import DEFAULT_SAMPLE, sample_input, samples
+from workbench.model.session import NO_RECEIPT, NO_TRACE, Session
 from workbench.views import theme
 from workbench.views.about import about_html
 from workbench.views.actions import build_actions
@@ -60,13 +62,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowIcon(QIcon(icon_path()))
-        self.program = None
-        # The program receipts are compared with: the one the user loaded (dialog,
-        # recent files, a dropped ELF, the command line, a sample from the menu), never
-        # the sample shown at start (None then: receipts are checked unpinned).
-        self.expected_program = None
-        self.last_outcome: tasks.ExecutionOutcome | None = None
-        self.last_proof: tasks.ProofOutcome | None = None
+        self.session = Session()
         self.settings = Settings()
         theme.apply_theme(self.settings.theme())
         self.runner = TaskRunner(self)
@@ -82,6 +78,25 @@ class MainWindow(QMainWindow):
         self.open_sample(DEFAULT_SAMPLE, remember=False, expected=False)
 
     # -- automation contract -------------------------------------------------------
+    @property
+    def program(self):
+        """The loaded ``engine.vm.Program`` (the session's)."""
+        return self.session.program
+
+    @property
+    def expected_program(self):
+        """The program receipts are compared with: the one the user loaded, never the
+        sample shown at start (None then: receipts are checked unpinned)."""
+        return self.session.expected_program
+
+    @property
+    def last_outcome(self) -> tasks.ExecutionOutcome | None:
+        return self.session.last_outcome
+
+    @property
+    def last_proof(self) -> tasks.ProofOutcome | None:
+        return self.session.last_proof
+
     def open_program(self, path: str, remember: bool = True, expected: bool = True) -> bool:
         """Load an ELF; on failure say why and keep the previous program.
 
@@ -97,11 +112,8 @@ class MainWindow(QMainWindow):
         except ZkwbError as e:
             self.notify(f"Cannot open {os.path.basename(path)}: {e}", "error")
             return False
-        self.program = program
-        self.expected_program = program if expected else None
-        self.verify_panel.set_expected(program.name if expected else "",
-                                       program.image_id_hex if expected else "")
-        self.last_outcome = None
+        self.session.open(program, expected)
+        self.verify_panel.set_expected(*self.session.expected())
         self.program_panel.show_program(program)
         self.disassembly.set_program(program)
         self.results.clear()
@@ -181,20 +193,18 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
-        pinned = self.verify_panel.pinned_image_id() or \
-            (self.expected_program.image_id_hex if self.expected_program else None)
+        expected = self.session.expected_image_id(self.verify_panel.pinned_image_id())
         self.verify_panel.show_message(f"Verifying {os.path.basename(path)}…")
         self.query_plot.reset("Verifying… each query turns green or red as it is checked.")
         self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
         self.settings.add_recent_file(path)
-        self._start("verify", tasks.run_receipt_check, path,
-                    bytes.fromhex(pinned) if pinned else None, self.program)
+        self._start("verify", tasks.run_receipt_check, path, expected, self.program)
         return True
 
     def save_receipt(self, path: str) -> bool:
         """Save the last proof's receipt at ``path`` too (atomically)."""
         if self.last_proof is None:
-            self.notify("There is no receipt to save yet: press Prove first.", "warning")
+            self.notify(NO_RECEIPT, "warning")
             return False
         try:
             engine.write_receipt(path, self.last_proof.result.receipt)
@@ -237,14 +247,13 @@ class MainWindow(QMainWindow):
 
     def export_trace(self, path: str) -> bool:
         """Save the last trace as ``.npz`` in a worker (``exportFinished`` when saved)."""
-        outcome = self.last_outcome
-        if outcome is None or outcome.trace is None:
-            self.notify("There is no trace to export: execute the program first (runs up to "
-                        f"{tasks.TRACE_ROW_LIMIT:,} cycles record one).", "warning")
+        trace = self.session.trace()
+        if trace is None:
+            self.notify(NO_TRACE, "warning")
             return False
         if self.runner.busy:
             return False
-        return self._start("export", tasks.run_trace_export, path, outcome.trace,
+        return self._start("export", tasks.run_trace_export, path, trace,
                            self.program.image_id, self.program.name)
 
     def export_plot(self, path: str) -> bool:
@@ -347,8 +356,7 @@ class MainWindow(QMainWindow):
         actions.prove.setEnabled(not busy and self.program is not None)
         actions.save_receipt.setEnabled(self.last_proof is not None)
         actions.cancel.setEnabled(busy)
-        has_trace = self.last_outcome is not None and self.last_outcome.trace is not None
-        actions.export_trace.setEnabled(not busy and has_trace)
+        actions.export_trace.setEnabled(not busy and self.session.trace() is not None)
         for action in (actions.open, actions.open_receipt):
             action.setEnabled(not busy)
 
@@ -356,12 +364,9 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.notify("A task is already running: wait for it or press Cancel.", "warning")
             return False
-        if self.program is None:
-            self.notify("Open a guest program first (File → Open program…).", "warning")
-            return False
-        if self.input_panel.error():
-            self.notify(f"The private input cannot be used: {self.input_panel.error()}",
-                        "error")
+        refusal = self.session.run_refusal(self.input_panel.error())
+        if refusal:
+            self.notify(refusal, "warning" if self.program is None else "error")
             return False
         self._notice.hide()
         return True

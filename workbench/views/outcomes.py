@@ -3,7 +3,8 @@
 ``Outcomes`` listens to the ``TaskRunner`` and updates the window's panels; the
 window itself only starts tasks. Engine events (``engine.events``) feed the progress
 bar, the trace plot, the Queries tab and the Proof tab as they arrive; a task's
-result or error fills the result panels and emits the window's contract signals.
+result or error fills the result panels, the window's session and its contract
+signals. The words (phases, failures, summaries) are ``workbench.model``'s.
 """
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ import sys
 import traceback
 
 from engine import ProofParams, events
-from engine.errors import Cancelled, GuestFault, ZkwbError
 from workbench.model import tasks
-from workbench.model.formatting import describe_size
-from workbench.views.progress_panel import phase_label
+from workbench.model.phases import phase_label
+from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
 from workbench.model.trace_data import TraceView
-from workbench.model.verdict import NOT_COMPARED, UNPINNED, describe_image, summary_of_check
+from workbench.model.verdict import summary_of_check
 
 ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
                  events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
@@ -92,45 +92,40 @@ class Outcomes:
 
     def on_failed(self, name: str, error) -> None:
         w = self.w
-        if isinstance(error, Cancelled):
-            message, outcome = "Cancelled", "Cancelled"
-        elif isinstance(error, GuestFault):
-            message, outcome = str(error), "Guest fault"
-        elif isinstance(error, ZkwbError):
-            message, outcome = str(error), "Refused"
-        else:
+        failure = failure_of(error)
+        if failure.unexpected:
             traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
-            message, outcome = f"Unexpected error: {type(error).__name__}: {error}", "Error"
-        cancelled = outcome == "Cancelled"
+        message, outcome, fault = failure.message, failure.outcome, failure.fault
         w.progress.finish(message, done=False)
         if name in ("execute", "prove"):
-            fault = error if isinstance(error, GuestFault) else None
             w.results.show_failure(outcome, message,
                                    fault.journal if fault else b"", fault.log if fault else b"",
                                    fault.cycles if fault else self.cycles_so_far or None)
             if name == "execute" or not w.trace_plot.views:
                 w.trace_plot.show_message("Cancelled. Press Execute or Prove to run again."
-                                          if cancelled else f"{outcome}: no trace. {message}")
+                                          if failure.cancelled else
+                                          f"{outcome}: no trace. {message}")
             w.profile.show_message(f"{outcome}: no profile.")
             if fault is not None:
                 w.disassembly.show_at(fault.pc, "fault")
         if name == "execute":
             w.executeFailed.emit(message)
         elif name == "prove":
-            w.proof_panel.finish("cancelled, no receipt written" if cancelled else "failed")
-            if cancelled:
+            w.proof_panel.finish("cancelled, no receipt written" if failure.cancelled
+                                 else "failed")
+            if failure.cancelled:
                 message = "Cancelled: no receipt was written."
             w.proveFailed.emit(message)
         elif name == "verify":
             w.verify_panel.show_message(message)
-            if not cancelled:
+            if not failure.cancelled:
                 w.verifyFinished.emit(False, message)
-        w.notify(message, "info" if cancelled else "error")
+        w.notify(message, "info" if failure.cancelled else "error")
         w.update_actions()
 
     def show_execution(self, outcome: tasks.ExecutionOutcome) -> None:
         w = self.w
-        w.last_outcome = outcome
+        w.session.executed(outcome)
         result = outcome.result
         w.results.show_execution(result, outcome.trace_note)
         if outcome.trace is not None:
@@ -143,28 +138,17 @@ class Outcomes:
         done = f"Exited with code {result.exit_code} after {result.cycles:,} cycles"
         w.progress.finish(done)
         w.statusBar().showMessage(f"{done} ({result.mhz:.1f} MHz)")
-        w.executeFinished.emit({
-            "exit_code": result.exit_code, "cycles": result.cycles,
-            "journal": result.journal, "journal_hex": result.journal.hex(),
-            "log": result.log, "image_id": w.program.image_id_hex,
-            "seconds": result.seconds, "mhz": result.mhz,
-            "trace_rows": outcome.trace.rows if outcome.trace else 0})
+        w.executeFinished.emit(execution_report(outcome, w.program.image_id_hex))
 
     def show_proof(self, outcome: tasks.ProofOutcome) -> None:
         w = self.w
-        w.last_proof = outcome
-        w.last_outcome = outcome.execution
-        proved = outcome.result
+        w.session.proved(outcome)
         execution = outcome.execution
         w.results.show_execution(execution.result, execution.trace_note)
         if execution.trace is not None:
             w.trace_plot.set_trace(execution.trace)
             w.profile.show_profile(execution.profile)
-        receipt = proved.receipt
-        summary = (f"{proved.execution.cycles:,} cycles in a {proved.trace_rows:,}-row trace · "
-                   f"{proved.seconds:.1f} s ({proved.khz:.1f} kHz) · "
-                   f"{receipt.security_bits:.0f} bits · receipt "
-                   f"{describe_size(outcome.receipt_bytes)}")
+        summary = proof_summary(outcome)
         w.proof_panel.finish(summary)
         name = os.path.basename(outcome.receipt_path)
         w.progress.finish(f"Proved: {name}")
@@ -177,12 +161,8 @@ class Outcomes:
         summary = summary_of_check(check)
         verdict = summary.verdict()
         w.verify_panel.show_result(summary)
-        note = "" if verdict.state != UNPINNED else \
-            f" It is a proof of {describe_image(summary.image_id_hex, summary.program_name)}, " \
-            f"{NOT_COMPARED}."
-        w.ml_example.on_verified(summary.journal, verdict.proven, os.path.basename(check.path),
-                                 note)
         name = os.path.basename(check.path)
+        w.ml_example.on_verified(summary.journal, verdict.proven, name, unpinned_note(summary))
         w.proof_panel.finish(verdict.summary)
         w.progress.finish(f"{name}: {verdict.summary}", done=verdict.proven)
         w.notify(f"{name}: {verdict.summary}", "info" if verdict.proven else "error")

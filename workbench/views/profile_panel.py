@@ -7,8 +7,8 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from workbench.views import theme
 from workbench.model.profile import FunctionCycles
+from workbench.views import theme
 from workbench.views.tables import make_table, set_row
 
 TOP_BARS = 12

@@ -82,6 +82,14 @@ class ProgramPanel(QWidget):
         self._symbols_label.setText(f"Functions ({len(program.symbols)})")
         self._apply_filter(self._filter.text())
 
+    def segment_count(self) -> int:
+        """How many loadable segments the table lists."""
+        return self._segments.rowCount()
+
+    def symbol_count(self) -> int:
+        """How many function symbols the table lists (hidden by the filter or not)."""
+        return self._symbols.rowCount()
+
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copy)."""
         return (f"{self._name.text()}\n{self._size.text()}\n{self._entry.text()}\n"

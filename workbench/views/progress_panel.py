@@ -1,4 +1,7 @@
-"""Phase, progress and elapsed time of the running task, and its Cancel button."""
+"""Phase, progress and elapsed time of the running task, and its Cancel button.
+
+The phase's words come from ``workbench.model.phases``; this widget only shows them.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -7,33 +10,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from workbench.model.formatting import describe_seconds
 
 STEPS = 1000
-
-# How the engine's phase names read in the progress bar.
-PHASE_LABELS = {
-    "compile": "Compiling kernels (first run only)",
-    "compile prover": "Compiling the prover's kernels (first proof only; minutes without "
-                      "a Numba cache)",
-    "execute": "Executing",
-    "execute untraced": "Executing (too long to record a trace)",
-    "analyse": "Preparing plots",
-    "witness": "Building the witness",
-    "check": "Checking the witness against the constraints",
-    "preprocessed": "Program columns (preprocessed)",
-    "commit main": "Committing the trace",
-    "logup": "LogUp: the bus columns",
-    "quotient": "Evaluating the constraints (quotient)",
-    "open": "Opening at the out-of-domain point (DEEP)",
-    "fri": "FRI: folding layers and answering queries",
-    "constraints": "Checking the constraints at the out-of-domain point",
-    "save": "Saving the receipt",
-    "read": "Reading the receipt",
-    "export": "Saving the trace",
-}
-
-
-def phase_label(phase: str) -> str:
-    """A person's words for an engine phase name (the name itself when unknown)."""
-    return PHASE_LABELS.get(phase, phase[:1].upper() + phase[1:])
 
 
 class ProgressPanel(QWidget):

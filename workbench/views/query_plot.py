@@ -5,7 +5,9 @@ committed its layers, ``set_query_positions`` when Fiat–Shamir draws the posit
 While verifying, ``mark_query`` turns each position green or red as the verifier
 checks it. Until then it shows what it will show. A verification reports all its
 queries within milliseconds: their marks are drawn together, once the event loop
-turns, rather than one redraw each (43 redraws froze the window for 3 s).
+turns, rather than one redraw each (43 redraws froze the window for 3 s). What is
+shown, and where each query lands in each layer, is ``workbench.model.queries``'s
+``QuerySampling`` (``self.queries``); this widget draws it.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from workbench.model.queries import QuerySampling
 from workbench.views import theme
 
 EMPTY_STATE = (
@@ -24,8 +27,6 @@ EMPTY_STATE = (
     "<p>When a receipt is verified, each query turns <span style='color:#1c9a3e'>green"
     "</span> or <span style='color:#d02a2a'>red</span> as it is checked.</p>"
     "<p><i>Press Prove (Ctrl+P), or drop a receipt (.zkr) on the window.</i></p>")
-
-PENDING, PASSED, FAILED = 0, 1, 2
 
 
 class QueryPlot(QWidget):
@@ -51,15 +52,13 @@ class QueryPlot(QWidget):
         layout.addWidget(self._stack, 1)
         self._redraw_soon = QTimer(self, singleShot=True, interval=0)
         self._redraw_soon.timeout.connect(self._redraw)
+        self.queries = QuerySampling()
         self.draw_count = 0          # how many times the plot was drawn (tests read it)
         self.reset()
 
     def reset(self, message: str | None = None) -> None:
         """Forget everything; show ``message`` (or the default explanation)."""
-        self.domain_size = 0
-        self.layer_sizes: list[int] = []
-        self.positions = np.zeros(0, dtype=np.int64)
-        self.status = np.zeros(0, dtype=np.int8)
+        self.queries.reset()
         self._empty.setText(message or EMPTY_STATE)
         self._summary.setText("")
         self._stack.setCurrentWidget(self._empty)
@@ -67,38 +66,33 @@ class QueryPlot(QWidget):
     def summary(self) -> str:
         return self._summary.text()
 
+    def message(self) -> str:
+        """The explanation shown while there is nothing to draw."""
+        return self._empty.text()
+
     def is_empty(self) -> bool:
         return self._stack.currentWidget() is self._empty
 
     def show_domain(self, size: int) -> None:
         """The LDE domain has ``size`` points (layer 0 of FRI)."""
-        self.domain_size = int(size)
-        if not self.layer_sizes:
-            self.layer_sizes = [self.domain_size]
+        self.queries.show_domain(size)
         self._redraw()
 
     def show_fri_layers(self, sizes) -> None:
         """FRI committed layers of these sizes (the first is the LDE domain)."""
-        self.layer_sizes = [int(s) for s in sizes]
-        if self.layer_sizes and not self.domain_size:
-            self.domain_size = self.layer_sizes[0]
+        self.queries.show_fri_layers(sizes)
         self._redraw()
 
     def set_query_positions(self, positions, domain_size: int) -> None:
         """The query positions drawn in the LDE domain of ``domain_size`` points, all
         pending (they replace any shown before)."""
-        self.domain_size = int(domain_size)
-        if not self.layer_sizes or self.layer_sizes[0] != self.domain_size:
-            self.layer_sizes = [self.domain_size]
-        self.positions = np.asarray(positions, dtype=np.int64).ravel().copy()
-        self.status = np.zeros(self.positions.shape[0], dtype=np.int8)
+        self.queries.set_positions(positions, domain_size)
         self._redraw()
 
     def mark_query(self, index: int, passed: bool) -> None:
         """The verifier checked query ``index``: green if it passed, red if not."""
-        if 0 <= index < self.status.shape[0]:
-            self.status[index] = PASSED if passed else FAILED
-            self._summary.setText(self._describe())
+        if self.queries.mark(index, passed):
+            self._summary.setText(self.queries.describe())
             self._redraw_soon.start()
 
     def redraw_pending(self) -> bool:
@@ -107,7 +101,8 @@ class QueryPlot(QWidget):
 
     def _redraw(self) -> None:
         self._redraw_soon.stop()
-        if not self.domain_size:
+        queries = self.queries
+        if not queries.drawable:
             return
         self._stack.setCurrentWidget(self.plot)
         self.draw_count += 1
@@ -117,47 +112,25 @@ class QueryPlot(QWidget):
         self.plot.setBackground(colors["background"])
         theme.style_plot_item(item, colors)
         item.showGrid(x=False, y=False)
-        sizes = self.layer_sizes or [self.domain_size]
-        # Every layer is drawn across the full width (x = position / layer size), so a
-        # query's path down the layers shows it folding: position q of the LDE domain
-        # is read at q mod size_i in layer i (natural order, docs/fri.md).
-        for i in range(len(sizes)):
-            item.plot([0, 1], [-i, -i], pen=pg.mkPen(colors["muted"], width=5))
-        if self.positions.size:
-            layers = np.array(sizes, dtype=np.int64)
-            x = (self.positions[:, None] % layers[None, :]) / layers[None, :]
-            y = -np.arange(len(sizes), dtype=np.float64)
-            paths_x = np.concatenate([np.append(row, np.nan) for row in x])
-            paths_y = np.tile(np.append(y, np.nan), x.shape[0])
+        for y in queries.layer_y():
+            item.plot([0, 1], [y, y], pen=pg.mkPen(colors["muted"], width=5))
+        if queries.positions.size:
+            paths_x, paths_y = queries.paths()
             item.plot(paths_x, paths_y, connect="finite",
                       pen=pg.mkPen(colors["foreground"], width=0.6, style=Qt.DotLine))
             brushes = [pg.mkBrush(colors[key]) for key in ("accent", "passed", "failed")]
-            # One item for every layer's marks (layer by layer, like x.T).
-            layer_of = np.repeat(np.arange(len(sizes)), x.shape[0])
+            marks = queries.marks()
             item.addItem(pg.ScatterPlotItem(
-                x.T.ravel(), y[layer_of], size=np.where(layer_of == 0, 10, 7),
+                marks.x, marks.y, size=np.where(marks.layer == 0, 10, 7),
                 pen=pg.mkPen(colors["foreground"], width=0.5),
-                brush=[brushes[s] for s in self.status] * len(sizes)))
-        ticks = [(-i, f"{size:,}") for i, size in enumerate(sizes)]
-        item.getAxis("left").setTicks([ticks, []])
+                brush=[brushes[s] for s in marks.status]))
+        item.getAxis("left").setTicks([queries.ticks(), []])
         item.getAxis("bottom").setTicks([[(f, f"{f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1)], []])
         item.setLabel("left", "layer size (LDE domain first)")
         item.setLabel("bottom", "position / layer size")
-        item.setYRange(-(len(sizes) - 1) - 0.5, 0.5, padding=0.02)
+        item.setYRange(-(len(queries.layers()) - 1) - 0.5, 0.5, padding=0.02)
         item.setXRange(0, 1, padding=0.02)
-        self._summary.setText(self._describe())
-
-    def _describe(self) -> str:
-        text = f"LDE domain: {self.domain_size:,} points"
-        if len(self.layer_sizes) > 1:
-            text += f" · {len(self.layer_sizes) - 1} FRI folds"
-        if self.positions.size:
-            passed = int((self.status == PASSED).sum())
-            failed = int((self.status == FAILED).sum())
-            text += f" · {self.positions.size} queries"
-            if passed or failed:
-                text += f" · {passed} passed" + (f", {failed} FAILED" if failed else "")
-        return text
+        self._summary.setText(queries.describe())
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.PaletteChange:

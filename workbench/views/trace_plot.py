@@ -14,10 +14,10 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from workbench.views import theme
 from workbench.model.lod import envelope
 from workbench.model.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView,
                                         class_totals, memory_accesses, register_series)
+from workbench.views import theme
 
 PC, REGISTER, MEMORY, CLASSES, COLUMN = "pc", "register", "memory", "classes", "column"
 SOURCES = {"execution": "Execution trace", "proof": "Committed trace"}
@@ -169,6 +169,19 @@ class TracePlot(QWidget):
 
     def message(self) -> str:
         return self._empty.text() if self._stack.currentWidget() is self._empty else ""
+
+    def info(self) -> str:
+        """The line beside the controls: which trace, its rows, what the plot leaves out."""
+        return self._info.text()
+
+    def show_source(self, source: str) -> bool:
+        """Show the trace of ``source`` (``execution`` or ``proof``), as the selector does;
+        False when there is none."""
+        index = self._source.findData(source)
+        if index < 0:
+            return False
+        self._source.setCurrentIndex(index)
+        return True
 
     def set_kind(self, key: str, register: int | None = None, column: str | None = None) -> None:
         """Choose the plot (one of ``PC``, ``REGISTER``, ``MEMORY``, ``CLASSES``, ``COLUMN``)."""

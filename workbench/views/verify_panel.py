@@ -3,23 +3,21 @@
 Filled by the window once a receipt is verified in a worker. The expected image ID is
 the program the user loaded unless another one is pinned here; with neither, receipts
 are checked against the program they carry. What the verdict says is decided by
-``workbench.model.verdict`` (Qt-free); this widget only shows it.
+``workbench.model.verdict`` (Qt-free), and so are the figures' texts; this widget only
+shows them.
 """
 from __future__ import annotations
-
-import os
-import string
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from workbench.model.formatting import describe_journal, hex_dump
+from workbench.model.verdict import (FIGURES, NOT_VERIFIED, VerifySummary, expected_image_hint,
+                                     figures, parse_image_id)
 from workbench.views import theme
-from engine.runtime.compile_time import describe_verify_time
-from workbench.model.formatting import describe_journal, describe_size, hex_dump
-from workbench.model.verdict import NOT_VERIFIED, VerifySummary, short_image_id
 
-__all__ = ["HINT", "VerifyPanel", "VerifySummary"]
+__all__ = ["HINT", "VerifyPanel"]
 
 HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify receipt…, "
         "to check it here.")
@@ -42,9 +40,7 @@ class VerifyPanel(QWidget):
         self.set_expected("", "")
         form.addRow("Expected image ID", self._pinned)
         self._fields: dict[str, QLabel] = {}
-        for key, label in (("receipt", "Receipt"), ("image", "Image ID"), ("exit", "Exit code"),
-                           ("security", "Security"), ("height", "Trace height"),
-                           ("size", "Receipt size"), ("time", "Verify time")):
+        for key, label in FIGURES:
             value = QLabel("–", wordWrap=True)
             value.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self._fields[key] = value
@@ -60,17 +56,15 @@ class VerifyPanel(QWidget):
 
     def pinned_image_id(self) -> str | None:
         """The image ID the user pinned (64 hex digits), or None to use the loaded ELF's."""
-        text = self._pinned.text().strip().lower().removeprefix("0x")
-        if len(text) == 64 and all(c in string.hexdigits for c in text):
-            return text
-        return None
+        return parse_image_id(self._pinned.text())
+
+    def pin_image_id(self, text: str) -> None:
+        """Put ``text`` in the expected-image field, as if pasted there ("" unpins)."""
+        self._pinned.setText(text)
 
     def set_expected(self, name: str, image_id_hex: str) -> None:
         """Say which program receipts are compared with ("" : none, checked unpinned)."""
-        self._pinned.setPlaceholderText(
-            f"{name}'s, {short_image_id(image_id_hex)} (or paste an image ID to pin another)"
-            if image_id_hex else
-            "none: open a program or paste an image ID to compare receipts with it")
+        self._pinned.setPlaceholderText(expected_image_hint(name, image_id_hex))
 
     def expected_hint(self) -> str:
         return self._pinned.placeholderText()
@@ -97,6 +91,10 @@ class VerifyPanel(QWidget):
         ``size`` or ``time``."""
         return self._fields[key].text()
 
+    def journal_text(self) -> str:
+        """The verified journal as shown on its text tab."""
+        return self._journal_text.toPlainText()
+
     def verdict_color(self) -> str:
         """The colour the verdict is written in ("" for a plain message)."""
         style = self._verdict.styleSheet()
@@ -110,21 +108,10 @@ class VerifyPanel(QWidget):
         self._verdict.setStyleSheet(f"font-size: {'16pt' if big else '12pt'}; "
                                     f"font-weight: bold; color: {color};")
         self._verdict.setProperty("verdictState", verdict.state)
-        f = self._fields
-        f["receipt"].setText(os.path.basename(summary.path) or "–")
-        f["receipt"].setToolTip(summary.path)
-        f["image"].setText(short_image_id(summary.image_id_hex)
-                           + (f"\n{verdict.image_note}" if verdict.image_note else ""))
-        f["image"].setToolTip(summary.image_id_hex)
-        f["exit"].setText("–" if summary.exit_code is None else str(summary.exit_code))
-        f["security"].setText("–" if summary.security_bits is None
-                              else f"{summary.security_bits:.0f} bits (conjectured)")
-        f["height"].setText("–" if summary.trace_height is None
-                            else f"{summary.trace_height:,} rows")
-        f["size"].setText("–" if summary.receipt_bytes is None
-                          else describe_size(summary.receipt_bytes))
-        f["time"].setText("–" if summary.seconds is None else
-                          describe_verify_time(summary.seconds, summary.compile_seconds))
+        for key, text in figures(summary).items():
+            self._fields[key].setText(text)
+        self._fields["receipt"].setToolTip(summary.path)
+        self._fields["image"].setToolTip(summary.image_id_hex)
         self._journal_text.setPlainText(describe_journal(summary.journal))
         self._journal_hex.setPlainText(hex_dump(summary.journal))
 

@@ -1,0 +1,32 @@
+"""How the engine's and the workbench's phase names read in the progress bar.
+
+The tasks report phases with ``engine.events.PhaseStarted`` (``compile``, ``execute``,
+``witness``, ``fri``, ``save``...); ``phase_label`` gives a person's words for each.
+"""
+from __future__ import annotations
+
+PHASE_LABELS = {
+    "compile": "Compiling kernels (first run only)",
+    "compile prover": "Compiling the prover's kernels (first proof only; minutes without "
+                      "a Numba cache)",
+    "execute": "Executing",
+    "execute untraced": "Executing (too long to record a trace)",
+    "analyse": "Preparing plots",
+    "witness": "Building the witness",
+    "check": "Checking the witness against the constraints",
+    "preprocessed": "Program columns (preprocessed)",
+    "commit main": "Committing the trace",
+    "logup": "LogUp: the bus columns",
+    "quotient": "Evaluating the constraints (quotient)",
+    "open": "Opening at the out-of-domain point (DEEP)",
+    "fri": "FRI: folding layers and answering queries",
+    "constraints": "Checking the constraints at the out-of-domain point",
+    "save": "Saving the receipt",
+    "read": "Reading the receipt",
+    "export": "Saving the trace",
+}
+
+
+def phase_label(phase: str) -> str:
+    """A person's words for an engine phase name (the name, capitalised, when unknown)."""
+    return PHASE_LABELS.get(phase, phase[:1].upper() + phase[1:])
