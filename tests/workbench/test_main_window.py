@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolButton, QWidget
 
 from engine.runtime.resources import guest_path
 from workbench import MainWindow
+from workbench.model.private_input import HEX, NOT_TEXT, TEXT
 from workbench.views import theme
 from workbench.views.about import versions
-from workbench.views.input_panel import HEX, TEXT
 from workbench.views.settings import Settings
 
 
@@ -82,6 +83,17 @@ def test_private_input_as_text_hex_or_file_shows_its_size(window, tmp_path):
     assert panel.load_file(str(binary)) == ""
     assert window.private_input() == bytes(range(256)) * 8
     assert "2.0 KiB" in panel.size_text()
+
+
+def test_bytes_that_are_not_text_stay_hex_when_text_is_chosen_and_say_why(window, qtbot):
+    panel = window.input_panel
+    window.set_private_input(b"\x00\xff")
+    qtbot.mouseClick(panel.findChild(QToolButton, "inputModeText"), Qt.LeftButton)
+    assert panel.mode() == HEX and panel.message() == NOT_TEXT
+    assert window.private_input() == b"\x00\xff"
+    window.set_private_input(b"abc")
+    qtbot.mouseClick(panel.findChild(QToolButton, "inputModeHex"), Qt.LeftButton)
+    assert panel.mode() == HEX and panel.hex_text() == "61 62 63" and panel.message() == ""
 
 
 def test_invalid_hex_input_refuses_to_execute_with_the_reason(window):

@@ -16,7 +16,7 @@ from workbench.model.formatting import describe_size, hex_dump
 from workbench.model.private_input import (FILE, HEX, TEXT, display_mode, parse_hex,
                                            read_input_file, switch_mode)
 
-__all__ = ["FILE", "HEX", "TEXT", "InputPanel"]
+__all__ = ["InputPanel"]
 
 # Fusion's checked tool buttons barely differ from unchecked ones in a dark palette.
 _MODE_BUTTON_STYLE = (
@@ -93,6 +93,11 @@ class InputPanel(QWidget):
 
     def mode(self) -> int:
         return self._group.checkedId()
+
+    def message(self) -> str:
+        """The line under the editor: why the input cannot be used, or why a mode was
+        refused ("" when there is nothing to say)."""
+        return self._message.text()
 
     def size_text(self) -> str:
         """The size shown beside the modes ("3 bytes", "2.0 KiB (2,048 bytes)"...)."""
