@@ -5,6 +5,8 @@ running its kernel), with bounds generous enough for a loaded machine.
 """
 from __future__ import annotations
 
+import time
+
 from engine.events import CancelToken, PhaseStarted
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
@@ -84,21 +86,19 @@ def test_event_loop_stays_responsive_during_a_long_execution(window, qtbot, tmp_
     window.open_program(loop)
     ticks = Ticks()
     window.start_execute()
-    # Measured from the event: the executor is in its kernel (a chunk done), for three
-    # more ~8M-cycle kernel calls.
+    # Measured from the event: the executor is in its kernel (a chunk done), then for at
+    # least a second and three more ~8M-cycle kernel calls.
     qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= CHUNK_CYCLES, timeout=120_000)
     ticks.start()
-    first = window.outcomes.cycles_so_far
-    qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= first + 3 * CHUNK_CYCLES,
-                    timeout=120_000)
+    first, started = window.outcomes.cycles_so_far, time.perf_counter()
+    qtbot.waitUntil(lambda: window.outcomes.cycles_so_far >= first + 3 * CHUNK_CYCLES
+                    and time.perf_counter() - started >= 1.0, timeout=120_000)
     ticks.stop()
-    chunks = (window.outcomes.cycles_so_far - first) / CHUNK_CYCLES
+    seconds = time.perf_counter() - started
     cancel_and_wait(qtbot, window, window.executeFailed)
     print(f"longest gap between 10 ms ticks: {ticks.longest_gap() * 1000:.0f} ms over "
-          f"{len(ticks)} ticks, {chunks:.0f} kernel calls")
-    # A kernel that held the GIL would let the loop turn only between its calls, about
-    # once a call, however slow the machine; one that releases it, every 10 ms.
-    assert len(ticks) >= 4 * chunks, f"{len(ticks)} turns in {chunks:.0f} kernel calls"
+          f"{len(ticks)} ticks in {seconds:.1f} s")
+    assert len(ticks) >= 20 * seconds, f"the loop turned {len(ticks)} times in {seconds:.1f} s"
     assert ticks.longest_gap() < LONGEST_GAP_S, \
         f"the GUI stalled for {ticks.longest_gap() * 1000:.0f} ms"
 
