@@ -10,7 +10,8 @@ test:
 	$(MAKE) --no-print-directory lint
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n 2 -q
 
-# The engine never imports Qt (import-linter); ruff's checks (pyproject.toml).
+# The layers, no import cycles, and neither the engine nor the workbench's model imports
+# Qt (import-linter); ruff's checks (pyproject.toml).
 lint:
 	.venv/bin/lint-imports --config pyproject.toml
 	.venv/bin/ruff check .
