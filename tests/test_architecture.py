@@ -2,12 +2,15 @@
 And every document the repository cites is in the repository."""
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import IN_CI, require_tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -57,10 +60,13 @@ _THIS_FILE = os.path.relpath(os.path.abspath(__file__), ROOT).replace(os.sep, "/
 
 def _tracked_files() -> tuple[set[str], dict[str, str]]:
     """Every tracked path, and the text of those that read as UTF-8 (but this file)."""
+    git = require_tool("git")
     try:
-        listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+        listing = subprocess.run([git, "ls-files", "-z"], cwd=ROOT, capture_output=True,
                                  check=True, timeout=60).stdout
-    except (OSError, subprocess.CalledProcessError):
+    except subprocess.CalledProcessError:
+        if IN_CI:
+            pytest.fail("CI tests a git checkout, and git ls-files failed in it")
         pytest.skip("not a git checkout")
     paths = {path for path in listing.decode().split("\0") if path}
     texts = {}
@@ -148,3 +154,175 @@ def test_the_citation_check_reports_missing_documents_links_and_headings():
         "docs/a.md:3: a link to b.md#nowhere, a heading that is not there",
         "docs/a.md:3: a link to docs/a.md, which is not at docs/docs/a.md",
     ]
+
+
+# --- tests that cannot pass by accident -------------------------------------------------------
+# Two scans of the test sources (issue #13). A test asserts something that can fail: an
+# assert, pytest.raises/warns/fail, a call of an assert* helper (np.testing's, the
+# suite's) or of a helper of its own module that asserts, or a qtbot wait (which fails
+# on its timeout). And a rejection is asserted with tests.rejection.assert_rejected,
+# which fails when the verifier raised (the verifiers turn an exception into an
+# "internal error" rejection, which `assert not result.valid` accepts) or gave another
+# reason than the test expects.
+
+_TESTS = os.path.join(ROOT, "tests")
+# The helper itself asserts `not result.valid`, after which it checks the reason.
+_REJECTION_HELPER = "tests/rejection.py"
+
+
+def _test_sources(*, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """``tests/...py`` path -> source of every Python file under tests/."""
+    sources = {}
+    for folder, _, files in os.walk(_TESTS):
+        for name in files:
+            path = os.path.relpath(os.path.join(folder, name), ROOT).replace(os.sep, "/")
+            if name.endswith(".py") and not path.startswith(exclude):
+                with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+                    sources[path] = f.read()
+    return sources
+
+
+def _callee(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Module-level functions and the methods of its classes."""
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    found = [node for node in tree.body if isinstance(node, defs)]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            found += [item for item in node.body if isinstance(item, defs)]
+    return found
+
+
+def _helpers(functions, is_direct) -> set[str]:
+    """Names of the functions for which ``is_direct(function, names)`` holds, where
+    ``names`` grows to a fixed point: calling such a helper counts as doing it."""
+    names: set[str] = set()
+    while True:
+        more = {f.name for f in functions if f.name not in names and is_direct(f, names)}
+        if not more:
+            return names
+        names |= more
+
+
+def _asserts_directly(node: ast.AST, helpers: set[str]) -> bool:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Assert):
+            return True
+        if not isinstance(n, ast.Call) or (name := _callee(n)) is None:
+            continue
+        owner = n.func.value.id if (isinstance(n.func, ast.Attribute)
+                                    and isinstance(n.func.value, ast.Name)) else None
+        if (owner == "pytest" and name in ("raises", "warns", "fail")
+                or owner == "qtbot" and name.startswith("wait")
+                or name.lstrip("_").startswith("assert") or name in helpers):
+            return True
+    return False
+
+
+def _tests_without_assertions(path: str, source: str) -> list[str]:
+    """``path::name`` of every test function in ``source`` that asserts nothing."""
+    functions = _functions(ast.parse(source, path))
+    helpers = _helpers(functions, _asserts_directly)
+    return [f"{path}::{f.name}" for f in functions
+            if f.name.startswith("test") and f.name not in helpers]
+
+
+def _asserts_a_rejection(node: ast.AST) -> bool:
+    """Whether ``node`` holds ``assert`` of ``not x.valid``, ``not x["valid"]`` or
+    ``x.valid is False`` / ``== False`` (alone or inside a larger condition)."""
+    def is_valid(e: ast.AST) -> bool:
+        return (isinstance(e, ast.Attribute) and e.attr == "valid"
+                or isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant)
+                and e.slice.value == "valid")
+
+    for statement in ast.walk(node):
+        if not isinstance(statement, ast.Assert):
+            continue
+        for e in ast.walk(statement.test):
+            if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not) and is_valid(e.operand):
+                return True
+            if (isinstance(e, ast.Compare) and is_valid(e.left)
+                    and isinstance(e.ops[0], (ast.Is, ast.Eq))
+                    and isinstance(e.comparators[0], ast.Constant)
+                    and e.comparators[0].value is False):
+                return True
+    return False
+
+
+def _unchecked_rejections(path: str, source: str) -> list[str]:
+    """``path::name`` of every function in ``source`` that asserts a rejection without
+    calling ``assert_rejected`` (imported from a tests module under that name or
+    another) or a function of its module that does."""
+    tree = ast.parse(source, path)
+    checkers = {alias.asname or alias.name for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests")
+                for alias in node.names if alias.name == "assert_rejected"}
+
+    def calls_checker(function, helpers) -> bool:
+        return any(isinstance(n, ast.Call) and _callee(n) in checkers | helpers
+                   for n in ast.walk(function))
+
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef,
+                                                              ast.AsyncFunctionDef))]
+    helpers = _helpers(_functions(tree), calls_checker)
+    return [f"{path}::{f.name}" for f in functions
+            if _asserts_a_rejection(f) and not calls_checker(f, helpers)]
+
+
+def test_every_test_asserts_something():
+    found = [name for path, source in sorted(_test_sources().items())
+             if os.path.basename(path).startswith("test_")
+             for name in _tests_without_assertions(path, source)]
+    assert found == []
+
+
+def test_every_rejection_is_asserted_with_assert_rejected():
+    # The workbench's tests (tests/workbench, tests/workbench_model) check the workbench's
+    # verdict objects; they are not scanned yet.
+    found = [name for path, source in sorted(_test_sources(
+                 exclude=(_REJECTION_HELPER, "tests/workbench")).items())
+             for name in _unchecked_rejections(path, source)]
+    assert found == []
+
+
+def test_the_scans_find_tests_that_assert_nothing_and_unchecked_rejections():
+    source = '''
+import pytest
+from tests.rejection import assert_rejected as refused
+
+def _check(x):
+    assert x
+
+def _quiet(x):
+    return x
+
+def _reason(result):
+    return refused(result, "why")
+
+def test_bare(): _quiet(1)
+def test_try():
+    try:
+        _quiet(1)
+    except ValueError:
+        pass
+def test_assert(): assert 1
+def test_raises():
+    with pytest.raises(ValueError): int("x")
+def test_helper(): _check(1)
+def test_np(): np.testing.assert_array_equal(1, 1)
+def test_wait(qtbot): qtbot.waitUntil(lambda: True)
+def test_not_valid(): assert not verify(1).valid
+def test_valid_is_false(): assert verify(1)["valid"] is False
+def test_in_a_condition(): assert not r.valid and "x" in r.reason
+def test_checked(): r = verify(1); assert not r.valid; refused(r, "why")
+def test_through_a_helper(): assert not r.valid; _reason(r)
+def test_accepted(): assert verify(1).valid
+'''
+    assert _tests_without_assertions("t.py", source) == ["t.py::test_bare", "t.py::test_try"]
+    assert _unchecked_rejections("t.py", source) == [
+        "t.py::test_not_valid", "t.py::test_valid_is_false", "t.py::test_in_a_condition"]
