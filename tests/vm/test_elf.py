@@ -170,12 +170,8 @@ def test_missing_file_and_directory(tmp_path):
 
 
 def test_host_executable_is_rejected_as_wrong_architecture():
-    for candidate in ("/bin/true", "/usr/bin/true", "/bin/ls"):
-        if os.path.exists(candidate):
-            with pytest.raises(ElfError, match="not RISC-V|64-bit"):
-                load_elf(candidate)
-            return
-    pytest.skip("no host executable to try")
+    with pytest.raises(ElfError, match="not RISC-V|64-bit"):
+        load_elf(os.path.realpath(require_tool("true")))
 
 
 def _compile(tmp_path, march: str, mabi: str) -> bytes:
