@@ -12,6 +12,8 @@ from engine.cli import main
 from engine.receipt import encode_receipt, read_receipt
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
+from tests.cli_verdicts import json_verdict, printed_verdict
+from tests.rejection import assert_rejected
 
 INPUT = b"the quick brown fox"
 
@@ -64,11 +66,11 @@ def test_verify_json_and_image_id_pin(workdir, capsys):
 
 def test_verify_against_another_program_is_invalid(workdir, capsys):
     receipt = _proved(workdir, False)
-    assert main(["verify", receipt, "--elf", guest_path("hello")]) == 1
-    assert "not the expected" in capsys.readouterr().err
     other = load_elf(guest_path("hello")).image_id_hex
+    assert main(["verify", receipt, "--elf", guest_path("hello")]) == 1
+    assert_rejected(printed_verdict(capsys.readouterr().err), f"not the expected {other}")
     assert main(["verify", receipt, "--image-id", other, "--json"]) == 1
-    assert json.loads(capsys.readouterr().out)["valid"] is False
+    assert_rejected(json_verdict(capsys.readouterr().out), f"not the expected {other}")
 
 
 @pytest.mark.parametrize("change", [
@@ -81,13 +83,15 @@ def test_edited_claims_are_invalid(workdir, tmp_path, capsys, change):
     path = tmp_path / "edited.zkr"
     path.write_bytes(encode_receipt(edited))
     assert main(["verify", str(path)]) == 1
-    assert "INVALID" in capsys.readouterr().err
+    # the journal and exit code are in the transcript: the LogUp grinding fails
+    assert_rejected(printed_verdict(capsys.readouterr().err),
+                    "the LogUp proof of work is invalid")
 
 
 def test_detached_receipt_needs_the_program(workdir, capsys):
     receipt = _proved(workdir, True)
     assert main(["verify", receipt]) == 1
-    assert "detached" in capsys.readouterr().err
+    assert_rejected(printed_verdict(capsys.readouterr().err), "the receipt is detached")
     assert main(["verify", receipt, "--elf", guest_path("sha256")]) == 0
 
 
@@ -180,8 +184,9 @@ def weak_receipt(tmp_path_factory):
 
 def test_weak_parameters_are_refused_unless_allowed(weak_receipt, capsys):
     assert main(["verify", weak_receipt]) == 1
-    err = capsys.readouterr().err
-    assert "INVALID" in err and "policy" in err and "--allow-params log_blowup=4" in err
+    reason = assert_rejected(printed_verdict(capsys.readouterr().err),
+                             "are not accepted by this verifier's policy")
+    assert "--allow-params log_blowup=4" in reason
     assert main(["verify", weak_receipt, "--allow-params", WEAK_SPEC, "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["valid"] is True and obj["security_bits"] == 80.0

@@ -8,12 +8,22 @@ import os
 import numpy as np
 import pytest
 
-from engine.api import INTERNAL_ERROR, prove, verify
+from engine.api import prove, verify
 from engine.receipt import (MAGIC, ProgramImage, ReceiptError, decode_receipt,
                             encode_receipt)
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
+from tests.rejection import assert_rejected
+from tests.test_receipt_malleability import CLAIM_CHANGED, SEAL_CHANGED, UNDECODABLE
 from tests.vm.asm import DATA_BASE, Asm
+
+# region -> why a receipt with a bit flipped there is rejected. The header and the
+# framings are checked by the decoder; the image must hash to the claimed image ID.
+FLIPPED = {"header": (UNDECODABLE,), "claim framing": (UNDECODABLE,),
+           "claim": CLAIM_CHANGED, "parameters framing": (UNDECODABLE,),
+           "parameters": CLAIM_CHANGED, "image framing": (UNDECODABLE,),
+           "image": (UNDECODABLE, "does not hash to its image ID"),
+           "seal framing": (UNDECODABLE,), "seal": SEAL_CHANGED}
 
 
 def length_guest():
@@ -33,21 +43,20 @@ def hello_receipt():
     return prove(load_elf(guest_path("hello")), b"tamper me").receipt
 
 
-def _verdict(data: bytes) -> bool:
-    """Whether ``data`` verifies; a rejection must come from a check, never from a
-    verifier that raised (the verifier reports that as an internal error)."""
+def _assert_rejected(data: bytes, *expected: str) -> None:
+    """``data`` does not decode (allowed where ``expected`` holds ``UNDECODABLE``) or is
+    rejected for one of the ``expected`` reasons, never by a verifier that raised."""
     try:
         receipt = decode_receipt(data)
-    except ReceiptError:
-        return False
-    result = verify(receipt)
-    if not result.valid:
-        assert result.reason and not result.reason.startswith(INTERNAL_ERROR), result.reason
-    return result.valid
+    except ReceiptError as error:
+        assert UNDECODABLE in expected, f"{error} (expected one of {expected})"
+        return
+    assert_rejected(verify(receipt), *expected)
 
 
 def test_the_untampered_receipt_is_valid():
-    assert _verdict(encode_receipt(hello_receipt()))
+    result = verify(decode_receipt(encode_receipt(hello_receipt())))
+    assert result.valid, result.reason
 
 
 def test_verification_time_splits_into_compiling_and_checking():
@@ -83,24 +92,35 @@ def test_flipping_bytes_in_any_region_is_rejected(region):
     for pos in picks:
         mutated = bytearray(data)
         mutated[int(pos)] ^= 1 << int(rng.integers(0, 8))
-        assert not _verdict(bytes(mutated)), f"{region}: flip at byte {pos} accepted"
+        try:
+            _assert_rejected(bytes(mutated), *FLIPPED[region])
+        except AssertionError as error:
+            raise AssertionError(f"{region}, flip at byte {pos}: {error}") from None
 
 
 @pytest.mark.parametrize("cut", [1, 100, 5000])
 def test_truncated_and_extended_receipts_are_rejected(cut):
     data = encode_receipt(hello_receipt())
-    assert not _verdict(data[:-cut])
-    assert not _verdict(data + bytes(cut))
+    _assert_rejected(data[:-cut], UNDECODABLE)
+    _assert_rejected(data + bytes(cut), UNDECODABLE)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("journal", b"tamper mE"), ("journal", b""), ("journal", b"tamper me!"),
-    ("exit_code", 1), ("image_id", bytes(32)), ("log_trace_height", 11),
-    ("security_bits", 120.0),
+BOUND = "the LogUp proof of work is invalid"         # the claim is in the transcript
+
+
+@pytest.mark.parametrize("field,value,reasons", [
+    ("journal", b"tamper mE", (BOUND,)), ("journal", b"", (BOUND,)),
+    ("journal", b"tamper me!", (BOUND,)), ("exit_code", 1, (BOUND,)),
+    ("image_id", bytes(32), ("does not hash to its image ID",)),
+    # A taller claimed height gives the seal's decoder other limits, which the seal's
+    # FRI layer count is outside of.
+    ("log_trace_height", 11, ("different trace height than its seal",
+                              "the seal is malformed: proof: FRI layers is")),
+    ("security_bits", 120.0, ("the receipt states 120.00 bits of security",)),
 ])
-def test_edited_claim_fields_are_rejected(field, value):
+def test_edited_claim_fields_are_rejected(field, value, reasons):
     receipt = dataclasses.replace(hello_receipt(), **{field: value})
-    assert not verify(receipt).valid
+    assert_rejected(verify(receipt), *reasons)
 
 
 def test_program_a_proof_with_program_b_image_is_rejected():
@@ -108,9 +128,10 @@ def test_program_a_proof_with_program_b_image_is_rejected():
     other = load_elf(guest_path("fibonacci"))
     swapped = dataclasses.replace(receipt, image_id=other.image_id,
                                   image=ProgramImage.from_program(other))
-    result = verify(swapped)
-    assert not result.valid
-    assert not verify(receipt, program=other).valid
+    # The image hashes to its ID, but the proof's preprocessed columns (the ROM) are not
+    # that image's.
+    assert_rejected(verify(swapped), "the preprocessed columns do not match the public data")
+    assert_rejected(verify(receipt, program=other), "not the expected")
 
 
 def test_receipts_reveal_neither_private_input():

@@ -12,8 +12,10 @@ import pytest
 from engine.cli import main
 from engine.ml.interface import image_bytes
 from engine.vm import execute
+from tests.cli_verdicts import json_verdict, printed_verdict
 from tests.ml.conftest import model_path
 from tests.ml.png_writer import write_png
+from tests.rejection import assert_rejected
 
 
 @pytest.mark.parametrize("kind", ["mlp", "forest"])
@@ -180,8 +182,10 @@ def test_explain_refuses_a_receipt_of_another_guest(foreign_receipts, capsys, na
     assert all(bundled in err for bundled in _bundled_ids())
     assert "classified" not in err
     assert main(["ml", "explain", receipt, "--json"]) == 1
-    obj = json.loads(capsys.readouterr().out)
-    assert obj["valid"] is False and obj["image_id"] == image and "class" not in obj
+    out = capsys.readouterr().out
+    assert_rejected(json_verdict(out), "not one of the bundled digit classifiers")
+    obj = json.loads(out)
+    assert obj["image_id"] == image and "class" not in obj
 
 
 def test_explain_trusts_a_program_the_caller_names(foreign_receipts, capsys):
@@ -192,7 +196,7 @@ def test_explain_trusts_a_program_the_caller_names(foreign_receipts, capsys):
     # and a receipt of it does not pass for a bundled classifier
     from engine.runtime.resources import guest_path
     assert main(["ml", "explain", receipt, "--elf", guest_path("digits_mlp")]) == 1
-    assert "not the expected" in capsys.readouterr().err
+    assert_rejected(printed_verdict(capsys.readouterr().err), "not the expected")
     hello, hello_elf = foreign_receipts["hello"]
     assert main(["ml", "explain", hello, "--elf", hello_elf]) == 2   # its journal is no claim
     assert "another kind of guest" in capsys.readouterr().err
