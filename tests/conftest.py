@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 # Each pytest-xdist worker gets its own Numba cache: two processes adding entries to
 # one cache index at the same moment can leave an entry pointing at another
@@ -21,8 +22,8 @@ import tempfile
 # machine AIR's kernels (minutes), the controlling process fills one cache first with
 # ``zkwb warm-up`` (pytest_configure below) and each worker starts from a copy of it.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-_CACHES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       ".numba_cache")
+_ROOT = Path(__file__).resolve().parents[1]
+_CACHES = str(_ROOT / ".numba_cache")
 _WARM = os.path.join(_CACHES, "warm")
 _CACHE = os.path.join(_CACHES, _WORKER or "main")
 
@@ -77,10 +78,21 @@ def require_tool(name: str) -> str:
     return path
 
 
+_PACKAGE_BUILD = None  # the background packaging/build this process started, if any
+
+
 def pytest_configure(config) -> None:
-    """In the controlling process of an xdist run, fill the warm cache the workers copy."""
+    """In the session's first process (xdist's controller, or the only one): start the
+    package build in the background if the packaging tests will run, then, for an xdist
+    run, fill the warm cache the workers copy."""
+    global _PACKAGE_BUILD
+    if _WORKER or config.option.collectonly:
+        return
+    from tests.packaging.deb import can_build, session_run_id, start_in_background
+    if _selects_packaging_tests(config) and can_build():
+        _PACKAGE_BUILD = start_in_background(session_run_id())
     workers = getattr(config.option, "numprocesses", None)
-    if _WORKER or not workers or "NUMBA_CACHE_DIR" in os.environ:
+    if not workers or "NUMBA_CACHE_DIR" in os.environ:
         return
     if os.path.isdir(os.path.join(_CACHES, "gw0")):
         return  # the workers' caches are there from an earlier run: nothing to seed
@@ -93,3 +105,34 @@ def pytest_configure(config) -> None:
         config.issue_config_time_warning(pytest.PytestWarning(
             f"zkwb warm-up failed (exit status {done.returncode}), so each worker compiles "
             f"its own kernels: {done.stderr.strip()[-1000:]}"), stacklevel=2)
+
+
+def _selects_packaging_tests(config) -> bool:
+    """Whether the run's paths include tests/packaging, with no -k or -m to narrow them
+    (then the packaging fixture builds when, and if, it is reached)."""
+    if config.option.keyword or config.option.markexpr:
+        return False
+    target = (_ROOT / "tests" / "packaging").resolve()
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if path == target or path in target.parents or target in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """The packaging tests go last, so that the package builds while the rest run."""
+    last = [item for item in items if item.nodeid.startswith("tests/packaging/")]
+    if last:
+        others = [item for item in items if not item.nodeid.startswith("tests/packaging/")]
+        items[:] = others + last
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Leave no build behind: wait for it (the packaging tests did), or stop it on Ctrl-C."""
+    if _PACKAGE_BUILD is None or _PACKAGE_BUILD.poll() is not None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        _PACKAGE_BUILD.terminate()
+    _PACKAGE_BUILD.wait()
