@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -33,12 +34,47 @@ def test_importing_every_engine_module_loads_no_qt():
     assert out.stdout.strip() == ""
 
 
-def test_import_linter_contract_is_kept():
+_ENGINE_CONTRACTS = ("The engine never imports Qt or the workbench",
+                     "The engine's layers: each imports only from those below it",
+                     "No import cycle among the modules of any package, at any depth")
+
+
+def _lint_imports(cwd: str) -> subprocess.CompletedProcess:
     lint = os.path.join(os.path.dirname(sys.executable), "lint-imports")
-    out = subprocess.run([lint, "--config", "pyproject.toml", "--no-cache"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    return subprocess.run([lint, "--config", "pyproject.toml", "--no-cache"], cwd=cwd,
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=cwd))
+
+
+def test_import_linter_contracts_are_kept():
+    out = _lint_imports(ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "KEPT" in out.stdout
+    for contract in _ENGINE_CONTRACTS:
+        assert f"{contract} KEPT" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("module,line,broken", [
+    # The cycle the layout removed: the kernel cache's warm-up proved through engine.api.
+    ("engine/runtime/kernel_cache.py", "import engine.api",
+     "The engine's layers: each imports only from those below it"),
+    # A lower layer reaching up, e.g. the STARK layer into the machine circuit.
+    ("engine/stark/prover.py", "import engine.circuit.machine",
+     "The engine's layers: each imports only from those below it"),
+    # Two modules of one package importing each other.
+    ("engine/stark/fri.py", "import engine.stark.pcs",
+     "No import cycle among the modules of any package, at any depth"),
+])
+def test_make_lint_fails_on_an_upward_import_or_a_cycle(tmp_path, module, line, broken):
+    for name in ("engine", "workbench"):
+        shutil.copytree(os.path.join(ROOT, name), tmp_path / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), tmp_path)
+    assert _lint_imports(str(tmp_path)).returncode == 0, "the copy must pass before the edit"
+    with open(tmp_path / module, "a") as file:
+        file.write(f"\n{line}  # noqa\n")
+    out = _lint_imports(str(tmp_path))
+    assert out.returncode != 0, out.stdout
+    assert f"{broken} BROKEN" in out.stdout, out.stdout
 
 
 
