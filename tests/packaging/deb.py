@@ -27,6 +27,25 @@ LOG = ROOT / "build" / "package-test-build.log"
 TOOLS = ("dpkg-deb", "strip", "objdump", "file")
 
 
+def host_has_avx2() -> bool:
+    return " avx2 " in Path("/proc/cpuinfo").read_text().replace("\n", " ")
+
+
+def host_level() -> str:
+    """The best of the CPU levels packaging/build ships that this CPU runs."""
+    return "x86-64-v3" if host_has_avx2() else "x86-64"
+
+
+def shipped_levels() -> set[str]:
+    """The CPU levels whose kernels the package under test ships: a release build has
+    every level this machine can build; the suite's own build only the one this CPU
+    runs (``ZKWB_PACKAGE_LEVELS``: the others compile the same kernels for another
+    target, minutes each, and this machine could not run them)."""
+    if "ZKWB_PACKAGE_DEB" in os.environ:
+        return {"x86-64-v3", "x86-64"} if host_has_avx2() else {"x86-64"}
+    return {host_level()}
+
+
 def session_run_id() -> str:
     """The same string in every process of one pytest run (xdist's run ID)."""
     return os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
@@ -43,8 +62,9 @@ def build_once(run_id: str) -> tuple[bool, str]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         recorded = OUTCOME.read_text().split() if OUTCOME.is_file() else []
         if recorded[1:] != [run_id]:
+            env = dict(os.environ, ZKWB_PACKAGE_LEVELS=host_level())
             with open(LOG, "w") as log:
-                done = subprocess.run([str(ROOT / "packaging" / "build")], cwd=ROOT,
+                done = subprocess.run([str(ROOT / "packaging" / "build")], cwd=ROOT, env=env,
                                       stdin=subprocess.DEVNULL, stdout=log,
                                       stderr=subprocess.STDOUT, timeout=1800, check=False)
             built = done.returncode == 0 and DEB.is_file()
