@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 # Each pytest-xdist worker gets its own Numba cache: two processes adding entries to
@@ -89,9 +90,14 @@ def pytest_configure(config) -> None:
     if _WORKER or config.option.collectonly:
         return
     from tests.packaging.deb import can_build, session_run_id, start_in_background
+    workers = getattr(config.option, "numprocesses", None)
+    if workers and getattr(config.option, "testrunuid", "") is None:
+        # The run's ID, which xdist hands its workers (PYTEST_XDIST_TESTRUNUID), chosen
+        # now so that the background build records its outcome under the same ID.
+        config.option.testrunuid = uuid.uuid4().hex
+        os.environ["PYTEST_XDIST_TESTRUNUID"] = config.option.testrunuid
     if _selects_packaging_tests(config) and can_build():
         _PACKAGE_BUILD = start_in_background(session_run_id())
-    workers = getattr(config.option, "numprocesses", None)
     if not workers or "NUMBA_CACHE_DIR" in os.environ:
         return
     if os.path.isdir(os.path.join(_CACHES, "gw0")):
