@@ -28,12 +28,15 @@ TOOLS = ("dpkg-deb", "strip", "objdump", "file")
 
 
 def host_has_avx2() -> bool:
+    """packaging/build's test for building the x86-64-v3 level."""
     return " avx2 " in Path("/proc/cpuinfo").read_text().replace("\n", " ")
 
 
 def host_level() -> str:
-    """The best of the CPU levels packaging/build ships that this CPU runs."""
-    return "x86-64-v3" if host_has_avx2() else "x86-64"
+    """The level the installed package picks on this CPU from all the shipped ones: the
+    runtime's own choice (``engine.runtime.kernel_cache.choose_level``)."""
+    from engine.runtime.kernel_cache import LEVELS, choose_level, host_features
+    return choose_level(set(LEVELS), host_features())
 
 
 def shipped_levels() -> set[str]:
