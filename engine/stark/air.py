@@ -41,11 +41,14 @@ PreprocessedFn = Callable[["TraceShape", Any], np.ndarray]
 @dataclass(frozen=True)
 class PreprocessedGroup:
     """Preprocessed columns ``first .. first + len(names) - 1`` and the function that
-    computes them from public data."""
+    computes them from public data. ``uses_public_data``: False when they depend on
+    the trace shape alone (``compute`` is then given ``None``), so that one
+    verifying key per height serves every public input (:mod:`engine.stark.keys`)."""
 
     names: tuple[str, ...]
     first: int
     compute: PreprocessedFn
+    uses_public_data: bool = True
 
 
 class ColumnGroup:
@@ -90,9 +93,13 @@ class Air:
     """
 
     def __init__(self, *, name, main_names, main_groups, prep_groups, public_names,
-                 constraints, buses, interactions, logup, max_degree):
+                 constraints, buses, interactions, logup, max_degree, n_stage0=0):
         self.name: str = name
         self.main_names: tuple[str, ...] = tuple(main_names)
+        #: Main columns ``0 .. n_stage0 - 1`` are committed on their own, first (the
+        #: messages of global buses may read only these, preprocessed columns and
+        #: public values).
+        self.n_stage0: int = int(n_stage0)
         self.main_groups: dict[str, tuple[int, ...]] = dict(main_groups)
         self.prep_groups: tuple[PreprocessedGroup, ...] = tuple(prep_groups)
         self.prep_names: tuple[str, ...] = tuple(n for g in prep_groups for n in g.names)
@@ -107,6 +114,10 @@ class Air:
         self.aux_public_names: tuple[str, ...] = logup.aux_public_names if logup else ()
 
     n_main = property(lambda self: len(self.main_names))
+    has_global_buses = property(lambda self: any(b.is_global for b in self.buses))
+    preprocessed_uses_public_data = property(
+        lambda self: any(g.uses_public_data for g in self.prep_groups),
+        doc="whether some preprocessed column depends on the public data")
     n_prep = property(lambda self: len(self.prep_names))
     n_aux = property(lambda self: len(self.aux_names), doc="extension aux columns")
     n_aux_base = property(lambda self: 4 * len(self.aux_names),
@@ -173,7 +184,8 @@ class Air:
         out = np.zeros((self.n_prep, shape.height), dtype=np.uint32)
         for group in self.prep_groups:
             k = len(group.names)
-            values = np.asarray(group.compute(shape, public_data))
+            values = np.asarray(group.compute(shape, public_data if group.uses_public_data
+                                              else None))
             if values.shape == (shape.height,) and k == 1:
                 values = values[None, :]
             if values.shape != (k, shape.height):
@@ -222,31 +234,53 @@ class AirBuilder:
         self._scope: list[str] = []
         self._exclusive: str | None = None
         self._names: set[str] = set()
+        self._n_stage0 = 0
+        self._stage0_open = True
 
     # --- columns and public values ----------------------------------------------
 
     def main(self, name: str) -> Expr:
         """Declare one main (witness) column; returns it at the current row."""
+        self._stage0_open = False
         return self._add_main(self._claim(name, "column"))
 
     def main_group(self, group: str, names: Sequence[str]) -> ColumnGroup:
         """Declare main columns ``group.name`` for each name; returns the group."""
+        self._stage0_open = False
         first = len(self._main)
         cols = {n: self._add_main(self._claim(f"{group}.{n}", "column")) for n in names}
         self._main_groups[group] = tuple(range(first, len(self._main)))
         return ColumnGroup(group, cols)
 
-    def preprocessed(self, name: str, compute: PreprocessedFn) -> Expr:
+    def stage0_group(self, group: str, names: Sequence[str]) -> ColumnGroup:
+        """Declare main columns committed in *stage 0*, on their own and before the
+        rest of the main trace: the only main columns a global bus's messages may read.
+        Stage-0 groups come before every other main column."""
+        if not self._stage0_open:
+            raise ValueError(f"stage-0 group {group!r} declared after other main columns: "
+                             "stage-0 columns come first")
+        first = len(self._main)
+        cols = {n: self._add_main(self._claim(f"{group}.{n}", "column")) for n in names}
+        self._main_groups[group] = tuple(range(first, len(self._main)))
+        self._n_stage0 = len(self._main)
+        return ColumnGroup(group, cols)
+
+    def preprocessed(self, name: str, compute: PreprocessedFn, *,
+                     uses_public_data: bool = True) -> Expr:
         """Declare one preprocessed column; ``compute(shape, public_data)`` returns its
-        ``(H,)`` values. The verifier recomputes it from public data."""
-        return self._add_prep([self._claim(name, "column")], compute)[0]
+        ``(H,)`` values. The verifier recomputes it from public data.
+        ``uses_public_data=False``: the values depend on the shape alone."""
+        return self._add_prep([self._claim(name, "column")], compute, uses_public_data)[0]
 
     def preprocessed_group(self, group: str, names: Sequence[str],
-                           compute: PreprocessedFn) -> ColumnGroup:
+                           compute: PreprocessedFn, *,
+                           uses_public_data: bool = True) -> ColumnGroup:
         """Declare preprocessed columns ``group.name`` computed together by
-        ``compute(shape, public_data) -> (len(names), H)``."""
+        ``compute(shape, public_data) -> (len(names), H)``
+        (``uses_public_data=False``: from the shape alone, given ``None``)."""
         full = [self._claim(f"{group}.{n}", "column") for n in names]
-        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute))))
+        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute,
+                                                                 uses_public_data))))
 
     def public(self, name: str) -> Expr:
         """Declare a public base-field value (part of the claim)."""
@@ -285,17 +319,21 @@ class AirBuilder:
 
     # --- buses ------------------------------------------------------------------------
 
-    def bus(self, name: str, width: int) -> Bus:
+    def bus(self, name: str, width: int, *, is_global: bool = False) -> Bus:
         """Declare a bus carrying messages of ``width`` elements. Buses used without
-        declaration are declared on first use; ids follow declaration order from 1."""
+        declaration are declared on first use (local); ids follow declaration order
+        from 1. ``is_global``: the bus balances across proofs (see :class:`Bus`);
+        declare a global bus before its first use."""
         if name in self._buses:
             if self._buses[name].width != width:
                 raise ValueError(f"bus {name!r} carries {self._buses[name].width} "
                                  f"elements per message, not {width}")
+            if is_global and not self._buses[name].is_global:
+                raise ValueError(f"bus {name!r} was first used as a local bus")
             return self._buses[name]
         if width < 1:
             raise ValueError(f"bus {name!r}: messages need at least one element")
-        self._buses[name] = Bus(name, len(self._buses) + 1, width)
+        self._buses[name] = Bus(name, len(self._buses) + 1, width, bool(is_global))
         return self._buses[name]
 
     def send(self, bus: str, values: Sequence, mult=1, *, flag=None,
@@ -346,12 +384,29 @@ class AirBuilder:
             if c.degree > max_degree:
                 raise ValueError(f"constraint {c.name!r} has degree {c.degree} > "
                                  f"{max_degree}: {symbolic.format_expr(c.expr)}")
+        for inter in self._interactions:
+            if inter.bus.is_global:
+                self._check_stage0_only(inter)
         return Air(name=self.name, main_names=self._main, main_groups=self._main_groups,
                    prep_groups=self._prep, public_names=self._publics,
                    constraints=constraints, buses=self._buses.values(),
-                   interactions=self._interactions, logup=logup, max_degree=max_degree)
+                   interactions=self._interactions, logup=logup, max_degree=max_degree,
+                   n_stage0=self._n_stage0)
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _check_stage0_only(self, inter: Interaction) -> None:
+        """A global bus's message is committed before its challenges are drawn only if
+        it reads nothing but stage-0 columns, preprocessed columns and public values."""
+        exprs = list(inter.values) + [inter.mult] + ([inter.flag] if inter.flag is not None
+                                                     else [])
+        for leaf in symbolic.leaves(exprs):
+            if leaf.op == "main" and leaf.data[0] >= self._n_stage0:
+                raise ValueError(f"interaction {inter.name!r} on global bus "
+                                 f"{inter.bus.name!r} reads main column "
+                                 f"{self._main[leaf.data[0]]!r}, which is not in stage 0")
+            if leaf.op == "aux":
+                raise ValueError(f"interaction {inter.name!r} reads an aux column")
 
     def _claim(self, name: str, what: str) -> str:
         if not name:
@@ -370,11 +425,13 @@ class AirBuilder:
         self._main.append(name)
         return symbolic.column("main", len(self._main) - 1, name)
 
-    def _add_prep(self, names: list[str], compute: PreprocessedFn) -> list[Expr]:
+    def _add_prep(self, names: list[str], compute: PreprocessedFn,
+                  uses_public_data: bool) -> list[Expr]:
         if not callable(compute):
             raise TypeError(f"preprocessed {names}: compute must be a function")
         first = sum(len(g.names) for g in self._prep)
-        self._prep.append(PreprocessedGroup(tuple(names), first, compute))
+        self._prep.append(PreprocessedGroup(tuple(names), first, compute,
+                                            bool(uses_public_data)))
         return [symbolic.column("prep", first + k, n) for k, n in enumerate(names)]
 
     def _interact(self, bus_name, values, mult, flag, name, is_send) -> None:

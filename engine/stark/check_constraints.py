@@ -178,12 +178,14 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
     rows = _flagged_rows(air, checked, inputs, shape, cancel) if compiled and checked else None
     failures = (_constraint_failures(checked, inputs, shape, rows, cancel)
                 if rows is None or rows.size else ())
+    # A global bus balances only across the proofs of a set: one trace cannot check it.
+    local = [bus for bus in air.buses if not bus.is_global]
     if compiled and not failures and _buses_balance(air, inputs, shape, public_messages,
                                                     cancel):
-        buses = tuple(BusBalance(bus.name, (), 0) for bus in air.buses)
+        buses = tuple(BusBalance(bus.name, (), 0) for bus in local)
     else:
         buses = tuple(_bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
-                                   cancel) for bus in air.buses)
+                                   cancel) for bus in local)
     return CheckReport(air.name, failures, buses, aux_checked)
 
 
@@ -306,7 +308,7 @@ def _plain(value) -> int | tuple[int, ...]:
 def _buses_balance(air, inputs, shape, public_messages, cancel) -> bool:
     """True if one LogUp sum with random challenges says every bus balances; False if
     some bus may not (or a denominator vanished): then the messages are grouped."""
-    if not air.buses:
+    if not any(not bus.is_global for bus in air.buses):
         return True
     challenges = bb_random(None, (len(air.challenge_names), 4))
     try:

@@ -70,11 +70,17 @@ class Constraint:
 @dataclass(frozen=True)
 class Bus:
     """A LogUp bus: every message on it has ``width`` field elements; ``id`` enters
-    the fingerprint ``gamma + id + sum_j beta^j v_j``."""
+    the fingerprint ``gamma + id + sum_j beta^j v_j``.
+
+    A *global* bus balances not within one proof but across a set of proofs (the
+    segments of one run): its fingerprints use challenges the caller supplies, drawn
+    after every proof's stage-0 columns are committed, and each proof publishes its
+    own share of the sum (``docs/air.md``, "Global buses")."""
 
     name: str
     id: int
     width: int
+    is_global: bool = False
 
 
 @dataclass(frozen=True)

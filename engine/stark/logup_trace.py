@@ -55,9 +55,12 @@ def build_aux_trace(air, main, preprocessed, publics, challenges, zk_rows: int,
     (array or ``Ext`` sequence). The last ``zk_rows`` rows get random values from
     ``rng`` (``None``: the operating system's secure source).
 
+    With global buses ``challenges`` also holds ``gamma_g, beta_g`` (``(4, 4)``).
+
     Returns ``(aux, logup_sum)``: ``aux`` is ``(4·air.n_aux, H)`` uint32 (extension
     column ``t`` is base columns ``4t..4t+3``), ``logup_sum`` the ``(4,)`` uint32 value
-    ``S = phi[H - zk_rows - 1]``. Without interactions: a ``(0, H)`` matrix and ``S=0``.
+    ``S = phi[H - zk_rows - 1]`` (``(8,)``: ``S`` then ``S_g`` with global buses).
+    Without interactions: a ``(0, H)`` matrix and ``S=0``.
     Raises ``ValueError`` for malformed inputs or if a LogUp denominator is zero on a
     real row (a degenerate challenge, or flags of an exclusive group that are not).
     """
@@ -68,18 +71,21 @@ def build_aux_trace(air, main, preprocessed, publics, challenges, zk_rows: int,
         return np.zeros((0, height), dtype=np.uint32), np.zeros(4, dtype=np.uint32)
     n_batches = len(plan.batches)
     real = TraceShape(height, zk_rows).real_rows
-    aux = np.empty((4 * (n_batches + 1), height), dtype=np.uint32)
+    aux = np.empty((4 * air.n_aux, height), dtype=np.uint32)
     for row0, values in _fractions(air, main, preprocessed, publics, challenges, zk_rows):
         _check_denominators(_divide_into(values, n_batches, aux, row0))
-    _running_sum(aux, n_batches, real)
+    _running_sum(aux, 0, plan.n_local, 4 * n_batches, real)
+    if plan.has_global:
+        _running_sum(aux, plan.n_local, n_batches - plan.n_local, 4 * (n_batches + 1), real)
     aux[:, real:] = bb_random(rng, (aux.shape[0], height - real))
     return aux, aux[4 * n_batches:, real - 1].copy()
 
 
 def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, *,
-                    cancel: CancelToken | None = None) -> Ext:
+                    cancel: CancelToken | None = None, scope: str = "local") -> Ext:
     """``sum m / d(v)`` over every interaction at every real row, as an ``Ext``: the
     ``S`` that :func:`build_aux_trace` would return, without building the aux trace.
+    ``scope``: ``"local"`` (the local buses: ``S``) or ``"global"`` (``S_g``).
 
     With random challenges, ``interaction_sum(...) + public_interaction_sum(...)`` is
     zero if every bus balances and otherwise non-zero except with probability about
@@ -89,7 +95,10 @@ def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, 
     plan = air.logup
     if plan is None:
         return Ext.ZERO
+    if scope not in ("local", "global"):
+        raise ValueError(f"scope must be 'local' or 'global', not {scope!r}")
     n_batches = len(plan.batches)
+    picked = slice(0, plan.n_local) if scope == "local" else slice(plan.n_local, n_batches)
     total = np.zeros(4, dtype=np.uint64)
     scratch = np.empty((4 * n_batches, _CHUNK), dtype=np.uint32)
     for row0, values in _fractions(air, main, preprocessed, publics, challenges, zk_rows):
@@ -98,7 +107,8 @@ def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, 
         h = scratch[:, :values.shape[1]]
         _check_denominators(_divide_into(values, n_batches, h, 0), row0)
         # Below 2^31 each: 2^33 of them fit in a uint64 sum.
-        total = (total + h.reshape(n_batches, 4, -1).sum(axis=(0, 2), dtype=np.uint64)) % P
+        h = h.reshape(n_batches, 4, -1)[picked]
+        total = (total + h.sum(axis=(0, 2), dtype=np.uint64)) % P
     return Ext(*map(int, total))
 
 
@@ -142,17 +152,24 @@ def public_interaction_sum(air, messages: Sequence[PublicMessages], challenges) 
     """``sum m / d(v)`` over the verifier's own messages, as an ``Ext``.
 
     A valid proof has ``S + public_interaction_sum(...) == 0``. ``challenges`` are
-    ``gamma, beta`` (array or ``Ext`` sequence). Raises ``ValueError`` for an unknown
-    bus, a message of the wrong width or out of range, or a zero denominator.
+    ``gamma, beta`` (array or ``Ext`` sequence), then ``gamma_g, beta_g`` when a message
+    is on a global bus. Raises ``ValueError`` for an unknown bus, a message of the
+    wrong width or out of range, or a zero denominator.
     """
-    gamma, beta = (Ext(*map(int, c)) for c in
-                   as_ext_rows(challenges, 2, "challenges"))
+    count = len(challenges)
+    if count not in (2, 4):
+        raise ValueError(f"challenges: expected 2 or 4 extension elements, got {count}")
+    drawn = [Ext(*map(int, c)) for c in as_ext_rows(challenges, count, "challenges")]
     total = Ext.ZERO
     for group in messages:
         try:
             bus = air.bus(group.bus)
         except KeyError:
             raise ValueError(f"public messages for unknown bus {group.bus!r}") from None
+        if bus.is_global and count < 4:
+            raise ValueError(f"public messages on global bus {bus.name!r} need the global "
+                             "challenges")
+        gamma, beta = drawn[2:4] if bus.is_global else drawn[0:2]
         values = np.asarray(group.values)
         if values.ndim != 2 or values.shape[1] != bus.width:
             raise ValueError(f"bus {bus.name!r} carries {bus.width} elements per "
@@ -225,16 +242,16 @@ def _divide_into(values, n_batches, aux, row0):
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def _running_sum(aux, n_batches, n_rows):
-    """``phi[r] = sum_{r' <= r} sum_t h_t[r']`` for ``r < n_rows``: block-local prefix
-    sums in parallel, then each block shifted by the total of the blocks before it."""
-    phi = 4 * n_batches
+def _running_sum(aux, first, n_batches, phi, n_rows):
+    """``aux[phi..phi+3, r] = sum_{r' <= r} sum_t h_t[r']`` over the batches ``first ..
+    first + n_batches - 1``, for ``r < n_rows``: block-local prefix sums in parallel,
+    then each block shifted by the total of the blocks before it."""
     n_blocks = (n_rows + _BLOCK - 1) // _BLOCK
     totals = np.zeros((n_blocks, 4), dtype=np.uint64)
     for b in prange(n_blocks):
         acc = np.zeros(4, dtype=np.uint64)
         for r in range(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK)):
-            for t in range(n_batches):
+            for t in range(first, first + n_batches):
                 for c in range(4):
                     acc[c] = addmod(acc[c], aux[4 * t + c, r])
             for c in range(4):

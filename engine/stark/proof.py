@@ -33,6 +33,8 @@ PROOF_VERSION = 1
 
 _HAS_PREPROCESSED = 0x01
 _HAS_LOGUP = 0x02
+_HAS_STAGE0 = 0x04
+_HAS_GLOBAL_SUM = 0x08
 _DIGEST = 32
 
 
@@ -49,7 +51,9 @@ class Proof:
     challenges and the (4,) uint32 sum ``S`` (``b""``, 0 and a (0,) array without
     LogUp). ``quotient_root``: the randomized quotient chunks' root. ``opening``:
     the openings of (preprocessed, main, aux, quotient) — the groups the AIR has —
-    at ζ (and ζ·ω) with the FRI proof.
+    at ζ (and ζ·ω) with the FRI proof. ``stage0_root``: the root of the stage-0 main
+    columns (``b""`` when the AIR has none); with global buses ``logup_sum`` is (8,):
+    ``S`` then the proof's share ``S_g`` of the global buses' sum.
     """
 
     log_height: int
@@ -61,6 +65,7 @@ class Proof:
     logup_sum: np.ndarray
     quotient_root: bytes
     opening: PcsProof
+    stage0_root: bytes = b""
 
     @property
     def height(self) -> int:
@@ -106,16 +111,20 @@ def encode_proof(proof: Proof) -> bytes:
     w.u8(proof.log_height)
     w.u32(proof.security_centibits)
     has_logup = bool(proof.aux_root)
-    flags = (_HAS_PREPROCESSED if proof.preprocessed_root else 0) | (_HAS_LOGUP if has_logup
-                                                                       else 0)
+    sums = np.asarray(proof.logup_sum).size // 4
+    flags = ((_HAS_PREPROCESSED if proof.preprocessed_root else 0)
+             | (_HAS_LOGUP if has_logup else 0) | (_HAS_STAGE0 if proof.stage0_root else 0)
+             | (_HAS_GLOBAL_SUM if has_logup and sums == 2 else 0))
     w.u8(flags)
     if proof.preprocessed_root:
         _digest(w, proof.preprocessed_root)
+    if proof.stage0_root:
+        _digest(w, proof.stage0_root)
     _digest(w, proof.main_root)
     if has_logup:
         _digest(w, proof.aux_root)
         w.u64(proof.logup_pow_nonce)
-        _u32s(w, proof.logup_sum, (4,))
+        _u32s(w, proof.logup_sum, (4 * max(sums, 1),))
     elif proof.logup_pow_nonce or np.asarray(proof.logup_sum).size:
         raise ValueError("a proof without an aux root carries no LogUp nonce or sum")
     _digest(w, proof.quotient_root)
@@ -142,20 +151,24 @@ def decode_proof(data: bytes, limits: ProofLimits = ProofLimits()) -> Proof:
         raise DecodeError(f"proof: log_height {log_height} exceeds 27")
     centibits = r.u32("security")
     flags = r.u8("flags")
-    if flags & ~(_HAS_PREPROCESSED | _HAS_LOGUP):
+    if flags & ~(_HAS_PREPROCESSED | _HAS_LOGUP | _HAS_STAGE0 | _HAS_GLOBAL_SUM):
         raise DecodeError(f"proof: unknown flags 0x{flags:02x}")
+    if flags & _HAS_GLOBAL_SUM and not flags & _HAS_LOGUP:
+        raise DecodeError("proof: a global LogUp sum without LogUp")
     prep_root = r.raw(_DIGEST, "preprocessed root") if flags & _HAS_PREPROCESSED else b""
+    stage0_root = r.raw(_DIGEST, "stage-0 root") if flags & _HAS_STAGE0 else b""
     main_root = r.raw(_DIGEST, "main root")
     aux_root, nonce, logup_sum = b"", 0, np.zeros(0, dtype=np.uint32)
     if flags & _HAS_LOGUP:
         aux_root = r.raw(_DIGEST, "aux root")
         nonce = r.u64("LogUp proof-of-work nonce")
-        logup_sum = r.u32_array("LogUp sum", 4, expect=4, below=P)
+        width = 8 if flags & _HAS_GLOBAL_SUM else 4
+        logup_sum = r.u32_array("LogUp sum", width, expect=width, below=P)
     quotient_root = r.raw(_DIGEST, "quotient root")
     opening = _read_pcs(r, limits)
     r.finish()
     return Proof(log_height, centibits, prep_root, main_root, aux_root, nonce, logup_sum,
-                 quotient_root, opening)
+                 quotient_root, opening, stage0_root)
 
 
 # --- writing -----------------------------------------------------------------------------

@@ -41,8 +41,9 @@ from engine.stark.params import ZK_SPARE_ROWS, ProofParams
 from engine.stark.security import SecurityReport, conjectured_security_bits
 from engine.stark.transcript import Transcript
 
-__all__ = ["MAX_LOG_HEIGHT", "MIN_LOG_HEIGHT", "PROTOCOL_TAG", "absorb_logup", "air_digest",
-           "bind_public_inputs", "draw_logup_challenges", "draw_zeta", "min_trace_height",
+__all__ = ["MAX_LOG_HEIGHT", "MIN_LOG_HEIGHT", "PROTOCOL_TAG", "absorb_logup", "absorb_stage0",
+           "air_digest", "bind_public_inputs", "checked_global_challenges",
+           "draw_logup_challenges", "draw_zeta", "min_trace_height",
            "opening_points", "public_messages_digest", "public_values_vector",
            "security_centibits", "security_report", "start_transcript", "trace_height_for",
            "trace_shape"]
@@ -68,6 +69,8 @@ LABEL_PUBLIC_VALUES = b"public-values"
 LABEL_CLAIM = b"claim"
 LABEL_PUBLIC_MESSAGES = b"public-messages"
 LABEL_PREPROCESSED = b"preprocessed"
+LABEL_STAGE0 = b"stage0"
+LABEL_GLOBAL_CHALLENGES = b"global-challenges"
 LABEL_MAIN = b"main"
 LABEL_LOGUP_CHALLENGE = b"logup-challenge"
 LABEL_AUX = b"aux"
@@ -123,11 +126,35 @@ def start_transcript(air: Air, params: ProofParams, log_height: int, publics: np
     return transcript
 
 
-def draw_logup_challenges(air: Air, transcript: Transcript) -> np.ndarray:
-    """LogUp's challenges (γ, β, in ``air.challenge_names`` order), drawn after the main
-    commitment: ``(n_challenges, 4)`` uint32 extension elements."""
-    return np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE)
-                     for _ in air.challenge_names], dtype=np.uint32)
+def draw_logup_challenges(air: Air, transcript: Transcript,
+                          global_challenges: np.ndarray | None = None) -> np.ndarray:
+    """LogUp's challenges (γ, β), drawn after the main commitment, followed by the
+    caller's global ones (γ_g, β_g) when the AIR has global buses: ``(n, 4)`` uint32
+    extension elements in ``air.challenge_names`` order."""
+    local = np.array([transcript.squeeze_ext(LABEL_LOGUP_CHALLENGE) for _ in range(2)],
+                     dtype=np.uint32)
+    if not air.has_global_buses:
+        return local
+    return np.concatenate([local, checked_global_challenges(global_challenges)])
+
+
+def checked_global_challenges(value) -> np.ndarray:
+    """``value`` as the ``(2, 4)`` uint32 global challenges; ``ValueError`` otherwise."""
+    if value is None:
+        raise ValueError("this AIR has global buses: the global challenges are needed")
+    array = np.asarray(value)
+    if array.shape != (2, 4) or array.dtype.kind not in "ui" or array.min() < 0 \
+            or array.max() >= P:
+        raise ValueError("the global challenges must be two canonical extension elements")
+    return array.astype(np.uint32)
+
+
+def absorb_stage0(transcript: Transcript, stage0_root: bytes,
+                  global_challenges: np.ndarray) -> None:
+    """Bind the stage-0 root and the global challenges drawn after every stage-0
+    commitment of the set (before the preprocessed and main roots)."""
+    transcript.absorb_digest(LABEL_STAGE0, stage0_root)
+    transcript.absorb_u32s(LABEL_GLOBAL_CHALLENGES, global_challenges.reshape(-1))
 
 
 def absorb_logup(transcript: Transcript, aux_root: bytes, logup_sum: np.ndarray) -> None:
@@ -203,6 +230,8 @@ def air_digest(air: Air) -> bytes:
         out.text(bus.name)
         out.integer(bus.id)
         out.integer(bus.width)
+        if bus.is_global:
+            out.text("global")
     out.integer(len(air.interactions))
     for inter in air.interactions:
         out.text(inter.name)
@@ -215,6 +244,8 @@ def air_digest(air: Air) -> bytes:
         out.integer(index[inter.mult.uid])
         out.integer(index[inter.flag.uid] if inter.flag is not None else -1)
     out.text(repr(air.logup.batches) if air.logup else "")
+    if air.n_stage0:
+        out.text(f"stage0 {air.n_stage0}")
     digest = out.digest()
     _air_digests[air] = digest
     return digest

@@ -28,6 +28,7 @@ verifier reject them.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -69,7 +70,9 @@ from engine.stark.protocol import (
     LABEL_PREPROCESSED,
     LABEL_QUOTIENT,
     absorb_logup,
+    absorb_stage0,
     bind_public_inputs,
+    checked_global_challenges,
     draw_logup_challenges,
     draw_zeta,
     opening_points,
@@ -82,7 +85,7 @@ from engine.stark.security import MIN_SECURITY_BITS
 from engine.stark.selectors import quotient_degree
 from engine.stark.transcript import Transcript
 
-__all__ = ["ProvingError", "prove"]
+__all__ = ["ProvingError", "commit_stage0", "prove", "stage0_zk_rows"]
 
 # LDE points extended per batch of columns in a large commit: about 0.1 s of work, so a
 # cancel takes effect quickly.
@@ -93,7 +96,8 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
           public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
           params: ProofParams = DEFAULT_PARAMS, rng: np.random.Generator | None = None,
           check: bool = True, on_event: EventCallback | None = None,
-          cancel: CancelToken | None = None) -> Proof:
+          cancel: CancelToken | None = None, stage0_seed: bytes | None = None,
+          global_challenges: np.ndarray | None = None) -> Proof:
     """Prove that ``main`` satisfies ``air`` for the given public inputs.
 
     ``main``: ``(air.n_main, H)`` integer array, H a power of two in
@@ -108,6 +112,11 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     uses the operating system's secure source; a seeded Generator is for tests only.
     ``check``: run the row checker first (and the other prover-side checks).
     ``on_event``/``cancel``: progress events (:mod:`engine.events`) and cancellation.
+    ``stage0_seed``, ``global_challenges``: for an AIR with stage-0 columns and global
+    buses (one proof of a set, :mod:`engine.stark.stage0`): the 32-byte secret that
+    fixes the stage-0 columns' random rows (the same as :func:`commit_stage0` was
+    given, so the stage-0 root is the one the global challenges were drawn from) and
+    those ``(2, 4)`` challenges.
 
     Raises :class:`ProvingError` (with ``check``) for a witness that does not
     satisfy the AIR or parameters below the verifier's security floor;
@@ -132,6 +141,15 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
                            f"{shape.height} rows, below the verifier's floor of "
                            f"{MIN_SECURITY_BITS}")
     trace[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
+    if air.n_stage0:
+        if not isinstance(stage0_seed, bytes) or len(stage0_seed) != 32:
+            raise ValueError("an AIR with stage-0 columns needs a 32-byte stage0_seed")
+        trace[:air.n_stage0, shape.real_rows:] = stage0_zk_rows(stage0_seed, air.n_stage0,
+                                                                 shape.zk_rows)
+    if air.has_global_buses:
+        global_challenges = checked_global_challenges(global_challenges)
+    elif global_challenges is not None:
+        raise ValueError("global challenges given for an AIR without global buses")
     view = trace.view()
     view.flags.writeable = False
     reporter.emit(TraceReady(air.main_names, view))
@@ -151,7 +169,17 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         groups.append(prep_commit)
 
     with reporter.phase("commit main"):
-        main_commit = _commit(trace, params, reporter, "main")
+        main_lde = _extend(trace, params, reporter)
+        if air.n_stage0:
+            stage0_commit = _tree(main_lde[:air.n_stage0], trace.shape[1], params, reporter,
+                                  "stage0")
+            groups.append(stage0_commit)
+        main_commit = _tree(main_lde[air.n_stage0:], trace.shape[1], params, reporter, "main")
+        main_lde.flags.writeable = False
+    if air.n_stage0 or air.has_global_buses:
+        absorb_stage0(transcript, stage0_commit.root if air.n_stage0 else b"",
+                      global_challenges if air.has_global_buses
+                      else np.zeros((0, 4), dtype=np.uint32))
     transcript.absorb_digest(LABEL_MAIN, main_commit.root)
     groups.append(main_commit)
 
@@ -162,7 +190,7 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
         with reporter.phase("logup"):
             nonce, challenges, logup_sum, aux_commit = _prove_logup(
                 air, trace, prep, publics, messages, shape, params, transcript, rng, check,
-                reporter)
+                reporter, global_challenges)
         aux_root = aux_commit.root
         absorb_logup(transcript, aux_root, logup_sum)
         groups.append(aux_commit)
@@ -172,9 +200,10 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
 
     with reporter.phase("quotient"):
         alpha = Ext(*transcript.squeeze_ext(LABEL_ALPHA))
-        quotient_commit = _prove_quotient(air, groups, aux_commit, publics, challenges,
-                                          logup_sum, alpha, shape, params, rng, check,
-                                          reporter)
+        quotient_commit = _prove_quotient(air, groups, main_lde, aux_commit, publics,
+                                          challenges, logup_sum, alpha, shape, params, rng,
+                                          check, reporter)
+    del main_lde
     transcript.absorb_digest(LABEL_QUOTIENT, quotient_commit.root)
     groups.append(quotient_commit)
 
@@ -189,7 +218,47 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     reporter.emit(FriLayers(tuple(1 << s for s in sizes)))
     reporter.emit(QueryPositions(positions, domain))
     return Proof(shape.log_height, security_centibits(report), prep_root, main_commit.root,
-                 aux_root, nonce, logup_sum, quotient_commit.root, opening)
+                 aux_root, nonce, logup_sum, quotient_commit.root, opening,
+                 stage0_commit.root if air.n_stage0 else b"")
+
+
+def commit_stage0(air: Air, stage0: np.ndarray, *, params: ProofParams = DEFAULT_PARAMS,
+                  stage0_seed: bytes) -> bytes:
+    """The root :func:`prove` will commit the stage-0 columns to, computed alone.
+
+    ``stage0``: ``(air.n_stage0, H)`` (or the whole ``(air.n_main, H)`` trace, whose
+    first rows are used); its last ``zk_rows`` rows are replaced by the random rows
+    ``stage0_seed`` fixes. This is the first phase of proving a set of proofs linked by
+    global buses: every proof's stage-0 root is computed, the global challenges are
+    drawn from them all, then each proof is made with :func:`prove` and the same seed.
+    """
+    if not air.n_stage0:
+        raise ValueError(f"AIR {air.name!r} has no stage-0 columns")
+    if not isinstance(stage0_seed, bytes) or len(stage0_seed) != 32:
+        raise ValueError("stage0_seed must be 32 bytes")
+    array = np.asarray(stage0)
+    if array.ndim != 2 or array.shape[0] < air.n_stage0:
+        raise ValueError(f"stage-0 columns: expected shape ({air.n_stage0}, H), got "
+                         f"{array.shape}")
+    columns = _trace_rows(array[:air.n_stage0])
+    shape = trace_shape(columns.shape[1], params)
+    columns[:, shape.real_rows:] = stage0_zk_rows(stage0_seed, air.n_stage0, shape.zk_rows)
+    reporter = Reporter(None, None)
+    return _tree(_extend(columns, params, reporter), shape.height, params, reporter,
+                 "stage0").root
+
+
+def stage0_zk_rows(seed: bytes, columns: int, zk_rows: int) -> np.ndarray:
+    """The random rows of the stage-0 columns, ``(columns, zk_rows)`` uint32: SHA-256
+    of the secret ``seed`` in counter mode, 8 bytes per value reduced mod p (bias below
+    2^-32), so that both phases of proving commit the same values."""
+    count = columns * zk_rows
+    blocks = (count * 8 + 31) // 32
+    stream = b"".join(hashlib.sha256(b"zkwb/stage0-zk-rows/v1" + seed
+                                     + i.to_bytes(8, "little")).digest()
+                      for i in range(blocks))
+    values = np.frombuffer(stream, dtype="<u8")[:count] % np.uint64(P)
+    return values.astype(np.uint32).reshape(columns, zk_rows)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -199,6 +268,10 @@ def _trace(air: Air, main: object) -> np.ndarray:
     array = np.asarray(main)
     if array.ndim != 2 or array.shape[0] != air.n_main:
         raise ValueError(f"main trace: expected shape ({air.n_main}, H), got {array.shape}")
+    return _trace_rows(array)
+
+
+def _trace_rows(array: np.ndarray) -> np.ndarray:
     if array.dtype.kind not in "ui":
         raise ValueError(f"main trace: expected integers, got {array.dtype}")
     if array.size and (int(array.min()) < 0 or int(array.max()) >= P):
@@ -218,10 +291,10 @@ def _check_witness(air, trace, prep, publics, shape, messages, cancel) -> None:
 
 
 def _prove_logup(air, trace, prep, publics, messages, shape, params, transcript, rng, check,
-                 reporter):
+                 reporter, global_challenges):
     """Grind, draw γ and β, build and commit the aux trace: (nonce, challenges, S, commit)."""
     nonce = transcript.grind(params.logup_pow_bits)
-    challenges = draw_logup_challenges(air, transcript)
+    challenges = draw_logup_challenges(air, transcript, global_challenges)
     try:
         aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
                                          shape.zk_rows, rng)
@@ -233,11 +306,10 @@ def _prove_logup(air, trace, prep, publics, messages, shape, params, transcript,
     return nonce, challenges, logup_sum, _commit(aux, params, reporter, "aux")
 
 
-def _prove_quotient(air, groups, aux_commit, publics, challenges, logup_sum, alpha, shape,
-                    params, rng, check, reporter) -> CommittedMatrices:
+def _prove_quotient(air, groups, main_lde, aux_commit, publics, challenges, logup_sum, alpha,
+                    shape, params, rng, check, reporter) -> CommittedMatrices:
     """Q over the LDE coset, split into randomized chunks of H/2, committed."""
     prep_lde = groups[0].ldes[0] if air.n_prep else None
-    main_lde = groups[1 if air.n_prep else 0].ldes[0]
     values = quotient_values(
         air, main=main_lde, prep=prep_lde, aux=aux_commit.ldes[0] if aux_commit else None,
         shape=shape, log_blowup=params.log_blowup, publics=publics, challenges=challenges,
@@ -254,7 +326,7 @@ def _prove_quotient(air, groups, aux_commit, publics, challenges, logup_sum, alp
 
 
 def _check_logup_sum(air, messages, challenges, logup_sum) -> None:
-    total = Ext(*logup_sum.tolist()) + public_interaction_sum(air, messages, challenges)
+    total = Ext(*logup_sum[:4].tolist()) + public_interaction_sum(air, messages, challenges)
     if total != Ext.ZERO:
         raise ProvingError("the LogUp sum and the public messages do not cancel: a bus is "
                            "unbalanced")
@@ -282,6 +354,29 @@ def _commit(matrix: np.ndarray, params: ProofParams, reporter: Reporter, name: s
         tree = MerkleTree.commit([lde])
         lde.flags.writeable = False
         committed = CommittedMatrices(tree, (lde,), n.bit_length() - 1, params.log_blowup)
+    reporter.emit(Committed(name, committed.root))
+    return committed
+
+
+def _extend(matrix: np.ndarray, params: ProofParams, reporter: Reporter) -> np.ndarray:
+    """The LDE of every column of ``matrix`` (evaluations), a batch of columns at a
+    time with a cancel check between batches."""
+    m, n = matrix.shape
+    n_out = n << params.log_blowup
+    per_batch = max(1, _LDE_POINTS_PER_BATCH // n_out)
+    lde = np.empty((m, n_out), dtype=np.uint32)
+    for first in range(0, m, per_batch):
+        rows = slice(first, min(m, first + per_batch))
+        coset_lde(matrix[rows], params.log_blowup, GENERATOR, out=lde[rows])
+        reporter.check_cancel()
+    return lde
+
+
+def _tree(lde: np.ndarray, n: int, params: ProofParams, reporter: Reporter,
+          name: str) -> CommittedMatrices:
+    """Merkle-commit the rows of an LDE (a block of :func:`_extend`'s rows)."""
+    committed = CommittedMatrices(MerkleTree.commit([lde]), (lde,), n.bit_length() - 1,
+                                  params.log_blowup)
     reporter.emit(Committed(name, committed.root))
     return committed
 

@@ -49,6 +49,8 @@ class ProofShape:
     log_height: int
     has_preprocessed: bool
     has_logup: bool
+    has_stage0: bool
+    logup_sums: int
     groups: tuple[tuple[int, int], ...]
     zk: bool
     opening_widths: tuple[int, ...]
@@ -70,9 +72,9 @@ class ProofShape:
     def max_bytes(self) -> int:
         """The longest encoding (``docs/stark.md``) a proof of this shape can have."""
         size = 4 + 1 + 1 + 4 + 1                                   # magic .. flags
-        size += _DIGEST * (2 + self.has_preprocessed)              # prep?, main, quotient
-        if self.has_logup:
-            size += _DIGEST + 8 + 4 + 16                           # aux root, nonce, sum
+        size += _DIGEST * (2 + self.has_preprocessed + self.has_stage0)  # prep?, stage0?,
+        if self.has_logup:                                         # main, quotient
+            size += _DIGEST + 8 + 4 + 16 * self.logup_sums         # aux root, nonce, sums
         size += 1 + sum(1 + 4 + 4 + 16 * points * width for points, width in self.groups)
         size += 1 + (_DIGEST if self.zk else 0)                    # mask flag, root
         size += 1 + sum(self._rows_bytes(width, self.log_domain)
@@ -104,6 +106,10 @@ class ProofShape:
                 bool(proof.preprocessed_root) != self.has_preprocessed:
             return ("the proof's preprocessed root does not match the AIR (it has "
                     f"{'' if self.has_preprocessed else 'no '}preprocessed columns)")
+        if not isinstance(proof.stage0_root, bytes) or \
+                bool(proof.stage0_root) != self.has_stage0:
+            return ("the proof's stage-0 root does not match the AIR (it has "
+                    f"{'' if self.has_stage0 else 'no '}stage-0 columns)")
         if not isinstance(proof.aux_root, bytes) or bool(proof.aux_root) != self.has_logup:
             return ("the proof's LogUp data does not match the AIR (it has "
                     f"{'' if self.has_logup else 'no '}buses)")
@@ -170,7 +176,9 @@ def proof_shape(air: Air, params: ProofParams, log_height: int) -> ProofShape:
     groups = []
     if air.n_prep:
         groups.append((points, air.n_prep))
-    groups.append((points, air.n_main))
+    if air.n_stage0:
+        groups.append((points, air.n_stage0))
+    groups.append((points, air.n_main - air.n_stage0))
     if air.logup is not None:
         groups.append((points, air.n_aux_base))
     groups.append((1, 4 * chunk_count(air, shape)))
@@ -180,7 +188,8 @@ def proof_shape(air: Air, params: ProofParams, log_height: int) -> ProofShape:
     layers = tuple((4 << log_arity, sizes[i + 1]) for i, log_arity in enumerate(fri.log_arities))
     opening_widths = tuple(w for _, w in groups) + ((4,) if params.zk else ())
     return ProofShape(log_height=log_height, has_preprocessed=bool(air.n_prep),
-                      has_logup=air.logup is not None, groups=tuple(groups), zk=params.zk,
+                      has_logup=air.logup is not None, has_stage0=bool(air.n_stage0),
+                      logup_sums=len(air.aux_public_names), groups=tuple(groups), zk=params.zk,
                       opening_widths=opening_widths,
                       max_rows=min(params.num_queries, 1 << log_domain),
                       log_domain=log_domain, fri_layers=layers,

@@ -64,7 +64,9 @@ from engine.stark.protocol import (
     LABEL_QUOTIENT,
     MAX_LOG_HEIGHT,
     absorb_logup,
+    absorb_stage0,
     bind_public_inputs,
+    checked_global_challenges,
     draw_logup_challenges,
     draw_zeta,
     min_trace_height,
@@ -106,26 +108,34 @@ class VerifyResult:
     security_bits: float | None = None
     query_positions: np.ndarray | None = None
     query_passed: np.ndarray | None = None
+    #: With global buses, once the proof is valid: its share ``S_g`` of the global sum
+    #: ((4,) uint32), which the caller adds up over the set with its public messages.
+    global_sum: np.ndarray | None = None
 
 
 def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
            public_messages: Sequence[PublicMessages] = (), claim: bytes = b"",
            params: ProofParams = DEFAULT_PARAMS, on_event: EventCallback | None = None,
            cancel: CancelToken | None = None,
-           min_security_bits: float = MIN_SECURITY_BITS) -> VerifyResult:
+           min_security_bits: float = MIN_SECURITY_BITS,
+           global_challenges: np.ndarray | None = None) -> VerifyResult:
     """Check ``proof`` against ``air`` and the public inputs (see the module docstring).
 
     The arguments mean what they mean for :func:`engine.stark.prover.prove`, and
     must be the prover's: a proof binds its public values, public data, public
     messages (in order), claim bytes and parameters. ``params`` are the verifier's
     choice (``engine.policy``), never the proof's. ``min_security_bits``: the least
-    conjectured security accepted for them at the proof's height. Returns a
-    :class:`VerifyResult`; never raises on bad input, except ``Cancelled``.
+    conjectured security accepted for them at the proof's height.
+    ``global_challenges``: for an AIR with global buses, the ``(2, 4)`` challenges the
+    caller drew after every stage-0 root of the set; the proof's global sum is then
+    the caller's to check (``VerifyResult.global_sum``), and ``public_messages`` may
+    only be on local buses. Returns a :class:`VerifyResult`; never raises on bad
+    input, except ``Cancelled``.
     """
     run = _Verification(Reporter(on_event, cancel))
     try:
         run.verify(air, proof, public_values, public_data, tuple(public_messages), claim,
-                   params, min_security_bits)
+                   params, min_security_bits, global_challenges)
     except Cancelled:
         raise
     except _Rejected as rejection:
@@ -164,13 +174,14 @@ class _Verification:
         self.security_bits: float | None = None
         self.positions: np.ndarray | None = None
         self.passed: np.ndarray | None = None
+        self.global_sum: np.ndarray | None = None
 
     def result(self, reason: str | None) -> VerifyResult:
         return VerifyResult(reason is None, reason, self.security_bits, self.positions,
-                            self.passed)
+                            self.passed, self.global_sum if reason is None else None)
 
     def verify(self, air, proof, public_values, public_data, messages, claim, params,
-               min_security_bits) -> None:
+               min_security_bits, global_challenges) -> None:
         if not isinstance(air, Air):
             _reject("the AIR is not an engine.stark.air.Air")
         if not isinstance(params, ProofParams):
@@ -203,16 +214,30 @@ class _Verification:
             commitments.append(Commitment(root, (air.n_prep,)))
         elif not isinstance(proof.preprocessed_root, bytes) or proof.preprocessed_root:
             _reject("the proof has a preprocessed root but the AIR has no preprocessed columns")
+        if air.has_global_buses:
+            try:
+                global_challenges = checked_global_challenges(global_challenges)
+            except ValueError as error:
+                _reject(str(error))
+            if any(air.bus(m.bus).is_global for m in messages):
+                _reject("public messages on a global bus belong to the set's check, not to "
+                        "one proof")
+        if air.n_stage0 or air.has_global_buses:
+            stage0_root = self._root(proof.stage0_root, "stage0") if air.n_stage0 else b""
+            absorb_stage0(transcript, stage0_root, global_challenges if air.has_global_buses
+                          else np.zeros((0, 4), dtype=np.uint32))
+            if air.n_stage0:
+                commitments.append(Commitment(stage0_root, (air.n_stage0,)))
         transcript.absorb_digest(LABEL_MAIN, self._root(proof.main_root, "main"))
-        commitments.append(Commitment(proof.main_root, (air.n_main,)))
+        commitments.append(Commitment(proof.main_root, (air.n_main - air.n_stage0,)))
 
         challenges = np.zeros((0, 4), dtype=np.uint32)
         aux_publics = np.zeros((0, 4), dtype=np.uint32)
         if air.logup is not None:
             with self.reporter.phase("logup"):
                 challenges = self._logup(air, proof, params, transcript, shape.height,
-                                         messages)
-            aux_publics = proof.logup_sum.reshape(1, 4)
+                                         messages, global_challenges)
+            aux_publics = proof.logup_sum.reshape(-1, 4)
             commitments.append(Commitment(proof.aux_root, (air.n_aux_base,)))
         elif (not isinstance(proof.aux_root, bytes) or proof.aux_root
               or type(proof.logup_pow_nonce) is not int or proof.logup_pow_nonce
@@ -241,6 +266,8 @@ class _Verification:
             opened = list(proof.opening.opened_values)
             prep = opened.pop(0) if air.n_prep else np.zeros((2, 0, 4), dtype=np.uint32)
             main = opened.pop(0)
+            if air.n_stage0:
+                main = np.concatenate([main, opened.pop(0)], axis=1)
             aux = opened.pop(0) if air.logup is not None else np.zeros((2, 0, 4),
                                                                        dtype=np.uint32)
             numerator = evaluate_constraints_at_point(
@@ -251,6 +278,8 @@ class _Verification:
             if numerator != quotient * (zeta ** shape.height - 1):
                 _reject("the constraints do not hold: at the out-of-domain point ζ the "
                         "constraint combination differs from Z_H(ζ)·Q(ζ)")
+        if air.has_global_buses:
+            self.global_sum = proof.logup_sum[4:8].copy()
 
     # --- steps ----------------------------------------------------------------------
 
@@ -302,16 +331,20 @@ class _Verification:
         self.reporter.emit(Committed("preprocessed", root))
         return root
 
-    def _logup(self, air, proof, params, transcript, height, messages) -> np.ndarray:
+    def _logup(self, air, proof, params, transcript, height, messages,
+               global_challenges) -> np.ndarray:
         aux_root = self._root(proof.aux_root, "aux")
         logup_sum = proof.logup_sum
+        sums = len(air.aux_public_names)
         if (not isinstance(logup_sum, np.ndarray) or logup_sum.dtype != np.uint32
-                or logup_sum.shape != (4,) or np.any(logup_sum >= P)):
-            _reject("the LogUp sum is not one canonical extension element")
+                or logup_sum.shape != (4 * sums,) or np.any(logup_sum >= P)):
+            _reject("the LogUp sum is not " + ("one canonical extension element" if sums == 1
+                                               else "two canonical extension elements "
+                                               "(local, global)"))
         if not transcript.check_pow(proof.logup_pow_nonce, params.logup_pow_bits):
             _reject("the LogUp proof of work is invalid: the proof was made for other public "
                     "inputs, parameters or AIR, or was altered")
-        challenges = draw_logup_challenges(air, transcript)
+        challenges = draw_logup_challenges(air, transcript, global_challenges)
         absorb_logup(transcript, aux_root, logup_sum)
         terms = total_interactions(air, height, messages)
         if terms >= P:
@@ -320,7 +353,7 @@ class _Verification:
             public_sum = public_interaction_sum(air, messages, challenges)
         except ValueError as error:
             _reject(f"public messages: {error}")
-        if Ext(*logup_sum.tolist()) + public_sum != Ext.ZERO:
+        if Ext(*logup_sum[:4].tolist()) + public_sum != Ext.ZERO:
             _reject("the LogUp sum S and the public messages do not cancel: a bus is "
                     "unbalanced (the trace's messages are not the claimed ones)")
         return challenges

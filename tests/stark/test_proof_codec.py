@@ -74,7 +74,7 @@ def test_decoded_proof_verifies():
     (lambda d: b"ZKWQ" + d[4:], "magic"),
     (lambda d: d[:4] + b"\x02" + d[5:], "version"),
     (lambda d: d[:5] + b"\x1c" + d[6:], "log_height"),
-    (lambda d: d[:10] + b"\x07" + d[11:], "flags"),
+    (lambda d: d[:10] + b"\x33" + d[11:], "flags"),
     (lambda d: b"", "truncated"),
     (lambda d: d + b"\0", "trailing"),
 ])
