@@ -7,10 +7,13 @@ a stage-0 root that is not the one the challenges came from) is rejected, by a p
 own verification or by the set's balance."""
 from __future__ import annotations
 
+import dataclasses
 import os
 
+import numpy as np
 import pytest
 
+from engine.field.babybear import P
 from engine.stark import ProofParams, trace_shape
 from engine.stark.air import AirBuilder
 from engine.stark.examples import chain
@@ -148,3 +151,58 @@ def test_public_messages_on_a_global_bus_do_not_belong_to_one_proof(honest_set):
                     public_messages=chain.chain_messages(SHAPE, 3),
                     global_challenges=global_challenges(air, CLAIM, roots))
     assert_rejected(result, "public messages on a global bus")
+
+
+def _leaves(obj, path=()):
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from _leaves(getattr(obj, f.name), path + (f.name,))
+    elif isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            yield from _leaves(item, path + (i,))
+    else:
+        yield path, obj
+
+
+def _replaced(obj, path, value):
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(obj, tuple):
+        return obj[:head] + (_replaced(obj[head], rest, value),) + obj[head + 1:]
+    return dataclasses.replace(obj, **{head: _replaced(getattr(obj, head), rest, value)})
+
+
+def _altered(value):
+    if isinstance(value, bytes):
+        return bytes([value[0] ^ 1]) + value[1:] if value else b"\x01"
+    if isinstance(value, np.ndarray):
+        if not value.size:
+            return None
+        out = value.copy()
+        out.flat[value.size // 2] = (int(out.flat[value.size // 2]) + 1) % P
+        return out
+    if isinstance(value, int):
+        return value + 1
+    return None
+
+
+def test_every_field_of_a_linked_proof_is_bound(honest_set):
+    """The stage-0 root, both LogUp sums (the global share included) and every other
+    field: changing one makes the proof fail its own verification."""
+    _, proofs, roots = honest_set
+    air = chain.build_air()
+    challenges = global_challenges(air, CLAIM, roots)
+    seen = 0
+    for path, value in _leaves(proofs[1]):
+        changed = _altered(value)
+        if changed is None:
+            continue
+        seen += 1
+        result = verify(air, _replaced(proofs[1], path, changed), public_values=[1],
+                        claim=CLAIM, global_challenges=challenges)
+        assert_rejected(result, "the proof does not have the shape", "the proof states",
+                        "the trace height", "root is not", "the preprocessed columns do not match",
+                        "the LogUp", "openings: ",
+                        "the constraints do not hold")
+    assert seen > 20
