@@ -236,6 +236,7 @@ class AirBuilder:
         self._names: set[str] = set()
         self._n_stage0 = 0
         self._stage0_open = True
+        self._masks: list[Expr] = []
 
     # --- columns and public values ----------------------------------------------
 
@@ -362,6 +363,18 @@ class AirBuilder:
         finally:
             self._exclusive = None
 
+    @contextlib.contextmanager
+    def masked(self, mask):
+        """Multiply the multiplicity of every interaction declared inside by ``mask``
+        (a 0/1 expression; masks nest by multiplying). A machine switches off the bus
+        traffic of a row that only carries state, e.g. a segment's ghost row
+        (``docs/continuations.md``), without touching every region's interactions."""
+        self._masks.append(as_expr(mask))
+        try:
+            yield self
+        finally:
+            self._masks.pop()
+
     # --- build ------------------------------------------------------------------------
 
     def build(self, max_degree: int = 3) -> Air:
@@ -438,6 +451,8 @@ class AirBuilder:
         values = tuple(as_expr(v) for v in values)
         bus = self.bus(bus_name, len(values))
         mult = as_expr(mult)
+        for mask in self._masks:
+            mult = mult * mask
         flag = None if flag is None else as_expr(flag)
         kind = "send" if is_send else "receive"
         count = sum(1 for i in self._interactions if i.bus is bus)

@@ -117,3 +117,30 @@ def test_interaction_count_is_rows_times_interactions():
     b.send("bus", [x])
     b.receive("bus", [x])
     assert b.build().interaction_count(1 << 20) == 2 << 20
+
+
+def test_masked_interactions_carry_nothing_where_the_mask_is_zero():
+    from engine.stark.check_constraints import check_constraints
+    from engine.stark.logup_trace import PublicMessages
+
+    def air(masked: bool):
+        b = AirBuilder("t")
+        a, m = b.main("a"), b.main("m")
+        b.constrain("m_boolean", m * (m - 1))
+        if masked:
+            with b.masked(m):
+                b.send("out", [a], name="value")
+        else:
+            b.send("out", [a], name="value")
+        return b.build()
+
+    shape = TraceShape(16, 2)
+    main = np.zeros((2, 16), dtype=np.uint32)
+    main[0, :14] = np.arange(100, 114)
+    main[1, :14] = [1, 0] * 7          # only the even rows' values leave
+    expected = (PublicMessages.receives("out", [[v] for v in range(100, 114, 2)]),)
+    for masked, ok in ((True, True), (False, False)):
+        report = check_constraints(air(masked), main, zk_rows=shape.zk_rows,
+                                   public_messages=expected, compiled=False)
+        assert report.ok is ok
+    assert air(True).interactions[0].mult.degree == 1
