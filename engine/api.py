@@ -26,7 +26,8 @@ from engine.codec import DecodeError
 from engine.runtime.compile_time import compile_timer
 from engine.runtime.memory import use_small_pages
 from engine.errors import Cancelled, InputError, TraceLimitExceeded
-from engine.events import CancelToken, EventCallback, PhaseFinished, Reporter
+from engine.events import (CancelToken, EventCallback, PhaseFinished, Reporter, SegmentFinished,
+                           SegmentsPlanned, SegmentStarted, SegmentVerified)
 from engine.policy import MAX_LOG_TRACE_HEIGHT, VerificationPolicy
 from engine.receipt import ProgramImage, Receipt
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
@@ -167,10 +168,14 @@ def _prove(program, input_data, params, detached, max_cycles, check, on_event,
         raise TraceLimitExceeded(f"the run needs a trace of {witness.shape.height} rows; zkwb "
                                  f"proves up to 2^{MAX_LOG_TRACE_HEIGHT}")
 
+    reporter.emit(SegmentsPlanned(1, witness.shape.height, result.cycles))
+    reporter.emit(SegmentStarted(0, 1, 0, result.cycles))
+    segment_start = time.perf_counter()
     proof = stark_prove(witness.air, witness.main, public_values=witness.publics,
                         public_data=image, public_messages=witness.public_messages,
                         claim=claim_bytes(program.image_id, result.exit_code, result.journal),
                         params=params, check=check, on_event=record, cancel=cancel)
+    reporter.emit(SegmentFinished(0, 1, time.perf_counter() - segment_start))
     receipt = Receipt(image_id=program.image_id, exit_code=result.exit_code,
                       journal=result.journal, params=params,
                       security_bits=proof.security_bits, log_trace_height=proof.log_height,
@@ -335,6 +340,8 @@ def _verify_seal(receipt: Receipt, source: ProgramImage, proof, air, policy, ver
                           claim=claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal),
                           params=receipt.params, on_event=on_event, cancel=cancel,
                           min_security_bits=policy.min_security_bits)
+    if on_event is not None:
+        on_event(SegmentVerified(0, 1, result.valid))
     return verdict(result.reason, result.security_bits if result.valid else 0.0,
                    result.query_positions if result.query_positions is not None else (),
                    result.query_passed if result.query_passed is not None else ())

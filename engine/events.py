@@ -16,7 +16,23 @@ Events:
 * :class:`Committed`: a Merkle root, named after what it commits;
 * :class:`FriLayers`: the sizes of FRI's codewords, first (the LDE) to last;
 * :class:`QueryPositions`: the query positions drawn from the transcript;
-* :class:`QueryChecked`: the verifier's verdict on one query.
+* :class:`QueryChecked`: the verifier's verdict on one query;
+* :class:`SegmentsPlanned`: how a run is cut into segments (continuations), once,
+  after execution;
+* :class:`SegmentStarted` / :class:`SegmentFinished`: the prover begins and ends one
+  segment's STARK proof;
+* :class:`SegmentVerified`: the verifier's verdict on one segment's seal.
+
+Segments. A run is proved as ``count`` segments, one STARK proof each, proved one
+after another in index order. Every other event emitted between a
+:class:`SegmentStarted` and the :class:`SegmentFinished` with the same ``index``
+(phases, progress, the trace, commitments, FRI layers, queries) belongs to that
+segment; the existing events carry no segment field. Events before the first
+:class:`SegmentStarted` (executing, the witness) belong to the run as a whole.
+A verifier emits :class:`SegmentVerified` once the check of a segment's seal ends,
+and the query events before it belong to that segment. A run that fits one trace is
+one segment: ``SegmentsPlanned(1, H, cycles)``, ``SegmentStarted(0, 1, 0, cycles)``,
+the proof's events, ``SegmentFinished(0, 1, seconds)``.
 
 :class:`Reporter` bundles a callback and a token for the code that emits them.
 """
@@ -34,6 +50,7 @@ from engine.errors import Cancelled
 
 __all__ = ["CancelToken", "Committed", "Event", "EventCallback", "FriLayers", "PhaseFinished",
            "PhaseStarted", "Progress", "QueryChecked", "QueryPositions", "Reporter",
+           "SegmentFinished", "SegmentStarted", "SegmentVerified", "SegmentsPlanned",
            "TraceReady"]
 
 
@@ -104,8 +121,50 @@ class QueryChecked:
     passed: bool
 
 
+@dataclass(frozen=True)
+class SegmentsPlanned:
+    """The run of ``cycles`` cycles is proved as ``count`` segments (at least 1), each
+    a STARK proof of a trace of at most ``rows_per_segment`` rows (a power of two)."""
+
+    count: int
+    rows_per_segment: int
+    cycles: int
+
+
+@dataclass(frozen=True)
+class SegmentStarted:
+    """The prover begins segment ``index`` of ``count`` (0-based): ``cycles`` cycles of
+    the run, from cycle ``first_cycle`` on. Events until its :class:`SegmentFinished`
+    belong to it."""
+
+    index: int
+    count: int
+    first_cycle: int
+    cycles: int
+
+
+@dataclass(frozen=True)
+class SegmentFinished:
+    """Segment ``index`` of ``count`` is proven, after ``seconds`` of wall time."""
+
+    index: int
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SegmentVerified:
+    """The verifier's verdict on segment ``index`` of ``count``: whether its seal
+    proves its part of the claim."""
+
+    index: int
+    count: int
+    valid: bool
+
+
 Event = (PhaseStarted | PhaseFinished | Progress | TraceReady | Committed | FriLayers
-         | QueryPositions | QueryChecked)
+         | QueryPositions | QueryChecked | SegmentsPlanned | SegmentStarted | SegmentFinished
+         | SegmentVerified)
 EventCallback = Callable[[Event], None]
 
 
