@@ -1,10 +1,16 @@
 """The RV32IM interpreter loop, compiled with Numba.
 
 ``run`` executes until the guest exits or faults, the cycle budget of this call runs
-out, or a buffer needs to grow; all machine state lives in the arrays passed in, so
-the caller (``engine.vm.executor``) can resume it. With ``record`` set it also writes
-one trace row per cycle (layout in ``engine.vm.trace``); without it the same cycles are
-counted but nothing is written, at full speed.
+out, the run reaches a given row, or a buffer needs to grow; all machine state lives
+in the arrays passed in, so the caller (``engine.vm.executor``) can resume it. It
+stops only between rows, so it can stop inside a multi-row syscall: a read or write
+that is copying words keeps its progress in ``st`` (the ``S_SYS_*`` entries) and the
+next call goes on with the next copy row.
+
+Three modes: counting (cycles only, at full speed); *tracking*, which also keeps each
+word's last access timestamp in ``reg_ts``/``mem_ts``; and *recording*, which tracks
+and writes one trace row per cycle (layout in ``engine.vm.trace``) into a buffer whose
+row 0 is the run's row ``row0``, so a long run can be recorded one window at a time.
 
 Integers are int64 holding unsigned 32-bit values (mixing uint64 and int64 makes Numba
 fall back to floats). ``st`` is the state vector indexed by the ``S_*`` constants.
@@ -19,18 +25,25 @@ from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, HEAP_LIM
                                   MAX_JOURNAL_BYTES, MAX_LOG_BYTES)
 from engine.vm.trace import (C_INSN, C_IO_LENGTH, C_IO_OFFSET, C_IO_POSITION, C_KIND, C_MASK,
                              C_NEXT_PC, C_PC, C_SLOT0, KIND_INSTRUCTION, KIND_SYSCALL_ARGS,
-                             KIND_SYSCALL_IO, SLOT_MEM, SLOT_RD, SLOT_RS1, SLOT_RS2)
+                             KIND_SYSCALL_IO, N_COLUMNS, SLOT_MEM, SLOT_RD, SLOT_RS1, SLOT_RS2)
 
-# State vector.
+# State vector. S_SYS_* describe a read/write in progress (pc stays at its ecall until
+# its last row): S_SYS_PHASE is SYS_IDLE, SYS_ARGS (the arguments row is next) or
+# SYS_COPY (a copy row is next); S_SYS_PTR..S_SYS_END is the byte range still to copy
+# (for fd 2 the whole buffer, copied to the log on the arguments row); S_SYS_COPY says
+# where it goes (COPY_NONE, COPY_LOG, COPY_TRACE: the proven copy rows).
 S_PC, S_CYCLES, S_INPUT_POS, S_JOURNAL_LEN, S_LOG_LEN, S_LOG_DROPPED, S_BRK, S_EXIT_CODE, \
-    S_FAULT, S_NEED, S_UNKNOWN_SYSCALLS, S_LAST_UNKNOWN = range(12)
-STATE_SIZE = 12
+    S_FAULT, S_NEED, S_UNKNOWN_SYSCALLS, S_LAST_UNKNOWN, S_SYS_PHASE, S_SYS_NUM, \
+    S_SYS_COPY, S_SYS_PTR, S_SYS_END, S_SYS_RESULT = range(18)
+STATE_SIZE = 18
+SYS_IDLE, SYS_ARGS, SYS_COPY = 0, 1, 2
+COPY_NONE, COPY_LOG, COPY_TRACE = 0, 1, 2
 
 # Return status of ``run``.
 STATUS_BUDGET = 0        # cycle budget of this call used up; call again
 STATUS_EXIT = 1          # guest called exit; exit code in st[S_EXIT_CODE]
 STATUS_FAULT = 2         # fault code in st[S_FAULT]
-STATUS_GROW_TRACE = 3    # trace needs st[S_NEED] rows in all
+STATUS_ROW_STOP = 3      # the run reached row ``row_stop`` (not yet executed)
 STATUS_GROW_JOURNAL = 4  # journal needs st[S_NEED] bytes in all
 STATUS_GROW_LOG = 5      # log needs st[S_NEED] bytes in all
 
@@ -68,6 +81,13 @@ def _touch(trace, row, slot, addr, prev_ts, prev, val):
     trace[row, base + 3] = val
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _clear_row(trace, row):
+    """Zero a buffer row before it is written: a reused buffer holds an older window."""
+    for c in range(N_COLUMNS):
+        trace[row, c] = 0
+
+
 @njit(nogil=True, cache=True)
 def _in_code(addr, code_ranges):
     for i in range(code_ranges.shape[0]):
@@ -78,25 +98,30 @@ def _in_code(addr, code_ranges):
 
 @njit(nogil=True, cache=True)
 def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, log,
-        cycle_budget, max_cycles, record, trace, reg_ts, mem_ts, heap_start):
+        cycle_budget, max_cycles, row_stop, track, record, trace, row0, reg_ts, mem_ts,
+        heap_start):
     """Run the guest. Arrays are modified in place; returns a STATUS_* code.
 
     st: int64[STATE_SIZE]; regs: int64[32]; mem: uint32[WORD_COUNT]; code: int64[n, 5];
-    code_words: uint32[n]; code_ranges: int64[k, 2]; inp/journal/log: uint8 buffers;
-    trace: uint32[rows, N_COLUMNS] (used only when ``record``); reg_ts: int64[32] and
-    mem_ts: uint32[WORD_COUNT] hold each word's last access timestamp when recording.
+    code_words: uint32[n]; code_ranges: int64[k, 2]; inp/journal/log: uint8 buffers.
+    Stops before row ``row_stop`` (STATUS_ROW_STOP) and before ``max_cycles`` rows (a
+    cycle-limit fault). With ``track``, reg_ts: int64[32] and mem_ts: uint32[WORD_COUNT]
+    hold each word's last access timestamp; with ``record`` (which needs ``track``),
+    row ``r`` of the run is written to ``trace[r - row0]`` (uint32[rows, N_COLUMNS]),
+    which must exist for every row before ``row_stop``.
     """
     pc = st[S_PC]
     cycles = st[S_CYCLES]
-    stop = min(cycles + cycle_budget, max_cycles)
+    stop = min(cycles + cycle_budget, max_cycles, row_stop)
     n_code = code.shape[0]
     code_lo = code_ranges[0, 0]
     code_hi = code_ranges[code_ranges.shape[0] - 1, 1]
-    cap = trace.shape[0]
     status = STATUS_BUDGET
     while True:
         if cycles >= stop:
-            if cycles >= max_cycles:
+            if cycles >= row_stop:
+                status = STATUS_ROW_STOP
+            elif cycles >= max_cycles:
                 st[S_FAULT] = FAULT_CYCLE_LIMIT
                 status = STATUS_FAULT
             break
@@ -111,11 +136,7 @@ def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, l
         rs2 = code[idx, F_RS2]
         imm = code[idx, F_IMM]
         next_pc = (pc + 4) & MASK32
-        if record and cycles >= cap:
-            st[S_NEED] = cycles + 1
-            status = STATUS_GROW_TRACE
-            break
-        row = cycles
+        row = cycles - row0
         clk4 = 4 * (cycles + 1)
         a = regs[rs1]
         b = regs[rs2]
@@ -271,49 +292,58 @@ def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, l
         elif op == FENCE:
             uses_rs1 = False
         elif op == ECALL:
-            st[S_CYCLES] = cycles
-            status = _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log,
-                            pc, record, trace, reg_ts, mem_ts, heap_start, cycles)
-            cycles = st[S_CYCLES]
-            if status != STATUS_BUDGET:
+            status = _syscall_row(st, regs, mem, code_ranges, inp, journal, log, pc, track,
+                                  record, trace, row, clk4, reg_ts, mem_ts, heap_start)
+            if status != STATUS_BUDGET and status != STATUS_EXIT:
                 break
-            pc = next_pc
+            cycles += 1
+            if status == STATUS_EXIT:
+                break
+            if st[S_SYS_PHASE] == SYS_IDLE:
+                pc = next_pc
             continue
         else:
             st[S_FAULT] = FAULT_EBREAK if op == EBREAK else FAULT_ILLEGAL
             status = STATUS_FAULT
             break
 
+
         prev_rd = 0
         if writes_rd and rd != 0:
             prev_rd = regs[rd]
             regs[rd] = result
-        if record:
+        if track:
+            if record:
+                _clear_row(trace, row)
             mask = 0
             if uses_rs1:
                 mask |= 1 << SLOT_RS1
-                _touch(trace, row, SLOT_RS1, rs1, reg_ts[rs1], a, a)
+                if record:
+                    _touch(trace, row, SLOT_RS1, rs1, reg_ts[rs1], a, a)
                 reg_ts[rs1] = clk4 + SLOT_RS1
             if uses_rs2:
                 mask |= 1 << SLOT_RS2
-                _touch(trace, row, SLOT_RS2, rs2, reg_ts[rs2], b, b)
+                if record:
+                    _touch(trace, row, SLOT_RS2, rs2, reg_ts[rs2], b, b)
                 reg_ts[rs2] = clk4 + SLOT_RS2
             if mem_slot != 0:
                 mask |= 1 << SLOT_MEM
                 if mem_slot == 2:
                     mask |= 1 << (4 + SLOT_MEM)
-                _touch(trace, row, SLOT_MEM, mem_word, mem_ts[mem_word], mem_prev, mem_val,
-                       )
+                if record:
+                    _touch(trace, row, SLOT_MEM, mem_word, mem_ts[mem_word], mem_prev, mem_val)
                 mem_ts[mem_word] = clk4 + SLOT_MEM
             if writes_rd and rd != 0:
                 mask |= (1 << SLOT_RD) | (1 << (4 + SLOT_RD))
-                _touch(trace, row, SLOT_RD, rd, reg_ts[rd], prev_rd, result)
+                if record:
+                    _touch(trace, row, SLOT_RD, rd, reg_ts[rd], prev_rd, result)
                 reg_ts[rd] = clk4 + SLOT_RD
-            trace[row, C_PC] = pc
-            trace[row, C_INSN] = code_words[idx]
-            trace[row, C_NEXT_PC] = next_pc
-            trace[row, C_KIND] = KIND_INSTRUCTION
-            trace[row, C_MASK] = mask
+            if record:
+                trace[row, C_PC] = pc
+                trace[row, C_INSN] = code_words[idx]
+                trace[row, C_NEXT_PC] = next_pc
+                trace[row, C_KIND] = KIND_INSTRUCTION
+                trace[row, C_MASK] = mask
         pc = next_pc
         cycles += 1
     st[S_PC] = pc
@@ -355,13 +385,30 @@ def _muldiv(op, a, b):
 
 
 @njit(nogil=True, cache=True)
-def _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log, pc, record, trace,
-           reg_ts, mem_ts, heap_start, cycles):
-    """Perform a syscall; returns STATUS_BUDGET to go on, or another status to stop.
+def _syscall_row(st, regs, mem, code_ranges, inp, journal, log, pc, track, record, trace,
+                 row, clk4, reg_ts, mem_ts, heap_start):
+    """Execute one row of a syscall: its ecall row, or the arguments row or a copy row
+    of the read/write in progress. Returns STATUS_BUDGET to go on (the syscall is over
+    when st[S_SYS_PHASE] is SYS_IDLE again), STATUS_EXIT, or a status that stops before
+    the row, having changed nothing, so that it can be repeated."""
+    phase = st[S_SYS_PHASE]
+    if phase == SYS_IDLE:
+        return _ecall_row(st, regs, code_ranges, inp, journal, log, pc, track, record, trace,
+                          row, clk4, reg_ts, heap_start)
+    if phase == SYS_ARGS:
+        _args_row(st, regs, mem, log, pc, track, record, trace, row, clk4, reg_ts)
+    else:
+        _copy_row(st, regs, mem, inp, journal, pc, track, record, trace, row, clk4, reg_ts,
+                  mem_ts)
+    return STATUS_BUDGET
 
-    Checks every buffer it needs first and returns a GROW status before changing any
-    state, so the call can be repeated after the caller enlarges the buffer.
-    """
+
+@njit(nogil=True, cache=True)
+def _ecall_row(st, regs, code_ranges, inp, journal, log, pc, track, record, trace, row, clk4,
+               reg_ts, heap_start):
+    """The ecall row: reads a7 and a0; exit, brk and unknown syscalls end here, read and
+    write set up the rows that follow. Checks every buffer the syscall needs first and
+    returns a GROW status before changing any state."""
     num = regs[17]
     a0 = regs[10]
     buf = regs[11]
@@ -382,13 +429,6 @@ def _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log, pc, 
             if buf < code_ranges[i, 1] and code_ranges[i, 0] < buf + count:
                 st[S_FAULT] = FAULT_READ_CODE
                 return STATUS_FAULT
-    proven_copy = copies and (num == SYS_READ or a0 == 1)
-    n_words = ((buf + count - 1) >> 2) - (buf >> 2) + 1 if proven_copy else 0
-    rows = 1 if not is_io else 2 + n_words
-
-    if record and cycles + rows > trace.shape[0]:
-        st[S_NEED] = cycles + rows
-        return STATUS_GROW_TRACE
     if copies and num == SYS_WRITE and a0 == 1:
         if st[S_JOURNAL_LEN] + count > MAX_JOURNAL_BYTES:
             st[S_FAULT] = FAULT_JOURNAL_LIMIT
@@ -402,17 +442,13 @@ def _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log, pc, 
         st[S_NEED] = min(st[S_LOG_LEN] + log_want, MAX_LOG_BYTES)
         return STATUS_GROW_LOG
 
-    # Row 0: the ecall instruction reads a7 and a0.
-    row = cycles
-    if record:
-        _begin_row(trace, row, pc, 0x73, KIND_INSTRUCTION)
-        _read_reg(trace, row, SLOT_RS1, 17, regs, reg_ts, 4 * (row + 1))
-        _read_reg(trace, row, SLOT_RS2, 10, regs, reg_ts, 4 * (row + 1))
-    if num == SYS_EXIT or num == SYS_EXIT_GROUP:
+    if track:
         if record:
-            trace[row, C_NEXT_PC] = pc
+            _begin_row(trace, row, pc, 0x73, KIND_INSTRUCTION)
+        _read_reg(trace, row, SLOT_RS1, 17, regs, reg_ts, clk4, record)
+        _read_reg(trace, row, SLOT_RS2, 10, regs, reg_ts, clk4, record)
+    if num == SYS_EXIT or num == SYS_EXIT_GROUP:
         st[S_EXIT_CODE] = a0
-        st[S_CYCLES] = cycles + 1
         return STATUS_EXIT
     if not is_io:
         if num == SYS_BRK:
@@ -424,92 +460,116 @@ def _ecall(st, regs, mem, code_ranges, code_lo, code_hi, inp, journal, log, pc, 
             st[S_UNKNOWN_SYSCALLS] += 1
             st[S_LAST_UNKNOWN] = num
             _log_unknown(st, log, num)
-        _finish(trace, row, record, regs, reg_ts, result, pc)
-        st[S_CYCLES] = cycles + 1
+        _finish(trace, row, track, record, regs, reg_ts, result, pc, clk4)
         return STATUS_BUDGET
 
-    # Row 1: read and write read a1 (buffer) and a2 (count).
-    if record:
-        trace[row, C_NEXT_PC] = pc
-        row += 1
-        _begin_row(trace, row, pc, 0, KIND_SYSCALL_ARGS)
-        _read_reg(trace, row, SLOT_RS1, 11, regs, reg_ts, 4 * (row + 1))
-        _read_reg(trace, row, SLOT_RS2, 12, regs, reg_ts, 4 * (row + 1))
-    else:
-        row += 1
+    # read and write go on with the arguments row (a1, a2), then one row per word copied.
     if not fd_ok:
         result = (-EBADF) & MASK32
     elif not range_ok:
         result = (-EFAULT) & MASK32
     else:
         result = count
-    if copies and num == SYS_WRITE and a0 == 2:
-        _append_log(st, log, mem, buf, count)
-    elif copies:
-        stream_pos = st[S_INPUT_POS] if num == SYS_READ else st[S_JOURNAL_LEN]
-        first = buf >> 2
-        for k in range(n_words):
-            w = first + k
-            lo = max(buf, w * 4)
-            hi = min(buf + count, w * 4 + 4)
-            prev = np.int64(mem[w])
-            new = prev
-            if num == SYS_READ:
-                for byte_addr in range(lo, hi):
-                    sh = (byte_addr & 3) * 8
-                    new = (new & ~(0xFF << sh) & MASK32) | (np.int64(inp[stream_pos + byte_addr - buf]) << sh)
-                mem[w] = np.uint32(new)
-            else:
-                for byte_addr in range(lo, hi):
-                    journal[stream_pos + byte_addr - buf] = (prev >> ((byte_addr & 3) * 8)) & 0xFF
-            if record:
-                trace[row, C_NEXT_PC] = pc
-                row += 1
-                _begin_row(trace, row, pc, 0, KIND_SYSCALL_IO)
-                mask = trace[row, C_MASK] | (1 << SLOT_MEM)
-                if num == SYS_READ:
-                    mask |= 1 << (4 + SLOT_MEM)
-                trace[row, C_MASK] = mask
-                _touch(trace, row, SLOT_MEM, w, mem_ts[w], prev, new)
-                mem_ts[w] = 4 * (row + 1) + SLOT_MEM
-                trace[row, C_IO_OFFSET] = lo - w * 4
-                trace[row, C_IO_LENGTH] = hi - lo
-                trace[row, C_IO_POSITION] = stream_pos + lo - buf
-            else:
-                row += 1
-        if num == SYS_READ:
-            st[S_INPUT_POS] += count
-        else:
-            st[S_JOURNAL_LEN] += count
-    _finish(trace, row, record, regs, reg_ts, result, pc)
-    st[S_CYCLES] = row + 1
+    st[S_SYS_PHASE] = SYS_ARGS
+    st[S_SYS_NUM] = num
+    st[S_SYS_RESULT] = result
+    st[S_SYS_PTR] = buf
+    st[S_SYS_END] = buf + count if copies else buf
+    if not copies:
+        st[S_SYS_COPY] = COPY_NONE
+    elif num == SYS_WRITE and a0 == 2:
+        st[S_SYS_COPY] = COPY_LOG
+    else:
+        st[S_SYS_COPY] = COPY_TRACE
     return STATUS_BUDGET
+
+
+@njit(nogil=True, cache=True)
+def _args_row(st, regs, mem, log, pc, track, record, trace, row, clk4, reg_ts):
+    """The arguments row of a read/write: reads a1 and a2; the log's copy happens here
+    (it has no rows); without copy rows the syscall ends here."""
+    if track:
+        if record:
+            _begin_row(trace, row, pc, 0, KIND_SYSCALL_ARGS)
+        _read_reg(trace, row, SLOT_RS1, 11, regs, reg_ts, clk4, record)
+        _read_reg(trace, row, SLOT_RS2, 12, regs, reg_ts, clk4, record)
+    copy = st[S_SYS_COPY]
+    if copy == COPY_LOG:
+        _append_log(st, log, mem, st[S_SYS_PTR], st[S_SYS_END] - st[S_SYS_PTR])
+    if copy == COPY_TRACE:
+        st[S_SYS_PHASE] = SYS_COPY
+    else:
+        _finish(trace, row, track, record, regs, reg_ts, st[S_SYS_RESULT], pc, clk4)
+        st[S_SYS_PHASE] = SYS_IDLE
+
+
+@njit(nogil=True, cache=True)
+def _copy_row(st, regs, mem, inp, journal, pc, track, record, trace, row, clk4, reg_ts, mem_ts):
+    """One copy row: the bytes of the next word between S_SYS_PTR and S_SYS_END move
+    from the input into memory (read) or from memory to the journal (write); the last
+    copy row writes the result to a0."""
+    lo = st[S_SYS_PTR]
+    end = st[S_SYS_END]
+    w = lo >> 2
+    hi = min(end, w * 4 + 4)
+    is_read = st[S_SYS_NUM] == SYS_READ
+    stream_pos = st[S_INPUT_POS] if is_read else st[S_JOURNAL_LEN]
+    prev = np.int64(mem[w])
+    new = prev
+    if is_read:
+        for byte_addr in range(lo, hi):
+            sh = (byte_addr & 3) * 8
+            new = (new & ~(0xFF << sh) & MASK32) | (np.int64(inp[stream_pos + byte_addr - lo]) << sh)
+        mem[w] = np.uint32(new)
+        st[S_INPUT_POS] = stream_pos + hi - lo
+    else:
+        for byte_addr in range(lo, hi):
+            journal[stream_pos + byte_addr - lo] = (prev >> ((byte_addr & 3) * 8)) & 0xFF
+        st[S_JOURNAL_LEN] = stream_pos + hi - lo
+    if track:
+        if record:
+            _begin_row(trace, row, pc, 0, KIND_SYSCALL_IO)
+            mask = trace[row, C_MASK] | (1 << SLOT_MEM)
+            if is_read:
+                mask |= 1 << (4 + SLOT_MEM)
+            trace[row, C_MASK] = mask
+            _touch(trace, row, SLOT_MEM, w, mem_ts[w], prev, new)
+            trace[row, C_IO_OFFSET] = lo - w * 4
+            trace[row, C_IO_LENGTH] = hi - lo
+            trace[row, C_IO_POSITION] = stream_pos
+        mem_ts[w] = clk4 + SLOT_MEM
+    st[S_SYS_PTR] = hi
+    if hi == end:
+        _finish(trace, row, track, record, regs, reg_ts, st[S_SYS_RESULT], pc, clk4)
+        st[S_SYS_PHASE] = SYS_IDLE
 
 
 @njit(nogil=True, cache=True, inline="always")
 def _begin_row(trace, row, pc, insn, kind):
+    _clear_row(trace, row)
     trace[row, C_PC] = pc
     trace[row, C_INSN] = insn
     trace[row, C_NEXT_PC] = pc
     trace[row, C_KIND] = kind
-    trace[row, C_MASK] = 0
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _read_reg(trace, row, slot, r, regs, reg_ts, clk4):
-    _touch(trace, row, slot, r, reg_ts[r], regs[r], regs[r])
+def _read_reg(trace, row, slot, r, regs, reg_ts, clk4, record):
+    if record:
+        _touch(trace, row, slot, r, reg_ts[r], regs[r], regs[r])
+        trace[row, C_MASK] |= 1 << slot
     reg_ts[r] = clk4 + slot
-    trace[row, C_MASK] |= 1 << slot
 
 
 @njit(nogil=True, cache=True)
-def _finish(trace, row, record, regs, reg_ts, result, pc):
+def _finish(trace, row, track, record, regs, reg_ts, result, pc, clk4):
     """Write a syscall's result to a0 in its last row, which moves on to pc + 4."""
-    if record:
-        _touch(trace, row, SLOT_RD, 10, reg_ts[10], regs[10], result)
-        reg_ts[10] = 4 * (row + 1) + SLOT_RD
-        trace[row, C_MASK] |= (1 << SLOT_RD) | (1 << (4 + SLOT_RD))
-        trace[row, C_NEXT_PC] = (pc + 4) & MASK32
+    if track:
+        if record:
+            _touch(trace, row, SLOT_RD, 10, reg_ts[10], regs[10], result)
+            trace[row, C_MASK] |= (1 << SLOT_RD) | (1 << (4 + SLOT_RD))
+            trace[row, C_NEXT_PC] = (pc + 4) & MASK32
+        reg_ts[10] = clk4 + SLOT_RD
     regs[10] = result
 
 

@@ -26,3 +26,11 @@ MAX_INPUT_BYTES = 64 << 20
 MAX_JOURNAL_BYTES = 16 << 20
 MAX_LOG_BYTES = 16 << 20
 DEFAULT_MAX_CYCLES = 1_000_000_000
+
+# The most rows a run may take when it is recorded in windows (engine.vm.executor
+# execute_segments). Global timestamps are ts = 4·(row + 1) + slot, so the largest is
+# 4·MAX_RUN_ROWS + 3 = 2^31 − 2^27 − 1, one below the largest BabyBear element
+# p − 1 (p = 2^31 − 2^27 + 1, engine/field/babybear.py): every timestamp fits in 32
+# bits (the trace's uint32 columns, mem_ts) and is a canonical field element, and so
+# is every segment index. 2^29 rows would reach 2^31 + 3 > p.
+MAX_RUN_ROWS = 2**29 - 2**25 - 1
