@@ -226,7 +226,7 @@ def execute_segments(program: Program, input_data: bytes, rows_per_segment: int,
     # Tracking timestamps in the count keeps each word's last access: the global final
     # memory table needs it before the first window is recorded.
     counted = _Machine(program, input_data, max_cycles, track=True)
-    if not counted.run_to(MAX_RUN_ROWS + 1, None, 0, on_progress, should_cancel):
+    if not counted.run_to(MAX_RUN_ROWS, None, 0, on_progress, should_cancel):
         raise TraceLimitExceeded(
             f"this run takes more than {MAX_RUN_ROWS:,} cycles, the most a run proven in "
             "segments may take", limit=MAX_RUN_ROWS)
