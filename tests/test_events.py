@@ -18,6 +18,10 @@ from engine.events import (
     QueryChecked,
     QueryPositions,
     Reporter,
+    SegmentFinished,
+    SegmentsPlanned,
+    SegmentStarted,
+    SegmentVerified,
     TraceReady,
 )
 
@@ -26,11 +30,14 @@ def test_events_are_frozen_dataclasses():
     events = [PhaseStarted("commit main"), PhaseFinished("commit main", 0.5),
               Progress("quotient", 0.25), TraceReady(("a",), np.zeros((1, 4), np.uint32)),
               Committed("main", bytes(32)), FriLayers((64, 16, 4)),
-              QueryPositions(np.arange(3), 64), QueryChecked(0, 5, True)]
+              QueryPositions(np.arange(3), 64), QueryChecked(0, 5, True),
+              SegmentsPlanned(3, 1 << 20, 2_500_000), SegmentStarted(1, 3, 1_048_000, 1_048_000),
+              SegmentFinished(1, 3, 12.5), SegmentVerified(2, 3, False)]
     for event in events:
         assert dataclasses.is_dataclass(event)
         with pytest.raises(dataclasses.FrozenInstanceError):
             event.phase = "x"
+    assert SegmentStarted(0, 1, 0, 10) == SegmentStarted(0, 1, 0, 10)
 
 
 def test_cancel_token_starts_clear_and_stays_cancelled():
@@ -95,3 +102,49 @@ def test_reporter_refuses_bad_arguments():
         Reporter(on_event=42)
     with pytest.raises(TypeError):
         Reporter(cancel=threading.Event())
+
+
+SEGMENT_EVENTS = (SegmentsPlanned, SegmentStarted, SegmentFinished, SegmentVerified)
+
+
+def test_a_one_segment_proof_plans_starts_and_finishes_its_segment_around_the_stark():
+    """Execution and witness come before the plan; every phase of the STARK lies
+    between SegmentStarted and SegmentFinished; the verifier names the segment once
+    its seal is checked, after its last query."""
+    import engine
+    from engine.runtime.resources import guest_path
+    program = engine.load_elf(guest_path("fibonacci"))
+    seen = []
+    result = engine.prove(program, b"10", on_event=seen.append)
+    kinds = [type(e) for e in seen]
+    assert [e for e in seen if isinstance(e, SEGMENT_EVENTS)] == [
+        SegmentsPlanned(1, result.trace_rows, result.execution.cycles),
+        SegmentStarted(0, 1, 0, result.execution.cycles),
+        SegmentFinished(0, 1, seen[kinds.index(SegmentFinished)].seconds)]
+    planned, started, finished = (kinds.index(k) for k in SEGMENT_EVENTS[:3])
+    assert planned + 1 == started and finished == len(seen) - 1
+    before = [e.phase for e in seen[:planned] if isinstance(e, PhaseStarted)]
+    inside = [e.phase for e in seen[started:finished] if isinstance(e, PhaseStarted)]
+    assert before == ["execute", "witness"]
+    assert {"commit main", "quotient", "fri"} <= set(inside)
+    assert TraceReady in kinds[started:finished] and QueryPositions in kinds[started:finished]
+    assert 0 < seen[finished].seconds <= result.seconds
+
+    checked = []
+    verdict = engine.verify(result.receipt, on_event=checked.append)
+    assert verdict.valid
+    assert [e for e in checked if isinstance(e, SEGMENT_EVENTS)] == [SegmentVerified(0, 1, True)]
+    last_query = max(i for i, e in enumerate(checked) if isinstance(e, QueryChecked))
+    assert isinstance(checked[-1], SegmentVerified) and last_query < len(checked) - 1
+
+
+def test_a_seal_that_fails_its_check_is_a_rejected_segment():
+    import engine
+    from engine.runtime.resources import guest_path
+    program = engine.load_elf(guest_path("fibonacci"))
+    receipt = engine.prove(program, b"10").receipt
+    forged = dataclasses.replace(receipt, journal=receipt.journal + b"!")
+    checked = []
+    verdict = engine.verify(forged, on_event=checked.append)
+    assert not verdict.valid
+    assert [e for e in checked if isinstance(e, SEGMENT_EVENTS)] == [SegmentVerified(0, 1, False)]

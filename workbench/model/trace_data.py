@@ -59,7 +59,8 @@ class TraceView:
     in cycle order) when it has the executor's access slots. Both are computed once, off
     the GUI thread, because the columns of a row-major trace are strided views.
     ``random_rows`` is how many rows at the end of a committed trace are random (zero
-    knowledge), not part of the run.
+    knowledge), not part of the run. ``segment`` names the segment a committed trace
+    is of (``"segment 4 of 37"``) when the run was proved in several, else "".
     """
     columns: dict[str, np.ndarray]
     rows: int
@@ -68,6 +69,7 @@ class TraceView:
     register_writes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     source: str = "execution"
     random_rows: int = 0
+    segment: str = ""
     notes: list[str] = field(default_factory=list)
 
     @classmethod

@@ -38,6 +38,7 @@ from workbench.views.progress_panel import ProgressPanel
 from workbench.views.proof_panel import ProofPanel
 from workbench.views.query_plot import QueryPlot
 from workbench.views.result_panel import ResultPanel
+from workbench.views.segment_strip import SegmentStrip
 from workbench.views.runner import TaskRunner
 from workbench.views.settings import Settings
 from workbench.views.trace_plot import TracePlot
@@ -322,6 +323,8 @@ class MainWindow(QMainWindow):
         self._splitter.setSizes([320, 700, 330])
         layout.addWidget(self._splitter, 1)
 
+        self.segment_strip = SegmentStrip()
+        layout.addWidget(self.segment_strip)
         self.progress = ProgressPanel()
         self.progress.cancelRequested.connect(self.cancel)
         layout.addWidget(self.progress)

@@ -5,22 +5,34 @@ window itself only starts tasks. Engine events (``engine.events``) feed the prog
 bar, the trace plot, the Queries tab and the Proof tab as they arrive; a task's
 result or error fills the result panels, the window's session and its contract
 signals. The words (phases, failures, summaries) are ``workbench.model``'s.
+
+A proof in several segments also feeds ``self.segments`` (a
+``workbench.model.segments.SegmentProgress``): the segment strip above the progress
+bar shows it, the bar's label names the segment and the time left is beside the bar.
+The events between a segment's start and finish are that segment's, so the trace plot
+and the Queries tab show the segment being proved (each new segment's trace and
+queries replace the last one's, and say which segment they are), and the Proof tab
+sums the phases over the segments and lists the current segment's commitments.
 """
 from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 
 from engine import ProofParams, events
 from workbench.model import tasks
 from workbench.model.phases import phase_label
 from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
+from workbench.model.segments import SegmentProgress
 from workbench.model.trace_data import TraceView
 from workbench.model.verdict import summary_of_check
 
 ENGINE_EVENTS = (events.PhaseStarted, events.PhaseFinished, events.Progress, events.TraceReady,
                  events.Committed, events.FriLayers, events.QueryPositions, events.QueryChecked)
+SEGMENT_EVENTS = (events.SegmentsPlanned, events.SegmentStarted, events.SegmentFinished,
+                  events.SegmentVerified)
 
 
 class Outcomes:
@@ -29,16 +41,31 @@ class Outcomes:
     def __init__(self, window) -> None:
         self.w = window
         self.cycles_so_far = 0
+        self.segments = SegmentProgress()
+        #: The clock the time left is measured with (seconds, monotonic).
+        self.clock = time.monotonic
         runner = window.runner
+        runner.started.connect(self.on_started)
         runner.event.connect(self.on_event)
         runner.tick.connect(window.progress.set_elapsed)
+        runner.tick.connect(self.on_tick)
         runner.succeeded.connect(self.on_succeeded)
         runner.failed.connect(self.on_failed)
 
     # -- while a task runs ----------------------------------------------------------
+    def on_started(self, _name: str) -> None:
+        """A task starts: the last one's segments are forgotten."""
+        self.segments.reset()
+        self.w.segment_strip.clear()
+
+    def on_tick(self, _elapsed: float) -> None:
+        self.w.progress.set_eta(self.segments.eta_text(self.clock()))
+
     def on_event(self, event) -> None:
         w = self.w
-        if isinstance(event, ENGINE_EVENTS):
+        if isinstance(event, SEGMENT_EVENTS):
+            self._on_segment_event(event)
+        elif isinstance(event, ENGINE_EVENTS):
             self._on_engine_event(event)
         elif isinstance(event, tasks.CyclesRun):
             self.cycles_so_far = event.cycles
@@ -46,11 +73,28 @@ class Outcomes:
         elif isinstance(event, tasks.KernelsReady):
             w.statusBar().showMessage(f"Kernels ready in {event.seconds:.1f} s")
 
+    def _on_segment_event(self, event) -> None:
+        w, segments = self.w, self.segments
+        if not segments.feed(event, self.clock()):
+            return
+        w.segment_strip.show_segments(segments)
+        w.progress.set_eta(segments.eta_text(self.clock()))
+        if isinstance(event, events.SegmentStarted) and segments.several:
+            w.progress.set_phase(f"Proving {segments.label()}")
+            w.proof_panel.begin_segment(segments.label())
+
+    def _segment_label(self) -> str:
+        """Which segment the events now arriving belong to ("" for a single one)."""
+        return self.segments.label() if self.segments.several else ""
+
     def _on_engine_event(self, event) -> None:
         w = self.w
         proving = w.runner.task_name not in ("execute", "export")
         if isinstance(event, events.PhaseStarted):
-            w.progress.set_phase(phase_label(event.phase))
+            segment = self._segment_label()
+            label = phase_label(event.phase)
+            w.progress.set_phase(f"{segment[:1].upper()}{segment[1:]} · {label}" if segment
+                                 else label)
             if event.phase == "compile" and w.runner.task_name == "execute":
                 w.trace_plot.show_message("Compiling the executor's kernels (first run only, "
                                           "a few seconds)…")
@@ -64,13 +108,16 @@ class Outcomes:
             # The workbench proves with the default parameters; their zk_rows last rows
             # are random.
             view.random_rows = ProofParams().zk_rows if w.runner.task_name == "prove" else 0
+            view.segment = self._segment_label()
             w.trace_plot.set_trace(view)
         elif isinstance(event, events.Committed):
             w.proof_panel.committed(event.name, event.root)
         elif isinstance(event, events.FriLayers):
+            w.query_plot.set_segment(self._segment_label())
             w.query_plot.show_fri_layers(event.sizes)
             w.proof_panel.fri_layers(event.sizes)
         elif isinstance(event, events.QueryPositions):
+            w.query_plot.set_segment(self._segment_label())
             w.query_plot.set_query_positions(event.positions, event.domain_size)
         elif isinstance(event, events.QueryChecked):
             w.query_plot.mark_query(event.index, event.passed)
@@ -78,6 +125,7 @@ class Outcomes:
     # -- when it ends ---------------------------------------------------------------
     def on_succeeded(self, name: str, result) -> None:
         w = self.w
+        w.segment_strip.show_segments(self.segments)
         if name == "execute":
             self.show_execution(result)
         elif name == "prove":
@@ -96,6 +144,8 @@ class Outcomes:
         if failure.unexpected:
             traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
         message, outcome, fault = failure.message, failure.outcome, failure.fault
+        self.segments.stop(cancelled=failure.cancelled)
+        w.segment_strip.show_segments(self.segments)
         w.progress.finish(message, done=False)
         if name in ("execute", "prove"):
             w.results.show_failure(outcome, message,

@@ -1,6 +1,7 @@
-"""Phase, progress and elapsed time of the running task, and its Cancel button.
+"""Phase, progress, time left and elapsed time of the running task, and its Cancel button.
 
-The phase's words come from ``workbench.model.phases``; this widget only shows them.
+The phase's words come from ``workbench.model.phases``, the time left from
+``workbench.model.segments`` (a proof of several segments); this widget only shows them.
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class ProgressPanel(QWidget):
         self.bar.setRange(0, STEPS)
         self.bar.setValue(0)
         self.bar.setTextVisible(False)
+        self.eta = QLabel("", objectName="etaLabel")
+        self.eta.setToolTip("Time left: the cycles not proven yet at the rate the finished "
+                            "segments were proven at")
         self.elapsed = QLabel("", objectName="elapsedLabel")
         self.elapsed.setMinimumWidth(70)
         self.cancel = QPushButton("Cancel", objectName="cancelButton")
@@ -35,6 +39,7 @@ class ProgressPanel(QWidget):
         self.cancel.clicked.connect(self.cancelRequested)
         layout.addWidget(self.phase)
         layout.addWidget(self.bar, 1)
+        layout.addWidget(self.eta)
         layout.addWidget(self.elapsed)
         layout.addWidget(self.cancel)
         self._phase_text = "Ready"
@@ -43,6 +48,7 @@ class ProgressPanel(QWidget):
     def begin(self, text: str) -> None:
         self.cancel.setEnabled(True)
         self.elapsed.setText("0.0 s")
+        self.set_eta("")
         self.set_phase(text)
 
     def set_phase(self, text: str, fraction: float | None = None) -> None:
@@ -65,12 +71,21 @@ class ProgressPanel(QWidget):
     def set_elapsed(self, seconds: float) -> None:
         self.elapsed.setText(f"{seconds:.1f} s" if seconds < 60 else describe_seconds(seconds))
 
+    def set_eta(self, text: str) -> None:
+        """The time left (``"about 4 min 10 s left"``), or "" to show none."""
+        self.eta.setText(text)
+        self.eta.setVisible(bool(text))
+
+    def eta_text(self) -> str:
+        return self.eta.text()
+
     def cancelling(self) -> None:
         self.cancel.setEnabled(False)
         self.set_detail("cancelling…")
 
     def finish(self, text: str, done: bool = True) -> None:
         self.cancel.setEnabled(False)
+        self.set_eta("")
         self.bar.setRange(0, STEPS)
         self.bar.setValue(STEPS if done else 0)
         self._phase_text, self._detail = text, ""

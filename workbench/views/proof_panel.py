@@ -1,4 +1,8 @@
-"""The last proof or verification, phase by phase: timings, commitment roots, FRI layers."""
+"""The last proof or verification, phase by phase: timings, commitment roots, FRI layers.
+
+A proof in several segments runs the same phases once per segment: their times are
+summed by phase, and the commitments listed are the current segment's.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -36,11 +40,12 @@ class ProofPanel(QWidget):
         self._timings.setObjectName("phaseTimings")
         self._roots = make_table(["Commitment", "Merkle root (SHA-256)"], mono)
         self._roots.setObjectName("commitmentRoots")
+        self._roots_title = QLabel("Commitments", objectName="commitmentsTitle")
         self._fri = QLabel(wordWrap=True)
         self._fri.setTextInteractionFlags(Qt.TextSelectableByMouse)
         page_layout.addWidget(self._heading)
         page_layout.addWidget(self._timings, 3)
-        page_layout.addWidget(QLabel("Commitments"))
+        page_layout.addWidget(self._roots_title)
         page_layout.addWidget(self._roots, 2)
         page_layout.addWidget(self._fri)
         self._stack.addWidget(self._empty)
@@ -54,11 +59,33 @@ class ProofPanel(QWidget):
         self._heading.setText(title)
         self._timings.setRowCount(0)
         self._roots.setRowCount(0)
+        self._roots_title.setText("Commitments")
         self._fri.setText("")
         self._stack.setCurrentIndex(1)
 
+    def begin_segment(self, label: str) -> None:
+        """Segment ``label`` (``"segment 4 of 37"``) starts: its commitments replace the
+        last segment's; the phase times go on adding up."""
+        self.commitments = []
+        self._roots.setRowCount(0)
+        self._roots_title.setText(f"Commitments of {label}")
+        self._heading.setText(f"{self.title} · proving {label}" if self.title else label)
+
+    def commitments_title(self) -> str:
+        return self._roots_title.text()
+
+    def heading(self) -> str:
+        return self._heading.text()
+
     def phase_finished(self, phase: str, seconds: float) -> None:
-        self.timings.append((phase, float(seconds)))
+        """Phase ``phase`` took ``seconds``; added to its row when it ran before (the
+        same phase of an earlier segment)."""
+        names = [name for name, _ in self.timings]
+        if phase in names:
+            row = names.index(phase)
+            self.timings[row] = (phase, self.timings[row][1] + float(seconds))
+        else:
+            self.timings.append((phase, float(seconds)))
         total = sum(s for _, s in self.timings) or 1.0
         self._timings.setSortingEnabled(False)
         self._timings.setRowCount(len(self.timings) + 1)

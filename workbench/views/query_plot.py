@@ -53,12 +53,14 @@ class QueryPlot(QWidget):
         self._redraw_soon = QTimer(self, singleShot=True, interval=0)
         self._redraw_soon.timeout.connect(self._redraw)
         self.queries = QuerySampling()
+        self.segment = ""            # which segment's queries are shown ("" for one)
         self.draw_count = 0          # how many times the plot was drawn (tests read it)
         self.reset()
 
     def reset(self, message: str | None = None) -> None:
         """Forget everything; show ``message`` (or the default explanation)."""
         self.queries.reset()
+        self.segment = ""
         self._empty.setText(message or EMPTY_STATE)
         self._summary.setText("")
         self._stack.setCurrentWidget(self._empty)
@@ -72,6 +74,15 @@ class QueryPlot(QWidget):
 
     def is_empty(self) -> bool:
         return self._stack.currentWidget() is self._empty
+
+    def set_segment(self, label: str) -> None:
+        """The layers and queries that follow are those of segment ``label``
+        (``"segment 4 of 37"``; "" for a run of one segment): the summary says so."""
+        self.segment = label
+
+    def _describe(self) -> str:
+        text = self.queries.describe()
+        return f"{self.segment[:1].upper()}{self.segment[1:]} · {text}" if self.segment else text
 
     def show_domain(self, size: int) -> None:
         """The LDE domain has ``size`` points (layer 0 of FRI)."""
@@ -92,7 +103,7 @@ class QueryPlot(QWidget):
     def mark_query(self, index: int, passed: bool) -> None:
         """The verifier checked query ``index``: green if it passed, red if not."""
         if self.queries.mark(index, passed):
-            self._summary.setText(self.queries.describe())
+            self._summary.setText(self._describe())
             self._redraw_soon.start()
 
     def redraw_pending(self) -> bool:
@@ -130,7 +141,7 @@ class QueryPlot(QWidget):
         item.setLabel("bottom", "position / layer size")
         item.setYRange(-(len(queries.layers()) - 1) - 0.5, 0.5, padding=0.02)
         item.setXRange(0, 1, padding=0.02)
-        self._summary.setText(queries.describe())
+        self._summary.setText(self._describe())
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.PaletteChange:

@@ -27,13 +27,15 @@ DRAIN_INTERVAL_MS = 50
 class TaskRunner(QObject):
     """Runs ``task(*args, report=..., cancel=...)`` off the GUI thread.
 
-    Signals (all on the GUI thread): ``event(object)`` for each reported event, in
+    Signals (all on the GUI thread): ``started(str)`` with the task's name when it
+    starts, before any of its events; ``event(object)`` for each reported event, in
     order; ``tick(float)`` with the elapsed seconds while busy; ``succeeded(str,
     object)`` with the task's name and result; ``failed(str, object)`` with its name
     and the exception (``engine.errors.Cancelled`` when cancelled). Every event a task
     reported is delivered before its ``succeeded`` or ``failed``.
     """
 
+    started = Signal(str)
     event = Signal(object)
     tick = Signal(float)
     succeeded = Signal(str, object)
@@ -89,6 +91,7 @@ class TaskRunner(QObject):
         self._name = name
         self._started = time.perf_counter()
         self._timer.start()
+        self.started.emit(name)
         self._live.add(worker)
         worker.finished.connect(lambda: self._live.discard(worker))
         self._pool.start(worker)

@@ -128,8 +128,10 @@ class TracePlot(QWidget):
         self.views[view.source] = view
         self._source.blockSignals(True)
         self._source.clear()
-        for source in self.views:
-            self._source.addItem(SOURCES.get(source, source), source)
+        for source, shown in self.views.items():
+            label = SOURCES.get(source, source)
+            self._source.addItem(f"{label} ({shown.segment})" if shown.segment else label,
+                                 source)
         self._source.setCurrentIndex(self._source.findData(view.source))
         self._source.setVisible(len(self.views) > 1)
         self._source.blockSignals(False)
@@ -251,8 +253,9 @@ class TracePlot(QWidget):
             item.setYRange(low - pad, high + pad, padding=0)
             item.enableAutoRange(y=False)
         if self.view.source != "execution":
-            what = (f"committed trace: {n:,} rows, the last {self.view.random_rows} random "
-                    "(zero knowledge; outside the y range)")
+            of = f" of {self.view.segment}" if self.view.segment else ""
+            what = (f"committed trace{of}: {n:,} rows, the last {self.view.random_rows} "
+                    "random (zero knowledge; outside the y range)")
         self._info.setText(what + ("" if self._curves[-1].exact else
                                    " · min/max per pixel column until zoomed in"))
 
