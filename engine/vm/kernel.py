@@ -313,19 +313,23 @@ def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, l
             prev_rd = regs[rd]
             regs[rd] = result
         if track:
-            if record:
-                _clear_row(trace, row)
+            # Every column of the row is written (unused slots as zeros): the buffer
+            # may hold an older window.
             mask = 0
             if uses_rs1:
                 mask |= 1 << SLOT_RS1
                 if record:
                     _touch(trace, row, SLOT_RS1, rs1, reg_ts[rs1], a, a)
                 reg_ts[rs1] = clk4 + SLOT_RS1
+            elif record:
+                _touch(trace, row, SLOT_RS1, 0, 0, 0, 0)
             if uses_rs2:
                 mask |= 1 << SLOT_RS2
                 if record:
                     _touch(trace, row, SLOT_RS2, rs2, reg_ts[rs2], b, b)
                 reg_ts[rs2] = clk4 + SLOT_RS2
+            elif record:
+                _touch(trace, row, SLOT_RS2, 0, 0, 0, 0)
             if mem_slot != 0:
                 mask |= 1 << SLOT_MEM
                 if mem_slot == 2:
@@ -333,12 +337,19 @@ def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, l
                 if record:
                     _touch(trace, row, SLOT_MEM, mem_word, mem_ts[mem_word], mem_prev, mem_val)
                 mem_ts[mem_word] = clk4 + SLOT_MEM
+            elif record:
+                _touch(trace, row, SLOT_MEM, 0, 0, 0, 0)
             if writes_rd and rd != 0:
                 mask |= (1 << SLOT_RD) | (1 << (4 + SLOT_RD))
                 if record:
                     _touch(trace, row, SLOT_RD, rd, reg_ts[rd], prev_rd, result)
                 reg_ts[rd] = clk4 + SLOT_RD
+            elif record:
+                _touch(trace, row, SLOT_RD, 0, 0, 0, 0)
             if record:
+                trace[row, C_IO_OFFSET] = 0
+                trace[row, C_IO_LENGTH] = 0
+                trace[row, C_IO_POSITION] = 0
                 trace[row, C_PC] = pc
                 trace[row, C_INSN] = code_words[idx]
                 trace[row, C_NEXT_PC] = next_pc
