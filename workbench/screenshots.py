@@ -6,6 +6,11 @@
 Each state is reached through the window's automation contract, as a user would reach
 it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it),
 then reduced to 256 colours when ImageMagick's ``convert`` is installed.
+
+The engine proves one segment today, so the states of a proof in many segments
+(23-25) are staged: a task in the window's runner reports the events such a proof
+emits (``engine.events``, "Segments"), each segment's trace cut from a real run of the
+``primes`` guest. ``--segments`` makes only those (seconds, no proving).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -24,6 +30,8 @@ SIZE = (1360, 860)
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    only_segments = "--segments" in argv
+    argv = [a for a in argv if a != "--segments"]
     out = os.path.abspath(argv[0] if argv else "docs/screenshots")
     os.makedirs(out, exist_ok=True)
     # Screenshots must not depend on (or change) the user's settings.
@@ -48,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         shrink(path)
         print(path)
 
+    if only_segments:
+        segment_shots(app, window, shot)
+        window.close()
+        return 0
     shot("01-start-sample-loaded")
 
     window.open_sample("sort")
@@ -144,8 +156,134 @@ def main(argv: list[str] | None = None) -> int:
     wait(app, window.verifyFinished, lambda: drop(window, receipt))
     shot("22-dark-receipt-valid")
     window.set_theme(theme.LIGHT)
+    segment_shots(app, window, shot)
     window.close()
     return 0
+
+
+# The staged long proof: the primes guest's run, cut into segments of 2^16 rows.
+SEGMENT_GUEST, SEGMENT_INPUT, SEGMENT_LOG_ROWS = "primes", b"400000", 16
+
+
+def segment_shots(app, window, shot) -> None:
+    """A proof in many segments in progress, cancelled, and a verification of its
+    segments with one rejected (staged events, see the module's docstring)."""
+    from workbench.views import theme
+    from workbench.views.trace_plot import PC
+    window.open_sample(SEGMENT_GUEST)
+    window.set_private_input(SEGMENT_INPUT)
+    hold = threading.Event()
+    staged = StagedSegments(window.program)
+    window.proof_panel.begin(f"Proof of {window.program.name}")
+    window.query_plot.reset()
+    window.progress.begin("Starting")
+    window.runner.start("prove", staged.prove, hold)
+    window.update_actions()
+    window.tabs.setCurrentWidget(window.trace_plot)
+    loop_until(app, lambda: staged.holding.is_set())
+    settle(app, 1200)
+    window.trace_plot.set_kind(PC)
+    shot("23-segments-proof-in-progress")
+    wait(app, window.proveFailed, window.cancel)
+    window.tabs.setCurrentWidget(window.proof_panel)
+    shot("24-segments-cancelled")
+    window.set_theme(theme.DARK)
+    window.tabs.setCurrentWidget(window.query_plot)
+    window.query_plot.reset("Verifying… each query turns green or red as it is checked.")
+    window.progress.begin("Starting")
+    wait(app, window.runner.succeeded,
+         lambda: window.runner.start("staged verify", staged.verify, frozenset({4})))
+    # What a verification's end does (Outcomes.show_receipt_check), in the strip's words.
+    window.progress.finish(window.segment_strip.summary(), done=False)
+    window.notify(f"long.zkr: {window.segment_strip.summary()}", "error")
+    shot("25-dark-segments-verify-one-rejected")
+    window.set_theme(theme.LIGHT)
+
+
+class StagedSegments:
+    """The events of proving and verifying a run in segments: ``prove`` and ``verify``
+    are tasks for the window's runner (``report``, ``cancel``)."""
+
+    def __init__(self, program) -> None:
+        import numpy as np
+
+        import engine
+        from engine import ProofParams
+        from workbench.model.tasks import fri_layer_sizes
+        self.params = ProofParams()
+        self.rows = 1 << SEGMENT_LOG_ROWS
+        run = engine.execute(program, SEGMENT_INPUT, record_trace=True)
+        self.pc = np.ascontiguousarray(run.trace.rows[:, 0])
+        self.cycles = int(run.cycles)
+        per = self.rows - self.params.zk_rows - 1
+        self.sizes = [min(per, self.cycles - i) for i in range(0, self.cycles, per)]
+        self.layers = fri_layer_sizes(SEGMENT_LOG_ROWS, self.params)
+        self.rng = np.random.default_rng(7)
+        self.holding = threading.Event()
+
+    def prove(self, hold: threading.Event, report, cancel) -> None:
+        """Segments proven up to a third of the run, the next one in its quotient phase;
+        then waits until cancelled (or ``hold`` is set)."""
+        from engine import events
+        count = len(self.sizes)
+        report(events.PhaseStarted("execute"))
+        report(events.PhaseFinished("execute", 1.1))
+        report(events.SegmentsPlanned(count, self.rows, self.cycles))
+        first = 0
+        for index, cycles in enumerate(self.sizes):
+            report(events.SegmentStarted(index, count, first, cycles))
+            report(self._trace(first, cycles))
+            for phase, seconds in (("witness", 0.4), ("commit main", 1.2), ("logup", 0.5),
+                                   ("quotient", 1.4), ("fri", 0.9)):
+                report(events.PhaseStarted(phase))
+                if index == count // 3 and phase == "quotient":
+                    report(events.Progress(phase, 0.6))
+                    self.holding.set()
+                    while not hold.wait(0.02):
+                        cancel.raise_if_cancelled()
+                    return
+                if phase in ("commit main", "quotient"):
+                    report(events.Committed(phase.split()[-1], self.rng.bytes(32)))
+                if phase == "fri":
+                    report(events.FriLayers(self.layers))
+                    report(self._positions())
+                report(events.PhaseFinished(phase, seconds * (1 + 0.05 * (index % 3))))
+            report(events.SegmentFinished(index, count, 4.4 * (1 + 0.05 * (index % 3))))
+            first += cycles
+
+    def verify(self, rejected: frozenset[int], report, cancel) -> None:
+        """Every segment's queries checked, those of the ``rejected`` segments failing."""
+        from engine import events
+        count = len(self.sizes)
+        report(events.FriLayers(self.layers))
+        for index in range(count):
+            positions = self._positions()
+            report(positions)
+            bad = index in rejected
+            for q, position in enumerate(positions.positions.tolist()):
+                report(events.QueryChecked(q, position, not (bad and q % 5 == 2)))
+            report(events.SegmentVerified(index, count, not bad))
+
+    def _trace(self, first: int, cycles: int):
+        """The segment's committed pc column: its cycles of the run, the halt row
+        repeated, then random rows (zero knowledge)."""
+        import numpy as np
+
+        from engine import events
+        pc = np.empty(self.rows, dtype=np.uint32)
+        pc[:cycles] = self.pc[first:first + cycles]
+        pc[cycles:] = pc[cycles - 1]
+        pc[self.rows - self.params.zk_rows:] = self.rng.integers(
+            0, 0x78000001, self.params.zk_rows, dtype=np.uint32)
+        columns = pc.reshape(1, -1)
+        columns.flags.writeable = False
+        return events.TraceReady(("cpu.pc",), columns)
+
+    def _positions(self):
+        from engine import events
+        domain = self.layers[0]
+        return events.QueryPositions(self.rng.integers(0, domain, self.params.num_queries),
+                                     domain)
 
 
 def shrink(path: str) -> None:

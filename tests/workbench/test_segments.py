@@ -134,7 +134,8 @@ def test_a_verification_with_one_rejected_segment_shows_it_red(window, qtbot):
     assert strip.cell_color(4) == colors["failed"] and strip.cell_color(5) == colors["passed"]
     assert strip.summary() == "Segment 5 of 37 rejected · 36 verified"
     assert strip.cell_tooltip(4) == "Segment 5 of 37 · rejected"
-    assert "rejected" in strip.legend() and "being proved" not in strip.legend()
+    assert "rejected" in strip.legend() and "not checked yet" in strip.legend()
+    assert "being proved" not in strip.legend() and "not proved yet" not in strip.legend()
     assert window.query_plot.summary().startswith("Segment 37 of 37 · ")
     assert window.progress.eta_text() == ""
 

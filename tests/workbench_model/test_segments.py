@@ -119,6 +119,7 @@ def test_a_verification_with_one_rejected_segment_names_it():
     assert stopped.states() == [VERIFIED] * 4 + [REJECTED] + [PENDING] * 32
     assert stopped.current == 5
     assert stopped.summary() == "Segment 5 of 37 rejected · 4 verified, 32 not checked"
+    assert stopped.describe(6) == "Segment 7 of 37 · not checked yet"
     several = fed(verify_events(5, rejected=frozenset({1, 3})))
     assert several.summary() == "2 of 5 segments rejected · 3 verified"
 

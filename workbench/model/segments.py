@@ -32,6 +32,8 @@ STATES = (PENDING, PROVING, PROVEN, VERIFIED, REJECTED, STOPPED)
 #: What each state means, for a legend or a tooltip.
 STATE_WORDS = {PENDING: "not proved yet", PROVING: "being proved", PROVEN: "proven",
                VERIFIED: "verified", REJECTED: "rejected", STOPPED: "stopped (cancelled)"}
+#: What a pending segment is while verifying.
+UNCHECKED = "not checked yet"
 ESTIMATING = "estimating time left…"
 
 
@@ -197,10 +199,15 @@ class SegmentProgress:
             return ""
         return f"segment {index + 1} of {self.count}"
 
+    def state_word(self, state: str) -> str:
+        """What ``state`` means here (a pending segment is not proved yet when proving,
+        not checked yet when verifying)."""
+        return UNCHECKED if self.verifying and state == PENDING else STATE_WORDS[state]
+
     def describe(self, index: int) -> str:
         """One segment in a line: its number, state, cycles and proving time."""
         segment = self.segments[index]
-        parts = [f"Segment {index + 1} of {self.count}", STATE_WORDS[segment.state]]
+        parts = [f"Segment {index + 1} of {self.count}", self.state_word(segment.state)]
         if segment.cycles is not None:
             last = segment.first_cycle + segment.cycles - 1
             parts.append(f"cycles {segment.first_cycle:,}–{last:,} ({segment.cycles:,})")

@@ -31,6 +31,7 @@ class ProgressPanel(QWidget):
         self.eta = QLabel("", objectName="etaLabel")
         self.eta.setToolTip("Time left: the cycles not proven yet at the rate the finished "
                             "segments were proven at")
+        self.eta.setContentsMargins(8, 0, 12, 0)
         self.elapsed = QLabel("", objectName="elapsedLabel")
         self.elapsed.setMinimumWidth(70)
         self.cancel = QPushButton("Cancel", objectName="cancelButton")

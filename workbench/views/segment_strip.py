@@ -12,8 +12,8 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolTip, QWidget
 
-from workbench.model.segments import (PENDING, PROVEN, PROVING, REJECTED, STATE_WORDS, STATES,
-                                      STOPPED, VERIFIED, SegmentProgress)
+from workbench.model.segments import (PENDING, PROVEN, PROVING, REJECTED, STATES, STOPPED,
+                                      VERIFIED, SegmentProgress)
 from workbench.views import theme
 
 #: Each state's colour, by its key in ``theme.plot_colors()``.
@@ -149,7 +149,7 @@ class SegmentStrip(QWidget):
                 glyph, color = ("□", colors["foreground"]) if state == STOPPED else \
                     ("■", state_color(state, colors))
                 parts.append(f"<span style='color:{color}'>{glyph}</span>&nbsp;"
-                             f"{STATE_WORDS[state]}")
+                             f"{model.state_word(state)}")
         return "&nbsp;&nbsp;".join(parts)
 
     def changeEvent(self, event) -> None:
