@@ -41,14 +41,11 @@ PreprocessedFn = Callable[["TraceShape", Any], np.ndarray]
 @dataclass(frozen=True)
 class PreprocessedGroup:
     """Preprocessed columns ``first .. first + len(names) - 1`` and the function that
-    computes them from public data. ``uses_public_data``: False when they depend on
-    the trace shape alone (``compute`` is then given ``None``), so that one
-    verifying key per height serves every public input (:mod:`engine.stark.keys`)."""
+    computes them from public data."""
 
     names: tuple[str, ...]
     first: int
     compute: PreprocessedFn
-    uses_public_data: bool = True
 
 
 class ColumnGroup:
@@ -115,9 +112,6 @@ class Air:
 
     n_main = property(lambda self: len(self.main_names))
     has_global_buses = property(lambda self: any(b.is_global for b in self.buses))
-    preprocessed_uses_public_data = property(
-        lambda self: any(g.uses_public_data for g in self.prep_groups),
-        doc="whether some preprocessed column depends on the public data")
     n_prep = property(lambda self: len(self.prep_names))
     n_aux = property(lambda self: len(self.aux_names), doc="extension aux columns")
     n_aux_base = property(lambda self: 4 * len(self.aux_names),
@@ -184,8 +178,7 @@ class Air:
         out = np.zeros((self.n_prep, shape.height), dtype=np.uint32)
         for group in self.prep_groups:
             k = len(group.names)
-            values = np.asarray(group.compute(shape, public_data if group.uses_public_data
-                                              else None))
+            values = np.asarray(group.compute(shape, public_data))
             if values.shape == (shape.height,) and k == 1:
                 values = values[None, :]
             if values.shape != (k, shape.height):
@@ -266,22 +259,17 @@ class AirBuilder:
         self._n_stage0 = len(self._main)
         return ColumnGroup(group, cols)
 
-    def preprocessed(self, name: str, compute: PreprocessedFn, *,
-                     uses_public_data: bool = True) -> Expr:
+    def preprocessed(self, name: str, compute: PreprocessedFn) -> Expr:
         """Declare one preprocessed column; ``compute(shape, public_data)`` returns its
-        ``(H,)`` values. The verifier recomputes it from public data.
-        ``uses_public_data=False``: the values depend on the shape alone."""
-        return self._add_prep([self._claim(name, "column")], compute, uses_public_data)[0]
+        ``(H,)`` values. The verifier recomputes it from public data."""
+        return self._add_prep([self._claim(name, "column")], compute)[0]
 
     def preprocessed_group(self, group: str, names: Sequence[str],
-                           compute: PreprocessedFn, *,
-                           uses_public_data: bool = True) -> ColumnGroup:
+                           compute: PreprocessedFn) -> ColumnGroup:
         """Declare preprocessed columns ``group.name`` computed together by
-        ``compute(shape, public_data) -> (len(names), H)``
-        (``uses_public_data=False``: from the shape alone, given ``None``)."""
+        ``compute(shape, public_data) -> (len(names), H)``."""
         full = [self._claim(f"{group}.{n}", "column") for n in names]
-        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute,
-                                                                 uses_public_data))))
+        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute))))
 
     def public(self, name: str) -> Expr:
         """Declare a public base-field value (part of the claim)."""
@@ -438,13 +426,11 @@ class AirBuilder:
         self._main.append(name)
         return symbolic.column("main", len(self._main) - 1, name)
 
-    def _add_prep(self, names: list[str], compute: PreprocessedFn,
-                  uses_public_data: bool) -> list[Expr]:
+    def _add_prep(self, names: list[str], compute: PreprocessedFn) -> list[Expr]:
         if not callable(compute):
             raise TypeError(f"preprocessed {names}: compute must be a function")
         first = sum(len(g.names) for g in self._prep)
-        self._prep.append(PreprocessedGroup(tuple(names), first, compute,
-                                            bool(uses_public_data)))
+        self._prep.append(PreprocessedGroup(tuple(names), first, compute))
         return [symbolic.column("prep", first + k, n) for k, n in enumerate(names)]
 
     def _interact(self, bus_name, values, mult, flag, name, is_send) -> None:
