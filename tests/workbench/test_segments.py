@@ -159,3 +159,16 @@ def test_the_strip_takes_the_themes_colours(frozen, qtbot):
     finally:
         window.set_theme(theme.LIGHT)
     assert strip.cell_color(0) == theme.plot_colors(dark=False)["neutral"]
+
+
+def test_a_real_proof_is_one_segment_and_keeps_the_strip_hidden(window, qtbot, tmp_path):
+    """The engine's own events today: one segment, planned, proven; the strip stays
+    hidden and no time left is shown."""
+    window.open_sample("fibonacci")
+    with qtbot.waitSignal(window.proveFinished, timeout=300_000):
+        assert window.start_prove(str(tmp_path / "fib.zkr"))
+    segments = window.outcomes.segments
+    assert segments.states() == [PROVEN] and segments.count == 1
+    assert segments.cycles == window.last_proof.result.execution.cycles
+    assert window.segment_strip.isHidden() and window.progress.eta_text() == ""
+    assert window.trace_plot.views["proof"].segment == ""
