@@ -28,6 +28,7 @@ The long-run builders (``bigsort_input``, ``compress_input``, ``primes_input``,
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 import struct
 from dataclasses import dataclass, field
@@ -333,7 +334,7 @@ def bigsort_journal(input_bytes: bytes) -> bytes:
     return f"{len(words)} 1 {checksum:08x}\n".encode()
 
 
-_VOCABULARY = (
+_VOCABULARY_TEXT = (
     "the of and to in is that for it as was with be by on not he this are or his from at "
     "which but have an they you were her she there been one all we their has would when if "
     "so no will more can who said its into about than them only other time new some could "
@@ -342,7 +343,8 @@ _VOCABULARY = (
     "because each just those people how too little state good very make world still see "
     "own men work long here get both between life being under never day same another know "
     "while last might us great old year off come since against go came right used take "
-    "three").split()
+    "three")
+_VOCABULARY = _VOCABULARY_TEXT.split()
 
 
 def compress_input(size: int, seed: int = 0) -> bytes:
@@ -375,7 +377,7 @@ def wide_mlp(seed: int = 0) -> tuple[bytes, MlpModel]:
     ``digits_mlp``, not a classifier) and its blob."""
     rng = np.random.default_rng(seed)
     layers = []
-    for i, (inputs, outputs) in enumerate(zip(WIDE_MLP_WIDTHS, WIDE_MLP_WIDTHS[1:])):
+    for i, (inputs, outputs) in enumerate(itertools.pairwise(WIDE_MLP_WIDTHS)):
         weights = rng.integers(-128, 128, size=(outputs, inputs)).astype(np.int8)
         biases = rng.integers(-1000, 1001, size=outputs).astype(np.int32)
         if i < len(_WIDE_MLP_SCALES):
