@@ -31,9 +31,9 @@
  * every cost below is exact and independent of the C compiler. w(addr, k) is the
  * number of memory words that bytes [addr, addr + k) touch (0 for k = 0): a read or
  * write syscall takes 2 + w rows (docs/executor.md).
- *   start       crt0 and the two header reads: the first command starts at row
- *               START_ROWS + w(script) where w(script) = 3 * count; tests/guest_scripts.py
- *               holds START_ROWS and tests/vm/test_long_guests.py checks it.
+ *   start       crt0 and the two reads of the header and the commands: the first
+ *               command starts at row 72 + 3 * count (a script without commands
+ *               runs 72 rows in all); tests/vm/test_long_guests.py checks it.
  *   every command begins with 11 rows of dispatch; then
  *   SPIN n      n + 5 rows (16 + n in all)
  *   STORE, STORE_BYTE, SET_REG          2 rows; the store or the register write is row 11
