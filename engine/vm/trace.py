@@ -50,7 +50,9 @@ N_COLUMNS = len(COLUMNS)
 
 @dataclass(frozen=True)
 class Trace:
-    """A recorded execution: ``rows`` is uint32 of shape (cycles, N_COLUMNS)."""
+    """A recorded execution: ``rows`` is uint32 of shape (cycles, N_COLUMNS), or one
+    window of a run (``engine.vm.executor.Window``: its rows keep the run's global
+    timestamps, so row ``r`` of the window is row ``first_row + r`` of the run)."""
     rows: np.ndarray
 
     def __len__(self) -> int:
