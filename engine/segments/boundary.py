@@ -123,12 +123,19 @@ def local_trace(window: Window, in_place: bool = False) -> Trace:
     other columns hold no timestamps and are unchanged. Returns a new trace unless
     ``in_place``, which rewrites the window's buffer."""
     rows = window.trace.rows if in_place else window.trace.rows.copy()
-    shift = 4 * window.first_row
-    for s in range(SLOTS):
-        column = C_SLOT0 + 4 * s + 1
-        prev_ts = rows[:, column].astype(np.int64)
-        rows[:, column] = np.where(prev_ts >= shift + 4, prev_ts - shift, 0)
+    _localize(rows, 4 * window.first_row)
     return Trace(rows)
+
+
+@njit(nogil=True, cache=True)
+def _localize(rows, shift):
+    """``prev_ts`` of every slot: ``prev_ts − shift`` from ``shift + 4`` on (the
+    window's first row), else 0; in place."""
+    for r in range(rows.shape[0]):
+        for s in range(SLOTS):
+            column = C_SLOT0 + 4 * s + 1
+            prev_ts = np.int64(rows[r, column])
+            rows[r, column] = prev_ts - shift if prev_ts >= shift + 4 else 0
 
 
 @njit(nogil=True, cache=True)

@@ -17,7 +17,7 @@ from engine.circuit.image import MachineImage
 from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
 from engine.segments import (BoundaryTableBuilder, final_table, local_trace, plan_segments,
                              segment_rows)
-from engine.segments.boundary import _fill_words, _number_words
+from engine.segments.boundary import _fill_words, _localize, _number_words
 from engine.vm import execute, load_elf
 from engine.vm.executor import execute_segments
 from engine.vm.memory_map import INITIAL_SP, WORD_COUNT
@@ -213,6 +213,24 @@ def test_window_word_kernels_match_the_slow_definition_on_random_rows(seed):
     got = {int(a): (int(t), int(i), int(o), int(ts))
            for a, i, t, o, ts in zip(addr, in_value, in_ts, out_value, last_ts)}
     assert got == _slow_window_words(rows)
+
+
+@pytest.mark.parametrize("first_row", (0, 1, 999, 12_345))
+def test_localize_kernel_matches_the_slow_definition_on_random_rows(first_row):
+    rng = np.random.default_rng(first_row)
+    rows = rng.integers(0, 2**32, size=(300, N_COLUMNS), dtype=np.uint64).astype(np.uint32)
+    shift = 4 * first_row
+    for s in range(SLOTS):           # around the window's first timestamp, and far off
+        near = rng.integers(max(shift - 8, 0), shift + 8, size=300)
+        rows[:, C_SLOT0 + 4 * s + 1] = np.where(rng.random(300) < 0.5, near,
+                                                rows[:, C_SLOT0 + 4 * s + 1] >> 2)
+    expected = rows.copy()
+    for r in range(rows.shape[0]):
+        for s in range(SLOTS):
+            prev_ts = int(rows[r, C_SLOT0 + 4 * s + 1])
+            expected[r, C_SLOT0 + 4 * s + 1] = prev_ts - shift if prev_ts >= shift + 4 else 0
+    _localize(rows, shift)
+    assert np.array_equal(rows, expected)
 
 
 def test_builder_refuses_a_window_of_another_segment_size():
