@@ -10,12 +10,24 @@ from engine.runtime.resources import guest_path, sample_guests
 # input echoed back) makes the claim obvious.
 DEFAULT_SAMPLE = "hello"
 
+def _boundary_script() -> bytes:
+    """A small script for the boundary guest (docs/guest-abi.md): set x20 to 0x2A, spin
+    1000 rows, commit x20 to the journal, exit 5."""
+    import struct
+    commands = ((16, 0, 0x2A), (1, 1000, 0), (24, 0, 0), (8, 5, 0))
+    return struct.pack("<II", 0x53424B5A, len(commands)) + b"".join(
+        struct.pack("<III", *c) for c in commands)
+
+
 SAMPLE_INPUTS: dict[str, bytes] = {
     "hello": b"Hello, ZK Workbench!",
     "fibonacci": b"30",
     "primes": b"100000",
     "sha256": b"abc",
     "sort": b"42 -7 19 3 0 -128 77 5 12 -1",
+    "compress": b"the quick brown fox jumps over the lazy dog; " * 40,
+    "bigsort": b"".join(((k * 2654435761) % 2**32).to_bytes(4, "little") for k in range(64)),
+    "boundary": _boundary_script(),
 }
 
 
