@@ -24,6 +24,7 @@ from engine.events import (
     SegmentVerified,
     TraceReady,
 )
+from tests.rejection import assert_rejected
 
 
 def test_events_are_frozen_dataclasses():
@@ -146,5 +147,7 @@ def test_a_seal_that_fails_its_check_is_a_rejected_segment():
     forged = dataclasses.replace(receipt, journal=receipt.journal + b"!")
     checked = []
     verdict = engine.verify(forged, on_event=checked.append)
-    assert not verdict.valid
+    # The journal is bound into the seal's transcript: its first check that depends on
+    # a challenge fails.
+    assert_rejected(verdict, "the LogUp proof of work is invalid")
     assert [e for e in checked if isinstance(e, SEGMENT_EVENTS)] == [SegmentVerified(0, 1, False)]
