@@ -8,8 +8,6 @@ access's local timestamp. The kinds come from the circuit's own image
 """
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
@@ -23,22 +21,8 @@ from engine.vm.executor import execute_segments
 from engine.vm.memory_map import INITIAL_SP, WORD_COUNT
 from engine.vm.trace import C_MASK, C_SLOT0, N_COLUMNS, SLOTS
 from tests.vm.qemu import GUESTS_DIR
+from tests.vm.test_segments import GUEST_RUNS, SEGMENT_ROWS
 from tests.vm.test_trace import replay
-
-SEGMENT_ROWS = (2**10 - 99 - 1, 1000, 4093, 4096)
-
-
-def _numbers(seed: int, count: int) -> bytes:
-    rng = random.Random(seed)
-    return " ".join(str(rng.randrange(-10**6, 10**6)) for _ in range(count)).encode()
-
-
-GUEST_RUNS = {
-    "fibonacci": b"1000",
-    "sort": _numbers(1, 100),
-    "sha256": random.Random(2).randbytes(999),
-    "primes": b"1000",
-}
 
 
 def _initial_memory(program) -> dict[int, int]:

@@ -2,6 +2,7 @@
 test process and shared by the test modules that only read them."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import NamedTuple
 
@@ -32,3 +33,27 @@ def example_proof(name: str, seed: int) -> ExampleProof:
     proof = prove(air, witness.main, public_values=witness.publics,
                   rng=np.random.default_rng(seed + 1))
     return ExampleProof(air, witness, proof)
+
+
+def proof_leaves(obj, path=()):
+    """(path, value) for every int, bytes and array inside a proof (dataclasses and
+    tuples are walked): what a tamper test changes, one at a time."""
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from proof_leaves(getattr(obj, f.name), path + (f.name,))
+    elif isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            yield from proof_leaves(item, path + (i,))
+    else:
+        yield path, obj
+
+
+def replaced(obj, path, value):
+    """A copy of ``obj`` with the leaf at ``path`` (from :func:`proof_leaves`) set to
+    ``value``."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(obj, tuple):
+        return obj[:head] + (replaced(obj[head], rest, value),) + obj[head + 1:]
+    return dataclasses.replace(obj, **{head: replaced(getattr(obj, head), rest, value)})

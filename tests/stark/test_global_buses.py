@@ -7,7 +7,6 @@ a stage-0 root that is not the one the challenges came from) is rejected, by a p
 own verification or by the set's balance."""
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import numpy as np
@@ -21,6 +20,7 @@ from engine.stark.prover import commit_stage0, prove, stage0_zk_rows
 from engine.stark.stage0 import global_challenges, global_sum_balances
 from engine.stark.verifier import verify
 from tests.rejection import assert_rejected
+from tests.stark.example_proofs import proof_leaves, replaced
 
 SHAPE = trace_shape(1 << 10, ProofParams())
 CLAIM = b"chain claim"
@@ -153,26 +153,6 @@ def test_public_messages_on_a_global_bus_do_not_belong_to_one_proof(honest_set):
     assert_rejected(result, "public messages on a global bus")
 
 
-def _leaves(obj, path=()):
-    if dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            yield from _leaves(getattr(obj, f.name), path + (f.name,))
-    elif isinstance(obj, tuple):
-        for i, item in enumerate(obj):
-            yield from _leaves(item, path + (i,))
-    else:
-        yield path, obj
-
-
-def _replaced(obj, path, value):
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(obj, tuple):
-        return obj[:head] + (_replaced(obj[head], rest, value),) + obj[head + 1:]
-    return dataclasses.replace(obj, **{head: _replaced(getattr(obj, head), rest, value)})
-
-
 def _altered(value):
     if isinstance(value, bytes):
         return bytes([value[0] ^ 1]) + value[1:] if value else b"\x01"
@@ -194,12 +174,12 @@ def test_every_field_of_a_linked_proof_is_bound(honest_set):
     air = chain.build_air()
     challenges = global_challenges(air, CLAIM, roots)
     seen = 0
-    for path, value in _leaves(proofs[1]):
+    for path, value in proof_leaves(proofs[1]):
         changed = _altered(value)
         if changed is None:
             continue
         seen += 1
-        result = verify(air, _replaced(proofs[1], path, changed), public_values=[1],
+        result = verify(air, replaced(proofs[1], path, changed), public_values=[1],
                         claim=CLAIM, global_challenges=challenges)
         assert_rejected(result, "the proof does not have the shape", "the proof states",
                         "the trace height", "root is not", "the preprocessed columns do not match",

@@ -18,7 +18,7 @@ from engine.field.babybear import P
 from engine.stark import decode_proof, encode_proof, verify
 from engine.stark import proof as proof_module
 from tests.rejection import assert_rejected
-from tests.stark.example_proofs import example_proof
+from tests.stark.example_proofs import example_proof, proof_leaves, replaced
 
 SHAPE = "the proof does not have the shape its parameters and height imply"
 # The checks a tampered proof of the lookup example can fail, each named by how its
@@ -46,27 +46,6 @@ def _assert_rejected(proof, *expected: str) -> None:
 
 
 # --- walking the proof's fields ------------------------------------------------------------
-
-def _leaves(obj, path=()):
-    """(path, value) for every int, bytes and array inside the proof."""
-    if dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            yield from _leaves(getattr(obj, f.name), path + (f.name,))
-    elif isinstance(obj, tuple):
-        for i, item in enumerate(obj):
-            yield from _leaves(item, path + (i,))
-    else:
-        yield path, obj
-
-
-def _replaced(obj, path, value):
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(obj, tuple):
-        return obj[:head] + (_replaced(obj[head], rest, value),) + obj[head + 1:]
-    return dataclasses.replace(obj, **{head: _replaced(getattr(obj, head), rest, value)})
-
 
 def _name(path) -> str:
     return ".".join(str(p) for p in path)
@@ -119,7 +98,7 @@ def _mutations(value):
 
 def _cases():
     _, _, proof = _case()
-    for path, value in _leaves(proof):
+    for path, value in proof_leaves(proof):
         for label, new in _mutations(value):
             yield _name(path), label, path, new
 
@@ -144,7 +123,7 @@ def test_every_tampered_field_is_rejected():
     checked = 0
     for name, label, path, new in _cases():
         try:
-            _assert_rejected(_replaced(proof, path, new))
+            _assert_rejected(replaced(proof, path, new))
         except AssertionError as error:
             raise AssertionError(f"{name}, {label}: {error}") from None
         checked += 1
