@@ -241,10 +241,7 @@ class AirBuilder:
     def main_group(self, group: str, names: Sequence[str]) -> ColumnGroup:
         """Declare main columns ``group.name`` for each name; returns the group."""
         self._stage0_open = False
-        first = len(self._main)
-        cols = {n: self._add_main(self._claim(f"{group}.{n}", "column")) for n in names}
-        self._main_groups[group] = tuple(range(first, len(self._main)))
-        return ColumnGroup(group, cols)
+        return self._add_main_group(group, names)
 
     def stage0_group(self, group: str, names: Sequence[str]) -> ColumnGroup:
         """Declare main columns committed in *stage 0*, on their own and before the
@@ -253,11 +250,9 @@ class AirBuilder:
         if not self._stage0_open:
             raise ValueError(f"stage-0 group {group!r} declared after other main columns: "
                              "stage-0 columns come first")
-        first = len(self._main)
-        cols = {n: self._add_main(self._claim(f"{group}.{n}", "column")) for n in names}
-        self._main_groups[group] = tuple(range(first, len(self._main)))
+        columns = self._add_main_group(group, names)
         self._n_stage0 = len(self._main)
-        return ColumnGroup(group, cols)
+        return columns
 
     def preprocessed(self, name: str, compute: PreprocessedFn) -> Expr:
         """Declare one preprocessed column; ``compute(shape, public_data)`` returns its
@@ -406,8 +401,6 @@ class AirBuilder:
                 raise ValueError(f"interaction {inter.name!r} on global bus "
                                  f"{inter.bus.name!r} reads main column "
                                  f"{self._main[leaf.data[0]]!r}, which is not in stage 0")
-            if leaf.op == "aux":
-                raise ValueError(f"interaction {inter.name!r} reads an aux column")
 
     def _claim(self, name: str, what: str) -> str:
         if not name:
@@ -421,6 +414,12 @@ class AirBuilder:
 
     def _scoped(self, name: str) -> str:
         return ".".join(self._scope + [name])
+
+    def _add_main_group(self, group: str, names: Sequence[str]) -> ColumnGroup:
+        first = len(self._main)
+        cols = {n: self._add_main(self._claim(f"{group}.{n}", "column")) for n in names}
+        self._main_groups[group] = tuple(range(first, len(self._main)))
+        return ColumnGroup(group, cols)
 
     def _add_main(self, name: str) -> Expr:
         self._main.append(name)

@@ -89,12 +89,8 @@ class LogupPlan:
     batch_denominators: tuple[Expr, ...]
     constraints: tuple[Constraint, ...]
     flag_constraints: tuple[Constraint, ...]
-    n_local: int = -1
-    has_global: bool = False
-
-    def __post_init__(self):
-        if self.n_local < 0:
-            object.__setattr__(self, "n_local", len(self.batches))
+    n_local: int
+    has_global: bool
 
     @property
     def aux_names(self) -> tuple[str, ...]:

@@ -82,10 +82,10 @@ def build_aux_trace(air, main, preprocessed, publics, challenges, zk_rows: int,
 
 
 def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, *,
-                    cancel: CancelToken | None = None, scope: str = "local") -> Ext:
-    """``sum m / d(v)`` over every interaction at every real row, as an ``Ext``: the
-    ``S`` that :func:`build_aux_trace` would return, without building the aux trace.
-    ``scope``: ``"local"`` (the local buses: ``S``) or ``"global"`` (``S_g``).
+                    cancel: CancelToken | None = None) -> Ext:
+    """``sum m / d(v)`` over every interaction on a local bus at every real row, as an
+    ``Ext``: the ``S`` that :func:`build_aux_trace` would return, without building the
+    aux trace (a global bus balances only over a set of proofs).
 
     With random challenges, ``interaction_sum(...) + public_interaction_sum(...)`` is
     zero if every bus balances and otherwise non-zero except with probability about
@@ -95,10 +95,7 @@ def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, 
     plan = air.logup
     if plan is None:
         return Ext.ZERO
-    if scope not in ("local", "global"):
-        raise ValueError(f"scope must be 'local' or 'global', not {scope!r}")
     n_batches = len(plan.batches)
-    picked = slice(0, plan.n_local) if scope == "local" else slice(plan.n_local, n_batches)
     total = np.zeros(4, dtype=np.uint64)
     scratch = np.empty((4 * n_batches, _CHUNK), dtype=np.uint32)
     for row0, values in _fractions(air, main, preprocessed, publics, challenges, zk_rows):
@@ -107,8 +104,8 @@ def interaction_sum(air, main, preprocessed, publics, challenges, zk_rows: int, 
         h = scratch[:, :values.shape[1]]
         _check_denominators(_divide_into(values, n_batches, h, 0), row0)
         # Below 2^31 each: 2^33 of them fit in a uint64 sum.
-        h = h.reshape(n_batches, 4, -1)[picked]
-        total = (total + h.sum(axis=(0, 2), dtype=np.uint64)) % P
+        local = h.reshape(n_batches, 4, -1)[:plan.n_local]
+        total = (total + local.sum(axis=(0, 2), dtype=np.uint64)) % P
     return Ext(*map(int, total))
 
 
