@@ -20,6 +20,7 @@ import numpy as np
 from engine.field.scalar import Ext
 from engine.stark.air import Air
 from engine.stark.logup_trace import PublicMessages, public_interaction_sum
+from engine.stark.protocol import air_digest
 from engine.stark.transcript import Transcript
 
 __all__ = ["GLOBAL_TAG", "global_challenges", "global_sum_balances"]
@@ -30,11 +31,9 @@ GLOBAL_TAG = b"zkwb-global-v1"
 
 def global_challenges(air: Air, claim: bytes, stage0_roots: Sequence[bytes]) -> np.ndarray:
     """``(gamma_g, beta_g)`` as ``(2, 4)`` uint32, drawn from a transcript that has
-    absorbed the AIR's name, the caller's claim bytes, the number of proofs and every
+    absorbed the AIR's digest, the caller's claim bytes, the number of proofs and every
     proof's stage-0 root in order: changing, adding, dropping or reordering a proof
     changes them all. Raises ``ValueError`` for a root that is not 32 bytes."""
-    from engine.stark.protocol import air_digest
-
     transcript = Transcript(GLOBAL_TAG)
     transcript.absorb_digest(b"air", air_digest(air))
     transcript.absorb_bytes(b"claim", bytes(claim))
