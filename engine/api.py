@@ -29,7 +29,7 @@ from engine.errors import Cancelled, InputError, TraceLimitExceeded
 from engine.events import (CancelToken, EventCallback, PhaseFinished, Reporter, SegmentFinished,
                            SegmentsPlanned, SegmentStarted, SegmentVerified)
 from engine.policy import MAX_LOG_TRACE_HEIGHT, VerificationPolicy
-from engine.receipt import ProgramImage, Receipt
+from engine.receipt import ProgramImage, Receipt, SegmentSeal
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
 from engine.vm import ExecutionResult, Program, execute
 
@@ -178,9 +178,10 @@ def _prove(program, input_data, params, detached, max_cycles, check, on_event,
     reporter.emit(SegmentFinished(0, 1, time.perf_counter() - segment_start))
     receipt = Receipt(image_id=program.image_id, exit_code=result.exit_code,
                       journal=result.journal, params=params,
-                      security_bits=proof.security_bits, log_trace_height=proof.log_height,
+                      security_bits=proof.security_bits,
                       image=None if detached else ProgramImage.from_program(program),
-                      seal=encode_proof(proof))
+                      segments=(SegmentSeal(proof.log_height, len(result.journal),
+                                            encode_proof(proof)),))
     return ProveResult(receipt=receipt, execution=result, trace_rows=witness.shape.height,
                        seconds=time.perf_counter() - start, phase_seconds=phases)
 
@@ -254,7 +255,10 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     if expected is not None and expected != receipt.image_id:
         raise _Rejected(f"the receipt is for image {receipt.image_id.hex()}, not the expected "
                         f"{expected.hex()}")
-    params, log_height = receipt.params, receipt.log_trace_height
+    if receipt.segment_count > 1:
+        raise _Rejected("multi-segment receipts are not verified yet")
+    segment = receipt.segments[0]
+    params, log_height = receipt.params, segment.log_trace_height
     refused = policy.rejection(params)
     if refused:
         raise _Rejected(refused)
@@ -304,7 +308,7 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     # 5. The seal, decoded into no more than an honest proof of this shape holds.
     shape = proof_shape(air, params, log_height)
     try:
-        proof = decode_proof(receipt.seal, shape.limits())
+        proof = decode_proof(segment.seal, shape.limits())
     except DecodeError as e:
         raise _Rejected(f"the seal is malformed: {e}") from None
     if proof.log_height != log_height:

@@ -48,8 +48,10 @@ class VerificationPolicy:
 
     ``params``: the accepted parameter sets (a receipt made with any other set is
     invalid). ``min_security_bits``: the least conjectured security, computed by the
-    verifier for the receipt's parameters and trace height. ``max_log_trace_height``:
-    log2 of the tallest trace accepted (at most :data:`MAX_LOG_TRACE_HEIGHT`).
+    verifier for the receipt's parameters and each segment's trace height (so the
+    tallest segment's decides). ``max_log_trace_height``: log2 of the tallest segment
+    trace accepted (at most :data:`MAX_LOG_TRACE_HEIGHT`; a receipt's segments each
+    have their own height, ``engine.receipt.SegmentSeal``).
 
     The default accepts only :data:`SHIPPED_PARAMS`, at 100 bits or more, up to 2^20
     rows. :meth:`allowing` is the explicit way to accept other sets.

@@ -21,6 +21,8 @@ from engine.stark.params import ProofParams
 from engine.stark.proof import ProofLimits, decode_proof, encode_proof
 from engine.stark.protocol import security_centibits, security_report
 from engine.stark.shape import proof_shape
+from tests import receipt_edits
+from tests.receipt_edits import with_segment
 
 
 def claiming_height(receipt: Receipt, log_height: int, params: ProofParams | None = None
@@ -30,10 +32,10 @@ def claiming_height(receipt: Receipt, log_height: int, params: ProofParams | Non
     The rest of the seal is the honest small proof's."""
     params = receipt.params if params is None else params
     centibits = security_centibits(security_report(build_air(), params, 1 << log_height))
-    proof = decode_proof(receipt.seal)
+    proof = decode_proof(receipt.segments[0].seal)
     forged = dataclasses.replace(proof, log_height=log_height, security_centibits=centibits)
-    return dataclasses.replace(receipt, params=params, log_trace_height=log_height,
-                               security_bits=centibits / 100, seal=encode_proof(forged))
+    relabelled = dataclasses.replace(receipt, params=params, security_bits=centibits / 100)
+    return with_segment(relabelled, 0, log_trace_height=log_height, seal=encode_proof(forged))
 
 
 def with_code_span(receipt: Receipt, words: int) -> Receipt:
@@ -61,8 +63,9 @@ def with_words(receipt: Receipt, count: int) -> Receipt:
 
 
 def with_journal(receipt: Receipt, size: int) -> Receipt:
-    """The receipt claiming a journal of ``size`` bytes."""
-    return dataclasses.replace(receipt, journal=bytes(size))
+    """The receipt claiming a journal of ``size`` bytes (its segment ending there, so that
+    it decodes)."""
+    return receipt_edits.with_journal(receipt, bytes(size))
 
 
 def counts_at_caps(receipt: Receipt, log_height: int = 20) -> Receipt:
@@ -71,7 +74,7 @@ def counts_at_caps(receipt: Receipt, log_height: int = 20) -> Receipt:
     matrices, rows, Merkle nodes, FRI layers, final polynomial length) wherever that
     fits in the decoder's byte limit, on the honest proof's header."""
     caps = ProofLimits()
-    base = decode_proof(claiming_height(receipt, log_height).seal)
+    base = decode_proof(claiming_height(receipt, log_height).segments[0].seal)
     opened = [np.ones((caps.max_points, 64, 4), dtype=np.uint32)
               for _ in range(caps.max_groups)]
     opened[0] = np.ones((caps.max_points, caps.max_columns, 4), dtype=np.uint32)
@@ -92,7 +95,7 @@ def counts_at_caps(receipt: Receipt, log_height: int = 20) -> Receipt:
                               query_openings=openings, fri=fri)
     seal = encode_proof(dataclasses.replace(base, opening=pcs))
     assert len(seal) <= caps.max_bytes, len(seal)
-    return dataclasses.replace(claiming_height(receipt, log_height), seal=seal)
+    return with_segment(claiming_height(receipt, log_height), 0, seal=seal)
 
 
 def honest_shaped(receipt: Receipt, log_height: int = 20) -> Receipt:
@@ -101,7 +104,7 @@ def honest_shaped(receipt: Receipt, log_height: int = 20) -> Receipt:
     check and is rejected only once the preprocessed commitment is recomputed, the
     most a forgery can cost (as much as accepting an honest receipt of that height)."""
     claimed = claiming_height(receipt, log_height)
-    proof = decode_proof(claimed.seal)
+    proof = decode_proof(claimed.segments[0].seal)
     shape = proof_shape(build_air(), claimed.params, log_height)
     layers = tuple(OpenedRows((np.zeros((min(shape.max_rows, 1 << log_leaves), width),
                                         dtype=np.uint32),),
@@ -112,7 +115,7 @@ def honest_shaped(receipt: Receipt, log_height: int = 20) -> Receipt:
                               final_poly=np.zeros((shape.final_len, 4), dtype=np.uint32))
     forged = dataclasses.replace(proof, opening=dataclasses.replace(proof.opening, fri=fri))
     assert shape.check(forged) is None, shape.check(forged)
-    return dataclasses.replace(claimed, seal=encode_proof(forged))
+    return with_segment(claimed, 0, seal=encode_proof(forged))
 
 
 def forgeries(receipt: Receipt) -> dict[str, Receipt]:

@@ -104,6 +104,36 @@ def test_inspect_shows_the_claim_without_verifying(workdir, capsys):
     assert obj["image_matches_id"] is True and obj["detached"] is False
 
 
+def test_inspect_lists_the_segments(tmp_path, capsys):
+    from engine.receipt import ProgramImage, Receipt, SegmentSeal, write_receipt
+    from engine.stark.params import ProofParams
+    program = load_elf(guest_path("hello"))
+    segments = (SegmentSeal(10, 2, b"a" * 300), SegmentSeal(12, 2, b"b" * 70_000),
+                SegmentSeal(11, 5, b"c"))
+    path = tmp_path / "three.zkr"
+    write_receipt(path, Receipt(image_id=program.image_id, exit_code=0, journal=b"hello",
+                                params=ProofParams(), security_bits=101.0,
+                                image=ProgramImage.from_program(program), segments=segments))
+    assert main(["inspect", str(path), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["segment_count"] == 3 and obj["trace_rows"] == 1 << 12
+    assert obj["seal_bytes"] == 70_301
+    assert obj["segments"] == [
+        {"index": 0, "log_trace_height": 10, "trace_rows": 1024, "journal_end": 2,
+         "seal_bytes": 300},
+        {"index": 1, "log_trace_height": 12, "trace_rows": 4096, "journal_end": 2,
+         "seal_bytes": 70_000},
+        {"index": 2, "log_trace_height": 11, "trace_rows": 2048, "journal_end": 5,
+         "seal_bytes": 1}]
+    assert main(["inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("segments"))
+    rows = [line.split() for line in lines[at + 1:]]
+    assert rows == [["0", "2^10", "rows", "journal", "end", "2", "seal", "300", "bytes"],
+                    ["1", "2^12", "rows", "journal", "end", "2", "seal", "70,000", "bytes"],
+                    ["2", "2^11", "rows", "journal", "end", "5", "seal", "1", "bytes"]]
+
+
 @pytest.mark.parametrize("content", [b"", b"garbage", b"ZKWB-RCT\x01\x00", None])
 def test_garbage_receipts_exit_2_with_a_message(tmp_path, capsys, content):
     path = tmp_path / "bad.zkr"

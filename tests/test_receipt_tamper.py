@@ -13,17 +13,31 @@ from engine.receipt import (MAGIC, ProgramImage, ReceiptError, decode_receipt,
                             encode_receipt)
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
+from tests.receipt_edits import with_segment
 from tests.rejection import assert_rejected
 from tests.test_receipt_malleability import CLAIM_CHANGED, SEAL_CHANGED, UNDECODABLE
 from tests.vm.asm import DATA_BASE, Asm
 
+# Why a receipt whose segment claims another trace height is rejected: no proof has
+# that height, the policy does not accept it, the image does not fit it, the seal's
+# decoder (whose limits the height sets) refuses the seal, or the seal states another.
+HEIGHT_CHANGED = (UNDECODABLE, "with its parameters this verifier accepts",
+                  "cannot have been proven in a trace of", "the seal is malformed",
+                  "different trace height than its seal")
+# What the verifier says of every receipt of several segments, for now.
+MULTI = "multi-segment receipts are not verified yet"
 # region -> why a receipt with a bit flipped there is rejected. The header and the
 # framings are checked by the decoder; the image must hash to the claimed image ID.
+# The segments section: a count that is no longer 1 does not decode or (read on into
+# the seal's bytes) is a receipt of several segments; a single segment's journal end
+# must be the journal's length, and its seal's length the rest of the section.
 FLIPPED = {"header": (UNDECODABLE,), "claim framing": (UNDECODABLE,),
            "claim": CLAIM_CHANGED, "parameters framing": (UNDECODABLE,),
            "parameters": CLAIM_CHANGED, "image framing": (UNDECODABLE,),
            "image": (UNDECODABLE, "does not hash to its image ID"),
-           "seal framing": (UNDECODABLE,), "seal": SEAL_CHANGED}
+           "segments framing": (UNDECODABLE,), "segment count": (UNDECODABLE, MULTI),
+           "segment height": HEIGHT_CHANGED, "segment journal end": (UNDECODABLE,),
+           "seal length": (UNDECODABLE,), "seal": SEAL_CHANGED}
 
 
 def length_guest():
@@ -67,10 +81,12 @@ def test_verification_time_splits_into_compiling_and_checking():
 
 
 def _regions(data: bytes) -> dict[str, list[int]]:
-    """Byte positions of each region of an encoded receipt (docs/receipt-format.md)."""
+    """Byte positions of each region of an encoded receipt (docs/receipt-format.md): the
+    sections, and in the segments section the count and each segment's fields
+    (``"segment height"`` etc. over all segments, ``"segment 1 height"`` etc. each)."""
     out: dict[str, list[int]] = {"header": list(range(len(MAGIC) + 4))}
     pos = len(MAGIC) + 4
-    names = {1: "claim", 2: "parameters", 3: "image", 4: "seal"}
+    names = {1: "claim", 2: "parameters", 3: "image", 4: "segments"}
     while pos < len(data):
         tag = int.from_bytes(data[pos:pos + 4], "little")
         length = int.from_bytes(data[pos + 4:pos + 8], "little")
@@ -78,24 +94,68 @@ def _regions(data: bytes) -> dict[str, list[int]]:
         body = list(range(pos + 8, pos + 8 + length))
         out[names[tag]] = body
         pos += 8 + length
+    pos = out["segments"][0]
+    count = int.from_bytes(data[pos:pos + 4], "little")
+    out["segment count"] = list(range(pos, pos + 4))
+    pos += 4
+    for index in range(count):
+        seal_length = int.from_bytes(data[pos + 5:pos + 9], "little")
+        fields = {"height": range(pos, pos + 1), "journal end": range(pos + 1, pos + 5),
+                  "seal length": range(pos + 5, pos + 9),
+                  "seal": range(pos + 9, pos + 9 + seal_length)}
+        for field, span in fields.items():
+            whole = field if field.startswith("seal") else f"segment {field}"
+            out.setdefault(whole, []).extend(span)
+            out[f"segment {index} {field}"] = list(span)
+        pos += 9 + seal_length
+    assert pos == out["segments"][-1] + 1
     return out
 
 
-@pytest.mark.parametrize("region", ["header", "claim framing", "claim", "parameters framing",
-                                    "parameters", "image framing", "image", "seal framing",
-                                    "seal"])
-def test_flipping_bytes_in_any_region_is_rejected(region):
-    data = encode_receipt(hello_receipt())
-    positions = _regions(data)[region]
-    rng = np.random.default_rng(len(region))
+def _flip_some(data: bytes, positions: list[int], expected: tuple[str, ...], label: str,
+               seed: int) -> None:
+    rng = np.random.default_rng(seed)
     picks = positions if len(positions) <= 12 else rng.choice(positions, 12, replace=False)
     for pos in picks:
         mutated = bytearray(data)
         mutated[int(pos)] ^= 1 << int(rng.integers(0, 8))
         try:
-            _assert_rejected(bytes(mutated), *FLIPPED[region])
+            _assert_rejected(bytes(mutated), *expected)
         except AssertionError as error:
-            raise AssertionError(f"{region}, flip at byte {pos}: {error}") from None
+            raise AssertionError(f"{label}, flip at byte {pos}: {error}") from None
+
+
+@pytest.mark.parametrize("region", list(FLIPPED))
+def test_flipping_bytes_in_any_region_is_rejected(region):
+    data = encode_receipt(hello_receipt())
+    _flip_some(data, _regions(data)[region], FLIPPED[region], region, len(region))
+
+
+def three_segments(receipt):
+    """``receipt`` presented as three segments, each with its seal (the second writes
+    no journal); until receipts of several segments are verified, such a receipt is
+    rejected as one."""
+    segment = receipt.segments[0]
+    half = len(receipt.journal) // 2
+    return dataclasses.replace(receipt, segments=(
+        dataclasses.replace(segment, journal_end=half),
+        dataclasses.replace(segment, journal_end=half),
+        segment))
+
+
+def test_a_receipt_of_several_segments_is_refused_for_now():
+    assert_rejected(verify(three_segments(hello_receipt())), MULTI)
+
+
+@pytest.mark.parametrize("field", ["height", "journal end", "seal length", "seal"])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_flipping_any_field_of_any_segment_is_rejected(index, field):
+    data = encode_receipt(three_segments(hello_receipt()))
+    # The journal ends of several segments leave room, so they may decode: then they
+    # are refused as a receipt of several segments.
+    expected = (UNDECODABLE, MULTI)
+    _flip_some(data, _regions(data)[f"segment {index} {field}"], expected,
+               f"segment {index} {field}", 10 * index + len(field))
 
 
 @pytest.mark.parametrize("cut", [1, 100, 5000])
@@ -112,15 +172,30 @@ BOUND = "the LogUp proof of work is invalid"         # the claim is in the trans
     ("journal", b"tamper mE", (BOUND,)), ("journal", b"", (BOUND,)),
     ("journal", b"tamper me!", (BOUND,)), ("exit_code", 1, (BOUND,)),
     ("image_id", bytes(32), ("does not hash to its image ID",)),
-    # A taller claimed height gives the seal's decoder other limits, which the seal's
-    # FRI layer count is outside of.
-    ("log_trace_height", 11, ("different trace height than its seal",
-                              "the seal is malformed: proof: FRI layers is")),
     ("security_bits", 120.0, ("the receipt states 120.00 bits of security",)),
 ])
 def test_edited_claim_fields_are_rejected(field, value, reasons):
     receipt = dataclasses.replace(hello_receipt(), **{field: value})
     assert_rejected(verify(receipt), *reasons)
+
+
+def test_edited_segment_fields_are_rejected():
+    receipt = hello_receipt()
+    height = receipt.segments[0].log_trace_height
+    # A taller claimed height gives the seal's decoder other limits, which the seal's
+    # FRI layer count is outside of.
+    assert_rejected(verify(with_segment(receipt, 0, log_trace_height=height + 1)),
+                    "different trace height than its seal",
+                    "the seal is malformed: proof: FRI layers is")
+    assert_rejected(verify(with_segment(receipt, 0, log_trace_height=height - 1)),
+                    "different trace height than its seal", "the seal is malformed",
+                    "cannot have been proven in a trace of")
+    assert_rejected(verify(with_segment(receipt, 0, log_trace_height=21)),
+                    "this verifier accepts 2^10 to 2^20 rows")
+    assert_rejected(verify(with_segment(receipt, 0, seal=b"")), "the seal is malformed")
+    # a journal end that is not the journal's length is refused by the decoder
+    with pytest.raises(ReceiptError, match="the last segment ends the journal"):
+        decode_receipt(encode_receipt(with_segment(receipt, 0, journal_end=0)))
 
 
 def test_program_a_proof_with_program_b_image_is_rejected():
@@ -150,5 +225,5 @@ def test_proving_the_same_run_twice_gives_different_valid_receipts():
     program = length_guest()
     a = prove(program, b"same input").receipt
     b = prove(program, b"same input").receipt
-    assert a.seal != b.seal
+    assert a.segments[0].seal != b.segments[0].seal
     assert verify(a).valid and verify(b).valid

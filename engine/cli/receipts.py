@@ -184,7 +184,7 @@ def _cmd_inspect(args) -> int:
         "journal_hex": receipt.journal.hex(), "journal_text": printable_text(receipt.journal),
         "journal_bytes": len(receipt.journal), "security_bits": receipt.security_bits,
         "trace_rows": 1 << receipt.log_trace_height, "detached": receipt.detached,
-        "seal_bytes": len(receipt.seal),
+        "segment_count": receipt.segment_count, "seal_bytes": receipt.seal_bytes,
         "params": {k: getattr(receipt.params, k) for k in receipt.params.__dataclass_fields__},
     }
     if receipt.image is not None:
@@ -192,8 +192,11 @@ def _cmd_inspect(args) -> int:
         info["entry"] = receipt.image.entry
         info["code_ranges"] = [list(r) for r in receipt.image.code_ranges]
         info["image_words"] = len(receipt.image.word_addresses)
+    segments = [{"index": i, "log_trace_height": s.log_trace_height,
+                 "trace_rows": 1 << s.log_trace_height, "journal_end": s.journal_end,
+                 "seal_bytes": len(s.seal)} for i, s in enumerate(receipt.segments)]
     if args.json:
-        print_json(info)
+        print_json({**info, "segments": segments})
         return EXIT_OK
     print("not verified (use zkwb verify); the receipt claims:")
     for key, value in info.items():
@@ -201,4 +204,8 @@ def _cmd_inspect(args) -> int:
             print(f"  {key:<17} {value}")
     text = info["journal_text"]
     print("  journal           " + (repr(text) if text is not None else info["journal_hex"]))
+    print("  segments          (index, trace rows, journal end, seal bytes)")
+    for s in segments:
+        print(f"    {s['index']:>6}  2^{s['log_trace_height']:<2} rows  journal end "
+              f"{s['journal_end']:>10,}  seal {s['seal_bytes']:>12,} bytes")
     return EXIT_OK

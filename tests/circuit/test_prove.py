@@ -115,7 +115,7 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
     from engine.api import claim_bytes
     from engine.circuit.image import MachineImage
     from engine.circuit.witness import generate_witness
-    from engine.receipt import ProgramImage, Receipt
+    from engine.receipt import ProgramImage, Receipt, SegmentSeal
     from engine.stark import encode_proof
     from engine.stark.params import DEFAULT_PARAMS
     from engine.vm import execute, load_elf
@@ -135,7 +135,8 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
                   rng=np.random.default_rng(1))
     receipt = Receipt(image_id=honest.image_id, exit_code=run.exit_code, journal=run.journal,
                       params=DEFAULT_PARAMS, security_bits=proof.security_bits,
-                      log_trace_height=proof.log_height, image=ProgramImage.from_program(honest),
-                      seal=encode_proof(proof))
+                      image=ProgramImage.from_program(honest),
+                      segments=(SegmentSeal(proof.log_height, len(run.journal),
+                                            encode_proof(proof)),))
     for pinned in ({}, {"program": honest}):
         assert_rejected(verify_receipt(receipt, **pinned), CONSTRAINT_REASON)

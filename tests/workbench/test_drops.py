@@ -48,12 +48,13 @@ def test_dropping_a_folder_or_several_files_is_handled(window, tmp_path):
 
 
 def _receipt_for(program, journal: bytes = b"hi\n") -> bytes:
-    from engine.receipt import ProgramImage, Receipt, encode_receipt
+    from engine.receipt import ProgramImage, Receipt, SegmentSeal, encode_receipt
     from engine.stark.params import ProofParams
     image = ProgramImage.from_program(program)
     return encode_receipt(Receipt(image_id=image.image_id(), exit_code=0, journal=journal,
                                   params=ProofParams(), security_bits=100.5,
-                                  log_trace_height=12, image=image, seal=b"\x00" * 64))
+                                  image=image,
+                                  segments=(SegmentSeal(12, len(journal), b"\x00" * 64),)))
 
 
 def test_dropping_a_garbage_receipt_shows_invalid_with_the_reason(window, qtbot, tmp_path):

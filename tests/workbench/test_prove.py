@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 
 from engine.receipt import decode_receipt, encode_receipt
+from tests.receipt_edits import with_journal
 from tests.workbench.helpers import (CANCEL_LATENCY_S, LONGEST_GAP_S, Ticks,
                                      assert_shown_rejection, cancel_and_wait, drop_files,
                                      execute_and_wait)
@@ -73,7 +73,7 @@ def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
 def test_a_tampered_receipt_dropped_shows_invalid_with_a_reason(window, qtbot, tmp_path):
     path = _prove(qtbot, window, tmp_path / "hello.zkr")
     receipt = decode_receipt(open(path, "rb").read())
-    forged = replace(receipt, journal=b"Hello, ZK Workbench?")
+    forged = with_journal(receipt, b"Hello, ZK Workbench?")
     bad = tmp_path / "forged.zkr"
     bad.write_bytes(encode_receipt(forged))
     with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:

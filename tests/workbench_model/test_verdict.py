@@ -7,13 +7,12 @@ are real proofs of two small guests (tests/workbench_model/receipts.py).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from engine.events import CancelToken
-from engine.receipt import ProgramImage, Receipt, decode_receipt, encode_receipt
+from engine.receipt import ProgramImage, Receipt, SegmentSeal, decode_receipt, encode_receipt
 from engine.stark.params import ProofParams
+from tests.receipt_edits import with_journal
 from tests.rejection import assert_rejected
 from tests.workbench_model.receipts import program, write_receipts
 from workbench.model import tasks
@@ -111,11 +110,12 @@ def _write(tmp_path, name: str, data: bytes) -> str:
 def test_tampered_receipts_are_rejected_for_their_reason(receipts, tmp_path):
     hello = program("hello")
     genuine = open(receipts["hello"], "rb").read()
-    forged = encode_receipt(replace(decode_receipt(genuine), journal=b"Hello, ZK Workbench?"))
+    forged = encode_receipt(with_journal(decode_receipt(genuine), b"Hello, ZK Workbench?"))
     image = ProgramImage.from_program(hello)
     fake_seal = encode_receipt(Receipt(image_id=image.image_id(), exit_code=0, journal=b"hi\n",
                                        params=ProofParams(), security_bits=100.5,
-                                       log_trace_height=12, image=image, seal=b"\x00" * 64))
+                                       image=image,
+                                       segments=(SegmentSeal(12, 3, b"\x00" * 64),)))
     cases = [
         ("forged.zkr", forged, "the proof was made for other public inputs"),
         ("garbage.zkr", b"ZKWB garbage", "this is not a zkwb receipt"),
@@ -144,6 +144,13 @@ def test_the_figures_of_a_verified_receipt_and_of_an_unreadable_one():
     assert shown["time"].startswith("12")
     unknown = figures(VerifySummary(False, "this is not a zkwb receipt"))
     assert set(unknown.values()) == {"–"}
+
+
+def test_the_height_of_a_receipt_of_several_segments_names_them():
+    one = VerifySummary(True, "", "a.zkr", trace_height=1 << 12, segment_count=1)
+    assert figures(one)["height"] == "4,096 rows"
+    three = VerifySummary(True, "", "a.zkr", trace_height=1 << 12, segment_count=3)
+    assert figures(three)["height"] == "3 segments, up to 4,096 rows"
 
 
 def test_a_pasted_image_id_is_64_hex_digits():

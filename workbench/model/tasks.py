@@ -231,7 +231,8 @@ def run_receipt_check(path: str, expected_image_id: bytes | None, program,
                             time.perf_counter() - start, expected_image_id)
     names = {"program_name": program_name(receipt.image_id, program),
              "expected_name": program_name(expected_image_id, program)}
-    layers = fri_layer_sizes(receipt.log_trace_height, receipt.params)
+    # The first segment's folding: the one the verifier checks first.
+    layers = fri_layer_sizes(receipt.segments[0].log_trace_height, receipt.params)
     if layers:
         report(FriLayers(layers))
     detached_program = program if receipt.detached else None

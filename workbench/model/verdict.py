@@ -53,12 +53,13 @@ class VerifySummary:
     journal: bytes = b""
     exit_code: int | None = None
     security_bits: float | None = None
-    trace_height: int | None = None
+    trace_height: int | None = None          # the tallest segment's
     receipt_bytes: int | None = None
     seconds: float | None = None
     compile_seconds: float = 0.0
     program_name: str = ""
     expected_name: str = ""
+    segment_count: int | None = None
 
     @property
     def pinned(self) -> bool:
@@ -141,11 +142,20 @@ def figures(summary: VerifySummary) -> dict[str, str]:
         "exit": "–" if summary.exit_code is None else str(summary.exit_code),
         "security": ("–" if summary.security_bits is None
                      else f"{summary.security_bits:.0f} bits (conjectured)"),
-        "height": "–" if summary.trace_height is None else f"{summary.trace_height:,} rows",
+        "height": describe_height(summary),
         "size": "–" if summary.receipt_bytes is None else describe_size(summary.receipt_bytes),
         "time": ("–" if summary.seconds is None
                  else describe_verify_time(summary.seconds, summary.compile_seconds)),
     }
+
+
+def describe_height(summary: VerifySummary) -> str:
+    """``"4,096 rows"``; ``"3 segments, up to 4,096 rows"`` for a receipt of several."""
+    if summary.trace_height is None:
+        return "–"
+    if summary.segment_count and summary.segment_count > 1:
+        return f"{summary.segment_count:,} segments, up to {summary.trace_height:,} rows"
+    return f"{summary.trace_height:,} rows"
 
 
 def mismatch_reason(summary: VerifySummary) -> str:
@@ -200,6 +210,7 @@ def summary_of_check(check) -> VerifySummary:
         security_bits=(verification.security_bits if verification and check.valid
                        else receipt.security_bits if receipt else None),
         trace_height=(1 << receipt.log_trace_height) if receipt else None,
+        segment_count=receipt.segment_count if receipt else None,
         receipt_bytes=check.size, seconds=check.seconds,
         compile_seconds=verification.compile_seconds if verification else 0.0,
         program_name=check.program_name, expected_name=check.expected_name)

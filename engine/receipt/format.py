@@ -1,99 +1,54 @@
-"""Receipts: the claim, the proof parameters, the program image and the seal.
+"""The receipt file format (``.zkr``, ``docs/receipt-format.md``): encode, decode, read,
+write.
 
-A receipt file (``.zkr``) is untrusted input, usually dragged into a window. Decoding
-reads it field by field with ``engine.codec.Reader``: every count is capped and
-checked against the bytes that remain before anything is allocated, field elements
-and addresses are range-checked, and trailing bytes are rejected. Nothing is
-unpickled or evaluated. The byte layout is specified in ``docs/receipt-format.md``;
-``FORMAT_VERSION`` changes whenever it does.
+A receipt file is untrusted input, usually dragged into a window. Decoding reads it
+field by field with ``engine.codec.Reader``: every count is capped and checked against
+the bytes that remain before anything is allocated, field elements and addresses are
+range-checked, and trailing bytes are rejected. Nothing is unpickled or evaluated.
+``FORMAT_VERSION`` changes whenever the layout does.
 
-Decoding checks structure only. Whether the seal proves the claim, and whether the
+Decoding checks structure only. Whether the seals prove the claim, and whether the
 embedded program matches the image ID, is the verifier's business.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 
 from engine.codec import DecodeError, Reader, Writer
 from engine.fileio import read_bounded, write_atomic
+from engine.receipt.claim import Receipt, SegmentSeal
+from engine.receipt.image import ProgramImage
 from engine.stark.params import PARAMS_VERSION, ProofParams
-from engine.vm.image import image_id as compute_image_id
 from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_JOURNAL_BYTES,
-                                  MAX_SEGMENTS)
+                                  MAX_RUN_ROWS, MAX_SEGMENTS)
 
 MAGIC = b"ZKWB-RCT"
-FORMAT_VERSION = 2
-MAX_RECEIPT_BYTES = 64 << 20
+FORMAT_VERSION = 3
+#: The largest receipt file: a run of many segments (each seal is about 260 KB).
+MAX_RECEIPT_BYTES = 512 << 20
 MAX_SEAL_BYTES = 48 << 20
-MAX_IMAGE_WORDS = (MAX_RECEIPT_BYTES // 8)
+#: Distinct word addresses in guest memory: no image can list more words.
+MAX_IMAGE_WORDS = (GUEST_MEMORY_END - GUEST_MEMORY_START) >> 2
 MAX_LOG_TRACE_HEIGHT = 27            # the two-adicity of BabyBear
+#: Enough segments for the longest run (``MAX_RUN_ROWS``) in segments of 2^10 rows,
+#: each losing up to 64 rows to zero knowledge and the segment's boundary:
+#: 2^19 · (2^10 − 64) = MAX_RUN_ROWS + 1.
+MAX_RECEIPT_SEGMENTS = 1 << 19
+#: The bytes of a segment's entry without its seal: u8 height, u32 journal end, u32
+#: seal length.
+SEGMENT_HEADER_BYTES = 1 + 4 + 4
 
-TAG_CLAIM, TAG_PARAMS, TAG_IMAGE, TAG_SEAL = 1, 2, 3, 4
+TAG_CLAIM, TAG_PARAMS, TAG_IMAGE, TAG_SEGMENTS = 1, 2, 3, 4
 _SECTION_NAMES = {TAG_CLAIM: "claim", TAG_PARAMS: "parameters", TAG_IMAGE: "program image",
-                  TAG_SEAL: "seal"}
+                  TAG_SEGMENTS: "segments"}
+
+assert MAX_RECEIPT_SEGMENTS * ((1 << 10) - 64) > MAX_RUN_ROWS
 
 
 class ReceiptError(DecodeError):
     """The bytes are not a well-formed zkwb receipt."""
-
-
-@dataclass(frozen=True)
-class ProgramImage:
-    """What a verifier needs of a program: entry, code ranges, heap start, initial
-    memory words.
-
-    Exactly the data the image ID commits to (``engine/vm/image.py``).
-    """
-    entry: int
-    code_ranges: tuple[tuple[int, int], ...]
-    heap_start: int                  # the initial program break
-    word_addresses: np.ndarray       # uint32, strictly increasing word addresses
-    word_values: np.ndarray          # uint32, none zero
-
-    @classmethod
-    def from_program(cls, program) -> ProgramImage:
-        return cls(program.entry, tuple(program.code_ranges), program.heap_start,
-                   program.word_addresses, program.word_values)
-
-    def image_id(self) -> bytes:
-        return compute_image_id(self.entry, list(self.code_ranges), self.heap_start,
-                                self.word_addresses, self.word_values)
-
-    def __eq__(self, other) -> bool:
-        return (isinstance(other, ProgramImage) and self.entry == other.entry
-                and self.code_ranges == other.code_ranges
-                and self.heap_start == other.heap_start
-                and np.array_equal(self.word_addresses, other.word_addresses)
-                and np.array_equal(self.word_values, other.word_values))
-
-    __hash__ = None
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A claim and its proof.
-
-    The claim: the program with ``image_id`` halted with ``exit_code`` (a0 at exit,
-    unsigned 32-bit) and wrote ``journal``. ``security_bits`` is the conjectured
-    security the prover reported (the verifier recomputes it); ``log_trace_height`` is
-    log2 of the trace height, the one thing besides the claim a receipt reveals.
-    ``image`` is None for a detached receipt. ``seal`` is the encoded STARK proof.
-    """
-    image_id: bytes
-    exit_code: int
-    journal: bytes
-    params: ProofParams
-    security_bits: float
-    log_trace_height: int
-    image: ProgramImage | None
-    seal: bytes
-
-    @property
-    def detached(self) -> bool:
-        return self.image is None
 
 
 def encode_receipt(receipt: Receipt) -> bytes:
@@ -111,7 +66,6 @@ def encode_receipt(receipt: Receipt) -> bytes:
     params = Writer()
     params.u32_array(receipt.params.to_words())
     params.u32(round(receipt.security_bits * 100))
-    params.u8(receipt.log_trace_height)
     _section(w, TAG_PARAMS, params)
 
     if receipt.image is not None:
@@ -123,9 +77,13 @@ def encode_receipt(receipt: Receipt) -> bytes:
         img.u32_array(receipt.image.word_values)
         _section(w, TAG_IMAGE, img)
 
-    seal = Writer()
-    seal.blob(receipt.seal)
-    _section(w, TAG_SEAL, seal)
+    segments = Writer()
+    segments.u32(len(receipt.segments))
+    for segment in receipt.segments:
+        segments.u8(segment.log_trace_height)
+        segments.u32(segment.journal_end)
+        segments.blob(segment.seal)
+    _section(w, TAG_SEGMENTS, segments)
     return w.getvalue()
 
 
@@ -150,7 +108,8 @@ def decode_receipt(data: bytes) -> Receipt:
 
 def read_receipt(path: str | os.PathLike) -> Receipt:
     """Read and decode a receipt file. Raises ``InputError`` for unreadable or
-    oversized files and ``ReceiptError`` for malformed ones."""
+    oversized files (refused by their size, before reading) and ``ReceiptError`` for
+    malformed ones."""
     return decode_receipt(read_bounded(path, MAX_RECEIPT_BYTES, "receipt"))
 
 
@@ -172,6 +131,9 @@ def _decode(data: bytes) -> Receipt:
     r = Reader(data, "the receipt")
     r.raw(len(MAGIC), "magic")
     version = r.u32("format version")
+    if version < FORMAT_VERSION:
+        raise ReceiptError(f"this receipt was made by an older zkwb (format {version}); "
+                           f"prove it again (this zkwb reads format {FORMAT_VERSION})")
     if version != FORMAT_VERSION:
         raise ReceiptError(f"receipt format version {version} is not supported (this zkwb "
                            f"reads version {FORMAT_VERSION})")
@@ -186,22 +148,15 @@ def _decode(data: bytes) -> Receipt:
     words = params_r.u32_array("proof parameters", 64)
     params = _params_from_words(words)
     security_bits = params_r.u32("security bits", 256 * 100) / 100
-    log_height = params_r.u8("trace height")
-    if not 1 <= log_height <= MAX_LOG_TRACE_HEIGHT:
-        raise ReceiptError(f"the receipt claims a trace of 2^{log_height} rows, which no "
-                           "zkwb proof can have")
     params_r.finish()
 
     image = None
     if r.peek_u32() == TAG_IMAGE:
         image = _decode_image(_open_section(r, TAG_IMAGE))
-    seal_r = _open_section(r, TAG_SEAL)
-    seal = seal_r.blob("seal", MAX_SEAL_BYTES)
-    seal_r.finish()
+    segments = _decode_segments(_open_section(r, TAG_SEGMENTS), len(journal))
     r.finish()
     return Receipt(image_id=image_id, exit_code=exit_code, journal=journal, params=params,
-                   security_bits=security_bits, log_trace_height=log_height, image=image,
-                   seal=seal)
+                   security_bits=security_bits, image=image, segments=segments)
 
 
 def _open_section(r: Reader, tag: int) -> Reader:
@@ -258,3 +213,42 @@ def _decode_image(r: Reader) -> ProgramImage:
             raise ReceiptError("the receipt's program image lists zero words (they are "
                                "implicit)")
     return ProgramImage(entry, pairs, heap_start, addresses, values)
+
+
+def _decode_segments(r: Reader, journal_length: int) -> tuple[SegmentSeal, ...]:
+    """The segments section: the count is checked against its cap and against the
+    bytes that remain (each segment takes at least ``SEGMENT_HEADER_BYTES``) before
+    any segment is read, each seal's length against ``MAX_SEAL_BYTES`` and the bytes
+    that remain before it is copied."""
+    count = r.u32("segment count")
+    if count == 0:
+        raise ReceiptError("the receipt has no segments")
+    if count > MAX_RECEIPT_SEGMENTS:
+        raise ReceiptError(f"the receipt claims {count:,} segments; a run has at most "
+                           f"{MAX_RECEIPT_SEGMENTS:,}")
+    if count * SEGMENT_HEADER_BYTES > r.remaining:
+        raise ReceiptError(f"the receipt is truncated: {count:,} segments need at least "
+                           f"{count * SEGMENT_HEADER_BYTES:,} bytes, {r.remaining:,} remain")
+    segments = []
+    previous_end = 0
+    for index in range(count):
+        name = f"segment {index}"
+        log_height = r.u8(f"trace height of {name}")
+        if not 1 <= log_height <= MAX_LOG_TRACE_HEIGHT:
+            raise ReceiptError(f"{name} claims a trace of 2^{log_height} rows, which no zkwb "
+                               "proof can have")
+        journal_end = r.u32(f"journal end of {name}")
+        if journal_end < previous_end:
+            raise ReceiptError(f"{name} ends the journal at byte {journal_end:,}, before the "
+                               f"previous segment's end ({previous_end:,})")
+        if journal_end > journal_length:
+            raise ReceiptError(f"{name} ends the journal at byte {journal_end:,}, beyond the "
+                               f"journal's {journal_length:,} bytes")
+        seal = r.blob(f"the seal of {name}", MAX_SEAL_BYTES)
+        segments.append(SegmentSeal(log_height, journal_end, seal))
+        previous_end = journal_end
+    if previous_end != journal_length:
+        raise ReceiptError(f"the last segment ends the journal at byte {previous_end:,}, but "
+                           f"the journal has {journal_length:,} bytes")
+    r.finish()
+    return tuple(segments)
