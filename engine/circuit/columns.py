@@ -12,13 +12,22 @@ One trace, one row index. The regions (``docs/circuit.md`` has the full table):
   two 32-bit bit vectors ``x``/``y`` (always boolean), carries, byte columns ``u``
   that are range-checked through the byte bus, and general helpers ``h``
   (:mod:`engine.circuit.alu`, :mod:`engine.circuit.muldiv`, :mod:`engine.circuit.syscalls`);
-* ``fm.*`` — the final memory, one row per touched or initial word
-  (:mod:`engine.circuit.final_memory`);
 * ``mult.*`` — multiplicities of the lookup tables (ROM, byte table, range table).
+
+A segment's trace (``docs/continuations.md``) also holds, in *stage 0* (committed first,
+the only columns the global buses read):
+
+* ``st.*`` — the machine state crossing a boundary: on the first row what the previous
+  segment handed over, on the last row what the next segment must start from
+  (:mod:`engine.circuit.boundary`);
+* ``bt.*`` — the boundary table, one row per memory word the segment touches
+  (:mod:`engine.circuit.boundary`), with ``bx.*`` outside stage 0;
+* ``ft.*`` — this segment's slice of the run's final memory
+  (:mod:`engine.circuit.final_table`), with ``fx.*`` outside stage 0.
 
 Preprocessed columns (recomputed by the verifier): ``rom.*`` (the program,
 :mod:`engine.circuit.program`), ``table.*`` (byte table and row index,
-:mod:`engine.circuit.tables`), ``fmsel.*`` (row selectors of the final memory).
+:mod:`engine.circuit.tables`), ``sel.*`` (row selectors).
 """
 from __future__ import annotations
 
@@ -96,24 +105,37 @@ HELPERS = {
            "ptr": 8, "left": 9, "more": 10, "cn_lo": 11, "cn_hi": 12},
 }
 
-FM_COLUMNS = ("addr", "ts", "lo", "hi", "ro", "real", "zinit", "g0", "g1", "g2", "ga", "gb")
+# The state a segment hands to the next: what the transition constraints read at the
+# next row (``boundary.STATE``), the final table's last address (``link``) and four
+# random elements that mask each segment's share of the global sum (``r0..r3``).
+ST_COLUMNS = ("pc", "instr", "args_r", "args_wj", "args_wn", "io_r", "io_w", "jpos", "ileft",
+              "brk_lo", "brk_hi", "e0", "ptr", "left", "cn_lo", "cn_hi", "fdt", "link",
+              "r0", "r1", "r2", "r3")
+BT_COLUMNS = ("addr", "kind", "in_lo", "in_hi", "t_in", "out_lo", "out_hi", "real")
+BX_COLUMNS = ("last_ts", "c0", "c1", "c2")
+FT_COLUMNS = ("addr", "ro", "lo", "hi", "t", "real", "zinit")
+FX_COLUMNS = ("prev", "a0", "a1", "a2", "aa", "ab", "g0", "g1", "g2", "ga", "gb")
 MULT_COLUMNS = ("rom", "byte", "range")
 
 
 @dataclass(frozen=True)
 class Columns:
     """Handles to every main column (current row); ``expr.next`` reads the next row.
-    Preprocessed groups are added by their regions (``rom``, ``table``, ``fmsel``)."""
+    Preprocessed groups are added by their regions (``rom``, ``table``, ``sel``)."""
 
+    st: ColumnGroup
+    bt: ColumnGroup
+    ft: ColumnGroup
     op: ColumnGroup
     cpu: ColumnGroup
     mem: ColumnGroup
     alu: ColumnGroup
-    fm: ColumnGroup
+    bx: ColumnGroup
+    fx: ColumnGroup
     mult: ColumnGroup
     rom: ColumnGroup
     table: ColumnGroup
-    fmsel: ColumnGroup
+    sel: ColumnGroup
 
     @property
     def x(self) -> list[Expr]:
@@ -154,13 +176,17 @@ class Columns:
 
 
 def declare_main(b: AirBuilder) -> dict[str, ColumnGroup]:
-    """Declare every main column, in layout order."""
+    """Declare every main column, in layout order (stage 0 first)."""
     return {
+        "st": b.stage0_group("st", ST_COLUMNS),
+        "bt": b.stage0_group("bt", BT_COLUMNS),
+        "ft": b.stage0_group("ft", FT_COLUMNS),
         "op": b.main_group("op", FLAGS),
         "cpu": b.main_group("cpu", CPU_COLUMNS),
         "mem": b.main_group("mem", MEM_COLUMNS),
         "alu": b.main_group("alu", ALU_COLUMNS),
-        "fm": b.main_group("fm", FM_COLUMNS),
+        "bx": b.main_group("bx", BX_COLUMNS),
+        "fx": b.main_group("fx", FX_COLUMNS),
         "mult": b.main_group("mult", MULT_COLUMNS),
     }
 

@@ -15,12 +15,14 @@ lookup (``sum_f code(f)·f`` is the ROM's ``op``, and codes are distinct and non
     args and io rows                             4·(1 - more)        with their rows)
     padding                                      0
 
-**Halting.** Row 0 executes an instruction at ``entry`` (a public value). ``is_real``
-only drops, and only after the exit row: ``is_real' = is_real - exit``; on the last
-real row ``is_real = exit``. So there is exactly one exit row, every row before it
-is real, and every row after it is padding: no flags, so no bus traffic (every slot
-multiplicity is a flag sum or a column forced to 0 on padding rows), and pc and the
-journal position stay put.
+**Halting.** Row 0 of segment 0 executes an instruction at ``entry`` (a public
+value); a later segment's row 0 continues the state the previous one handed over
+(:mod:`engine.circuit.boundary`). ``is_real`` only drops, and only after the exit
+row: ``is_real' = is_real - exit`` (across boundaries too); on the last real row of
+the last segment ``is_real = exit``. So there is exactly one exit row, every row
+before it is real, and every row after it is padding: no flags, so no bus traffic
+(every slot multiplicity is a flag sum or a column forced to 0 on padding rows), and
+pc and the journal position stay put.
 """
 from __future__ import annotations
 
@@ -34,18 +36,19 @@ STEP4 = ("add", "sub", "slt", "sltu", "xor", "or", "and", "sll", "srl", "sra",
 BRANCHES = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
 
 
-def constrain(b: AirBuilder, c: Columns, entry) -> None:
+def constrain(b: AirBuilder, c: Columns, publics: dict) -> None:
     op, cpu = c.op, c.cpu
     x = c.x
     real = c.is_real
+    is_first, is_last = publics["is_first"], publics["is_last"]
     with b.scope("cpu"):
         for f in FLAGS:
             b.constrain(f"flag_{f}_boolean", op[f] * (op[f] - 1))
         b.constrain("one_flag", real * (real - 1))
-        b.constrain("first_row_executes", c.instruction - 1, when=FIRST)
-        b.constrain("entry_pc", cpu.pc - entry, when=FIRST)
+        b.constrain("first_row_executes", is_first * (c.instruction - 1), when=FIRST)
+        b.constrain("entry_pc", is_first * (cpu.pc - publics["entry"]), when=FIRST)
         b.constrain("real_until_exit", real.next - real + op["exit"], when=TRANSITION)
-        b.constrain("halts", real - op["exit"], when=LAST)
+        b.constrain("halts", is_last * (real - op["exit"]), when=LAST)
 
         branch = c.flags(*BRANCHES)
         more = c.hv("io", "more")

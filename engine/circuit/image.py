@@ -8,8 +8,8 @@ prover used:
 
 * the program ROM (preprocessed columns, :mod:`engine.circuit.program`): the decoded
   instruction at every word of ``[code_base, code_end)``;
-* the initial memory (public messages on the memory bus, :func:`image_messages`):
-  ``(addr, 0, lo, hi, kind)`` for the 32 registers (``sp = 0x0C00_0000``, the others
+* the initial memory (public messages on the global words bus,
+  :func:`image_messages`): ``(addr, kind, lo, hi, 0)`` for the 32 registers (``sp = 0x0C00_0000``, the others
   0), every word of an executable range (kind ``CODE``, read-only, zero words
   included) and every other non-zero word (kind ``RAM``).
 """
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.circuit.capacity import N_REGISTERS
-from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG, MEMORY_BUS
+from engine.circuit.boundary import WORDS_BUS
+from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
 from engine.stark.logup_trace import PublicMessages
 from engine.vm.decode import Op, decode
 from engine.vm.image import image_id
@@ -158,8 +159,8 @@ def _checked_words(word_addresses, word_values) -> tuple[np.ndarray, np.ndarray]
 
 
 def image_messages(image: MachineImage) -> PublicMessages:
-    """The verifier's sends on the memory bus: ``(addr, 0, lo, hi, kind)`` once for
-    every initial word."""
+    """The verifier's sends on the global words bus, once per run: ``(addr, kind, lo,
+    hi, 0)`` for every initial word (tag 0: the value before any segment)."""
     addr, value, kind = image.initial_words()
-    rows = np.stack([addr, np.zeros_like(addr), value & 0xFFFF, value >> 16, kind], axis=1)
-    return PublicMessages.sends(MEMORY_BUS, rows)
+    rows = np.stack([addr, kind, value & 0xFFFF, value >> 16, np.zeros_like(addr)], axis=1)
+    return PublicMessages.sends(WORDS_BUS, rows)

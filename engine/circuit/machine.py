@@ -2,11 +2,15 @@
 
 ``build_air()`` (cached) declares the columns (:mod:`engine.circuit.columns`), the
 preprocessed tables, the public values and every region's constraints and bus
-interactions. Public values: ``entry`` (the first pc), ``exit_lo``/``exit_hi`` (the
-exit code's halves), ``journal_len`` and ``heap_lo``/``heap_hi`` (the heap start's
-halves, from the image). Public data (what the preprocessed columns
-are computed from): a :class:`engine.circuit.image.MachineImage`. Public messages:
-``image_messages(image)`` (memory bus) and ``journal_messages(journal)``.
+interactions. One trace is one *segment* of a run (``docs/continuations.md``; a run
+that fits one trace is one segment). Public values: ``entry`` (the first pc),
+``exit_lo``/``exit_hi`` (the exit code's halves), ``heap_lo``/``heap_hi`` (the heap
+start's halves, from the image), ``segment`` (the segment's index), ``is_first``,
+``is_last``, and ``j_in``/``j_out`` (the journal bytes written before and by the end
+of the segment). Public data (what the preprocessed columns are computed from): a
+:class:`engine.circuit.image.MachineImage`. Public messages: the segment's slice of
+the journal (``journal_messages``) on the local journal bus and, once per run, the
+image on the global words bus (``image_messages``).
 
 Operations that define the same quantity (the rd value, the RAM value, ``X``, ``Y``)
 do so in one constraint each, ``sum_f flag_f·(target - value_f)``: at most one flag
@@ -17,13 +21,15 @@ from __future__ import annotations
 
 import functools
 
-from engine.circuit import alu, cpu, final_memory, memory, muldiv, program, syscalls, tables
+from engine.circuit import (alu, boundary, cpu, final_table, memory, muldiv, program, syscalls,
+                            tables)
 from engine.circuit.alu import halves
 from engine.circuit.columns import Columns, declare_main
 from engine.stark.air import Air, AirBuilder
 
 AIR_NAME = "rv32im"
-PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "journal_len", "heap_lo", "heap_hi")
+PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi", "segment", "is_first",
+                 "is_last", "j_in", "j_out")
 
 
 @functools.cache
@@ -33,17 +39,20 @@ def build_air() -> Air:
     main = declare_main(b)
     rom = program.declare(b)
     table = tables.declare(b)
-    fmsel = final_memory.declare(b)
+    sel = boundary.declare_selectors(b)
     publics = {name: b.public(name) for name in PUBLIC_VALUES}
-    c = Columns(**main, rom=rom, table=table, fmsel=fmsel)
+    c = Columns(**main, rom=rom, table=table, sel=sel)
 
-    cpu.constrain(b, c, publics["entry"])
-    program.constrain(b, c)
-    memory.constrain(b, c)
-    alu.constrain(b, c)
-    muldiv.constrain(b, c)
-    syscalls.constrain(b, c, publics)
-    final_memory.constrain(b, c)
+    # The machine's transitions also hold from each segment's last row into the next.
+    with b.carried(boundary.carried_state(c), 1 - publics["is_last"]):
+        cpu.constrain(b, c, publics)
+        program.constrain(b, c)
+        memory.constrain(b, c)
+        alu.constrain(b, c)
+        muldiv.constrain(b, c)
+        syscalls.constrain(b, c, publics)
+    boundary.constrain(b, c, publics)
+    final_table.constrain(b, c, publics)
     tables.constrain(b, c)
 
     x_lo, x_hi = halves(c.x)

@@ -15,11 +15,14 @@ and ``clk = row + 1`` (timestamp 0 is the initial image):
 
 A used slot receives ``(addr, prev_ts, prev)`` and sends ``(addr, ts, new)``, with
 ``ts - prev_ts - 1 = 4·q + e`` (``q`` in the range table, ``e`` two bits), so
-``prev_ts < ts``. The initial image sends ``(addr, 0, value, kind)`` (the verifier's
-public messages, :mod:`engine.circuit.image`), the final memory receives each word's
-last message once (:mod:`engine.circuit.final_memory`). With all timestamps distinct
-and every receive strictly older than its send, a balanced bus means each access saw
-the value of the access before it: memory is consistent.
+``prev_ts < ts``. The segment's boundary table (:mod:`engine.circuit.boundary`) sends
+``(addr, 3, value, kind)``, each word's value when the segment starts, at timestamp
+``SEGMENT_START_TS = 3`` (before row 0's first slot, 4, and close enough that a first
+access on the last real row still has ``q`` in the range table), and receives each
+word's last message once. With all timestamps distinct and every receive strictly
+older than its send, a balanced bus means each access saw the value of the access
+before it: memory is consistent within the segment, and the global words bus
+carries it across segments.
 
 Why the kinds: a RAM access can never reach a register (the final memory holds RAM
 words only at addresses >= 0x400, registers at 0..31 with kind REG), and a store can
@@ -36,6 +39,8 @@ MEMORY_BUS = "memory"
 KIND_RAM = 0
 KIND_CODE = 1
 KIND_REG = 2
+#: The timestamp of a word's value at the start of a segment (the boundary table's send).
+SEGMENT_START_TS = 3
 
 
 def slot_multiplicities(c: Columns) -> dict[str, object]:

@@ -45,9 +45,10 @@ writes a0 (the count ``cn``, carried from the arguments row) and moves the pc on
 ``io_r`` writes input bytes inside the mask and keeps the others; ``io_w`` reads the
 word and sends ``(jpos + k - offset, byte_k)`` on the ``journal`` bus for each copied
 byte ``k``. ``cpu.jpos`` counts journal bytes: 0 on the first row, ``+len`` per
-``io_w`` row, ``journal_len`` (public) at the end; the verifier receives
-``(k, journal[k])`` for ``k < journal_len``, so the journal, its order and its length
-are bound to the claim.
+``io_w`` row; a segment starts at ``j_in`` and ends at ``j_out`` (publics, chained by
+the verifier from 0 to the journal's length); the verifier receives ``(k,
+journal[k])`` for ``j_in <= k < j_out`` in that segment, so the journal, its order
+and its length are bound to the claim.
 """
 from __future__ import annotations
 
@@ -79,10 +80,12 @@ def _hi(value: int) -> int:
     return value >> 16
 
 
-def journal_messages(journal: bytes) -> PublicMessages:
-    """The verifier's receives on the journal bus: ``(k, journal[k])``."""
-    data = np.frombuffer(bytes(journal), dtype=np.uint8).astype(np.int64)
-    values = np.stack([np.arange(data.size, dtype=np.int64), data], 1)
+def journal_messages(journal: bytes, start: int = 0, end: int | None = None) -> PublicMessages:
+    """The verifier's receives on the journal bus for the bytes ``[start, end)`` a
+    segment writes (default: all): ``(k, journal[k])``."""
+    end = len(journal) if end is None else end
+    data = np.frombuffer(bytes(journal), dtype=np.uint8)[start:end].astype(np.int64)
+    values = np.stack([start + np.arange(data.size, dtype=np.int64), data], 1)
     return PublicMessages(JOURNAL_BUS, values, np.full(data.size, -1, dtype=np.int64))
 
 
@@ -150,8 +153,9 @@ def _brk(b: AirBuilder, c: Columns, publics: dict) -> None:
     The requested address is a0, read in the ecall row's rs2 slot (``mem.b_*``)."""
     op, m, cpu, alu = c.op, c.mem, c.cpu, c.alu
     brk, ok = op["brk"], c.hv("brk", "ok")
-    b.constrain("brk_first_lo", cpu.brk_lo - publics["heap_lo"], when=FIRST)
-    b.constrain("brk_first_hi", cpu.brk_hi - publics["heap_hi"], when=FIRST)
+    is_first = publics["is_first"]
+    b.constrain("brk_first_lo", is_first * (cpu.brk_lo - publics["heap_lo"]), when=FIRST)
+    b.constrain("brk_first_hi", is_first * (cpu.brk_hi - publics["heap_hi"]), when=FIRST)
     # ok: not below the heap start (no borrow of X), not above HEAP_LIMIT (no carry of Y).
     b.constrain("brk_ok", brk * (ok - (1 - alu.k1) * (1 - alu.tri1)))
     b.constrain("brk_step_lo", cpu.brk_lo.next - cpu.brk_lo - brk * ok * (m.b_lo - cpu.brk_lo),
@@ -263,9 +267,13 @@ def _io_rows(b: AirBuilder, c: Columns, publics: dict) -> None:
     b.constrain("io_carries_n_hi", io * more * (cn_hi.next - cn_hi), when=TRANSITION)
     # The journal.
     jpos = cpu.jpos
-    b.constrain("jpos_first", jpos, when=FIRST)
+    is_last = publics["is_last"]
+    b.constrain("jpos_first", jpos - publics["j_in"], when=FIRST)
     b.constrain("jpos_step", jpos.next - jpos - op["io_w"] * length, when=TRANSITION)
-    b.constrain("jpos_last", jpos - publics["journal_len"], when=LAST)
+    # The position after the last row: jpos itself when the run has halted, else what
+    # the next segment starts from (its state copy).
+    b.constrain("jpos_last", is_last * jpos + (1 - is_last) * c.st.jpos - publics["j_out"],
+                when=LAST)
     for k in range(4):
         b.send(JOURNAL_BUS, [jpos + k - offset, byte_of(y, k)], mult=op["io_w"] * masks[k],
                name=f"journal_byte{k}")

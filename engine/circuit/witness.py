@@ -1,41 +1,47 @@
-"""Witness generation: an executor trace to the machine AIR's main trace.
+"""Witness generation: one segment of an executor trace to the machine AIR's main trace.
 
-``generate_witness(image, result)`` takes the public image and an
-``engine.vm.ExecutionResult`` recorded with ``record_trace=True`` and returns a
-:class:`MachineWitness`: the ``(n_main, H)`` main trace (random last ``zk_rows``
-rows), the public values and the verifier's public messages. Everything is
+``segment_witness(image, segment)`` takes the public image and a
+:class:`SegmentRows` (a window of recorded rows with window-local timestamps, the
+state the previous segment handed over, the segment's boundary table and its slice
+of the final memory) and returns a :class:`MachineWitness`: the ``(n_main, H)`` main
+trace (random last ``zk_rows`` rows), the public values, the verifier's public
+messages for this segment and the state handed to the next segment. Everything is
 vectorized with NumPy over the rows of each row kind; no Python loop runs per row.
+(``engine.segments.witness`` builds the inputs from a run.)
 
 The CPU and memory columns come straight from the trace (:mod:`engine.vm.trace`);
 the ALU region (:mod:`engine.circuit.witness_alu`) and the syscall rows
 (:mod:`engine.circuit.witness_syscalls`) recompute what the constraints need (the
-executor does not record a result written to x0, for instance); the final memory
-and the table multiplicities are derived last.
+executor does not record a result written to x0, for instance). A segment that is
+not the last is computed with the next segment's first row appended, whose values
+are the state it hands over (``docs/continuations.md``); the boundary table, the
+final memory and the table multiplicities are derived last.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 from numba import njit
 
 from engine.circuit import witness_alu, witness_syscalls
 from engine.circuit.alu import BYTE_USERS, SIGN_BYTES
-from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS
-from engine.circuit.final_memory import FIRST_RAM_WORD, LAST_RAM_WORD
+from engine.circuit.boundary import STATE_COPIES
 from engine.circuit.capacity import N_REGISTERS
+from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS, ST_COLUMNS, SYSCALL_ROWS
+from engine.circuit.final_table import FIRST_RAM_WORD, LAST_RAM_WORD
 from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
-from engine.circuit.memory import KIND_CODE, KIND_REG
+from engine.circuit.memory import KIND_CODE, KIND_REG, SEGMENT_START_TS
 from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, rom_table
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.tables import BYTE_TABLE_ROWS, TAG_MSB, TAG_U8, byte_table_row
-from engine.field.babybear import bb_random
+from engine.field.babybear import P, bb_random
 from engine.stark.air import Air, TraceShape
 from engine.stark.check_constraints import CheckReport, check_constraints
 from engine.stark.logup_trace import PublicMessages
 from engine.stark.params import ProofParams
-from engine.stark.protocol import trace_height_for
 from engine.vm.decode import F_OP
 from engine.vm.trace import (
     C_IO_LENGTH,
@@ -57,8 +63,10 @@ class MachineWitness:
 
     ``main``: ``(air.n_main, H)`` uint32 with random last ``shape.zk_rows`` rows.
     ``publics``: public values by name. ``image``: the public data of the
-    preprocessed columns. ``public_messages``: the image on the memory bus and the
-    journal on the journal bus.
+    preprocessed columns. ``public_messages``: the segment's journal slice on the
+    (local) journal bus; ``global_messages``: the image on the global words bus (once
+    per run: :meth:`check` adds them when the segment is the whole run).
+    ``state_out``: the ``st`` values handed to the next segment (None for the last).
     """
 
     air: Air
@@ -68,6 +76,13 @@ class MachineWitness:
     image: MachineImage
     journal: bytes
     public_messages: tuple[PublicMessages, ...] = field(default_factory=tuple)
+    global_messages: tuple[PublicMessages, ...] = field(default_factory=tuple)
+    state_out: np.ndarray | None = None
+
+    @property
+    def stage0(self) -> np.ndarray:
+        """The stage-0 columns (a view)."""
+        return self.main[:self.air.n_stage0]
 
     def preprocessed(self) -> np.ndarray:
         return self.air.compute_preprocessed(self.shape, self.image)
@@ -77,12 +92,76 @@ class MachineWitness:
         return self.main[self.air.main_names.index(name)]
 
     def check(self, max_unmatched: int = 10) -> CheckReport:
-        """The row checker's report on this witness."""
+        """The row checker's report on this witness (its local buses; the global ones
+        balance only over a run's segments)."""
         return check_constraints(self.air, self.main, self.preprocessed(),
                                  self.air.publics_vector(self.publics),
                                  zk_rows=self.shape.zk_rows,
                                  public_messages=self.public_messages,
                                  max_unmatched=max_unmatched)
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What the rows before a segment leave to its first rows: the journal position,
+    the input left and the break; and, when the segment starts inside a read/write,
+    which syscall row comes first (``flag``), the fd test its arguments row carries
+    (``fdt``), and for copy rows the bytes left and the syscall's count."""
+    jpos: int
+    ileft: int
+    brk: int
+    flag: str | None = None
+    fdt: int = 0
+    left: int = 0
+    count: int = 0
+
+    @classmethod
+    def initial(cls, image: MachineImage, input_length: int) -> RowContext:
+        return cls(jpos=0, ileft=int(input_length), brk=image.heap_start)
+
+    @classmethod
+    def from_state(cls, state: np.ndarray) -> RowContext:
+        """The context a segment starts from, given the ``st`` values (``ST_COLUMNS``)
+        the previous segment handed over."""
+        st = {name: int(v) for name, v in zip(ST_COLUMNS, np.asarray(state))}
+        flags = [f for f in SYSCALL_ROWS if st[f]]
+        return cls(jpos=st["jpos"], ileft=st["ileft"], brk=st["brk_lo"] | st["brk_hi"] << 16,
+                   flag=flags[0] if flags else None, fdt=st["fdt"], left=st["left"],
+                   count=st["cn_lo"] | st["cn_hi"] << 16)
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentRows:
+    """Everything segment ``index`` of ``count`` is made from (``engine.segments``
+    builds it from a run).
+
+    ``rows``: the window's trace rows with window-local timestamps (``(n, N_COLUMNS)``,
+    ``engine.segments.local_trace``); ``next_row``: the next window's first row (None
+    for the last segment); ``state_in``: the ``st`` values the previous segment handed
+    over (None for segment 0, which starts from the image); ``input_length``: the
+    private input's length (segment 0's ``ileft``). ``boundary``: the boundary table
+    (attributes ``addr, kind, in_value, t_in, out_value, last_local_ts``, as
+    ``engine.segments.BoundaryTable``); ``final``: this segment's slice of the final
+    memory (``addr, kind, final_value, t_final, zinit``, as
+    ``engine.segments.FinalTable``) and ``link_in`` the last address of the slices
+    before it (-1 for segment 0). ``journal``, ``j_in``, ``j_out``: the run's journal
+    and the bytes written before and by the end of the segment. ``state_random``: four
+    field elements masking the state handed to the next segment.
+    """
+    index: int
+    count: int
+    rows: np.ndarray
+    next_row: np.ndarray | None
+    state_in: np.ndarray | None
+    input_length: int
+    boundary: object
+    final: object
+    link_in: int
+    journal: bytes
+    j_in: int
+    j_out: int
+    exit_code: int
+    state_random: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 class Rows:
@@ -93,9 +172,9 @@ class Rows:
     """
 
     def __init__(self, air: Air, image: MachineImage, trace_rows: np.ndarray, height: int,
-                 zk_rows: int, input_length: int = 0):
+                 zk_rows: int, context: RowContext):
         self.image = image
-        self.input_length = input_length
+        self.context = context
         self.t = trace_rows.astype(np.int64)
         self.n = self.t.shape[0]
         self.height = height
@@ -144,6 +223,13 @@ class Rows:
     def used(self, s: int) -> np.ndarray:
         return (self.t[:, C_MASK] >> s) & 1 == 1
 
+    def truncate(self, n: int) -> None:
+        """Drop the rows from ``n`` on (the appended next row, once its values are
+        read); their matrix columns are zeroed."""
+        self.matrix[:, n:self.n] = 0
+        self.t, self.flag, self.n = self.t[:n], self.flag[:n], n
+        self._by_flag.clear()
+
 
 @njit(nogil=True, cache=True)
 def _scatter_bits(matrix, start, count, rows, values):
@@ -158,48 +244,138 @@ def _scatter_bits(matrix, start, count, rows, values):
 def generate_witness(image: MachineImage, result, *, params: ProofParams = ProofParams(),  # noqa: B008
                      height: int | None = None,
                      rng: np.random.Generator | None = None) -> MachineWitness:
-    """The machine AIR's witness for one recorded run of ``image``'s program.
+    """The witness of a whole recorded run as one segment (a run that fits one trace).
 
     ``result``: an ``ExecutionResult`` with a trace. ``height``: the trace height
-    (default: the smallest that fits the run, the final memory and the tables).
-    ``rng``: randomness of the zero-knowledge rows (the prover replaces them anyway).
-    Raises ``ValueError`` if the run is not a recorded, exited run of this image or
-    does not fit ``height``.
+    (default: the smallest that fits the run, its memory and the tables). Raises
+    ``ValueError`` if the run is not a recorded, exited run of this image or does not
+    fit ``height``.
     """
     if result.trace is None:
         raise ValueError("the run was not recorded: execute with record_trace=True")
-    air = build_air()
     trace_rows = result.trace.rows
-    final = _final_memory_rows(image, trace_rows)
-    needed = max(len(trace_rows) + 1, len(final[0]) + 1, len(image.code_words), BYTE_TABLE_ROWS)
+    boundary, final = whole_run_tables(image, trace_rows)
+    needed = max(len(trace_rows), len(final.addr), len(image.code_words), BYTE_TABLE_ROWS)
     if height is None:
+        from engine.stark.protocol import trace_height_for
         height = trace_height_for(needed, params)
+    journal = bytes(result.journal)
+    segment = SegmentRows(index=0, count=1, rows=trace_rows, next_row=None, state_in=None,
+                          input_length=result.input_length, boundary=boundary, final=final,
+                          link_in=-1, journal=journal, j_in=0, j_out=len(journal),
+                          exit_code=int(result.exit_code))
+    return segment_witness(image, segment, params=params, height=height, rng=rng)
+
+
+def whole_run_tables(image: MachineImage, trace_rows: np.ndarray):
+    """The boundary table and the final memory of a run proved as one segment
+    (``engine.segments`` computes them window by window for longer runs)."""
+    t = trace_rows.astype(np.int64)
+    code = image.code_word_addresses()
+    parts = []
+    for s in range(4):
+        used = (t[:, C_MASK] >> s) & 1 == 1
+        base = C_SLOT0 + 4 * s
+        ts = 4 * (np.flatnonzero(used) + 1) + s
+        parts.append((t[used, base], ts, t[used, base + 2], t[used, base + 3]))
+    a, ts, prev, val = (np.concatenate(p) for p in zip(*parts))
+    order = np.lexsort((ts, a))
+    a, ts, prev, val = a[order], ts[order], prev[order], val[order]
+    first = np.concatenate([[True], a[1:] != a[:-1]])
+    last = np.concatenate([a[1:] != a[:-1], [True]])
+    words = a[first]
+    kind = np.where(words < N_REGISTERS, KIND_REG,
+                    np.where(np.isin(words, code), KIND_CODE, 0)).astype(np.uint8)
+    boundary = SimpleNamespace(addr=words, kind=kind, in_value=prev[first],
+                               t_in=np.zeros(words.size, dtype=np.int64),
+                               out_value=val[last], last_local_ts=ts[last])
+    image_addr, image_value, image_kind = image.initial_words()
+    addr = np.union1d(image_addr, words)
+    value = np.zeros(addr.shape, dtype=np.int64)
+    value[np.searchsorted(addr, image_addr)] = image_value
+    at = np.searchsorted(addr, words)
+    value[at] = val[last]
+    final_kind = np.zeros(addr.shape, dtype=np.uint8)
+    final_kind[np.searchsorted(addr, image_addr)] = image_kind
+    final_kind[at] = kind
+    touched = np.zeros(addr.shape, dtype=np.int64)
+    touched[at] = 1
+    final = SimpleNamespace(addr=addr, kind=final_kind, final_value=value, t_final=touched,
+                            zinit=(~np.isin(addr, image_addr)).astype(np.uint8))
+    return boundary, final
+
+
+def segment_witness(image: MachineImage, segment: SegmentRows, *,
+                    params: ProofParams = ProofParams(),  # noqa: B008
+                    height: int, rng: np.random.Generator | None = None) -> MachineWitness:
+    """The machine AIR's witness for one segment of a recorded run of ``image``'s
+    program, in a trace of ``height`` rows.
+
+    ``rng``: randomness of the zero-knowledge rows (the prover replaces them anyway).
+    Raises ``ValueError`` if the rows are not a recorded, exited run of this image or do
+    not fit ``height``.
+    """
+    air = build_air()
     shape = TraceShape(height, params.zk_rows)
-    if shape.real_rows < needed:
-        raise ValueError(f"the run needs {needed} real rows; a trace of {height} rows has "
-                         f"{shape.real_rows}")
-    rows = Rows(air, image, trace_rows, height, params.zk_rows, result.input_length)
+    n = segment.rows.shape[0]
+    last = segment.index == segment.count - 1
+    if last != (segment.next_row is None):
+        raise ValueError("every segment but the last needs the next segment's first row")
+    needed = {"rows": n, "boundary table": len(segment.boundary.addr),
+              "final memory": len(segment.final.addr), "program": len(image.code_words),
+              "byte table": BYTE_TABLE_ROWS}
+    for what, count in needed.items():
+        if count > shape.real_rows:
+            raise ValueError(f"the segment's {what} needs {count} rows; a trace of {height} "
+                             f"rows has {shape.real_rows}")
+    if not last and n != shape.real_rows:
+        raise ValueError(f"a segment that is not the last fills all {shape.real_rows} real "
+                         f"rows; this one has {n}")
+    if segment.index == 0:
+        context = RowContext.initial(image, segment.input_length)
+    else:
+        if segment.state_in is None:
+            raise ValueError("a segment after the first needs the state handed over")
+        context = RowContext.from_state(segment.state_in)
+    trace_rows = segment.rows
+    if not last:
+        ghost = np.array(segment.next_row, dtype=np.uint32).copy()
+        for slot in range(4):
+            ghost[C_SLOT0 + 4 * slot + 1] = 0      # its timestamps belong to the next segment
+        trace_rows = np.concatenate([trace_rows, ghost[None, :]])
+    rows = Rows(air, image, trace_rows, height, params.zk_rows, context)
     _classify(rows)
     _cpu(rows)
     _memory(rows)
     witness_alu.fill(rows)
     witness_syscalls.fill(rows)
-    _fill_final_memory(rows, final)
+    state_out = None
+    if not last:
+        state_out = _state_of_row(rows, n)
+        rows.truncate(n)
+    _fill_state(rows, segment, state_out, shape)
+    _fill_boundary(rows, segment)
+    _fill_final(rows, segment, shape)
     _multiplicities(rows)
 
     main = rows.matrix
     main[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
-    exit_code = int(result.exit_code)
-    publics, messages = public_inputs(image, exit_code, bytes(result.journal))
-    return MachineWitness(air, shape, main, publics, image, bytes(result.journal), messages)
+    publics = segment_publics(image, segment.exit_code, segment.index, segment.count,
+                              segment.j_in, segment.j_out)
+    journal = bytes(segment.journal)
+    messages = (journal_messages(journal, segment.j_in, segment.j_out),)
+    return MachineWitness(air, shape, main, publics, image, journal, messages,
+                          (image_messages(image),), state_out)
 
 
-def public_inputs(image: MachineImage, exit_code: int, journal: bytes):
-    """``(publics, public_messages)`` the verifier derives from a claim and the image."""
-    publics = {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
-               "journal_len": len(journal), "heap_lo": image.heap_start & 0xFFFF,
-               "heap_hi": image.heap_start >> 16}
-    return publics, (image_messages(image), journal_messages(journal))
+def segment_publics(image: MachineImage, exit_code: int, index: int, count: int, j_in: int,
+                    j_out: int) -> dict[str, int]:
+    """The public values of segment ``index`` of ``count``, which the verifier derives
+    from the claim, the image and the journal positions the receipt states."""
+    return {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
+            "heap_lo": image.heap_start & 0xFFFF, "heap_hi": image.heap_start >> 16,
+            "segment": index, "is_first": int(index == 0), "is_last": int(index == count - 1),
+            "j_in": j_in, "j_out": j_out}
 
 
 # --- rows and CPU ------------------------------------------------------------------------
@@ -218,17 +394,30 @@ def _classify(rows: Rows) -> None:
     for number, name in _SYSCALL_FLAG.items():
         sys_flag[a7 == number] = FLAGS.index(name)
     rows.flag[ecall] = sys_flag[ecall]
-    # An arguments row follows its ecall row; copy rows follow their arguments row.
+    # An arguments row follows its ecall row; copy rows follow their arguments row. A
+    # segment may start with either: the state handed over says which (context.flag).
+    context = rows.context
     args = kind == KIND_SYSCALL_ARGS
     prev = np.flatnonzero(args) - 1
-    fd = rows.slot(1, "prev")[prev]
-    is_read = rows.flag[prev] == FLAGS.index("read")
+    fd = rows.slot(1, "prev")[np.maximum(prev, 0)]
+    is_read = rows.flag[np.maximum(prev, 0)] == FLAGS.index("read")
     args_flag = np.where(is_read, FLAGS.index("args_r"),
                          np.where(fd == 1, FLAGS.index("args_wj"), FLAGS.index("args_wn")))
+    if prev.size and prev[0] < 0:
+        if context.flag not in ("args_r", "args_wj", "args_wn"):
+            raise ValueError("the segment starts with an arguments row its state does not expect")
+        args_flag[0] = FLAGS.index(context.flag)
     rows.flag[args] = args_flag
     io = kind == KIND_SYSCALL_IO
     last_args = np.maximum.accumulate(np.where(args, np.arange(rows.n), -1))
-    rows.flag[io] = np.where(rows.flag[last_args[io]] == FLAGS.index("args_r"),
+    group_flag = rows.flag[np.maximum(last_args, 0)]
+    if io.any() and last_args[np.flatnonzero(io)[0]] < 0:
+        if context.flag not in ("io_r", "io_w"):
+            raise ValueError("the segment starts with a copy row its state does not expect")
+        group_flag = np.where(last_args < 0,
+                              FLAGS.index("args_r" if context.flag == "io_r" else "args_wj"),
+                              group_flag)
+    rows.flag[io] = np.where(group_flag[io] == FLAGS.index("args_r"),
                              FLAGS.index("io_r"), FLAGS.index("io_w"))
     if (rows.flag < 0).any():
         bad = int(np.flatnonzero(rows.flag < 0)[0])
@@ -264,11 +453,11 @@ def _cpu(rows: Rows) -> None:
     rows.set("cpu.use_rs2", args, 1)
     rows.set("cpu.wr", syscall, (t[syscall, C_MASK] >> 7) & 1)
     journal_bytes = np.where(rows.is_("io_w"), t[:, C_IO_LENGTH], 0)
-    jpos = np.concatenate([[0], np.cumsum(journal_bytes)])
+    jpos = rows.context.jpos + np.concatenate([[0], np.cumsum(journal_bytes)])
     rows.set_all("cpu.jpos", jpos[:-1])
     rows.col("cpu.jpos")[rows.n:] = jpos[-1]
     input_bytes = np.where(rows.is_("io_r"), t[:, C_IO_LENGTH], 0)
-    ileft = rows.input_length - np.concatenate([[0], np.cumsum(input_bytes)])
+    ileft = rows.context.ileft - np.concatenate([[0], np.cumsum(input_bytes)])
     rows.set_all("cpu.ileft", ileft[:-1])
     rows.col("cpu.ileft")[rows.n:] = ileft[-1]
     rows.col("cpu.pc")[rows.n:] = t[-1, C_PC]
@@ -280,6 +469,8 @@ def _memory(rows: Rows) -> None:
     for s, name in enumerate(("rs1", "rs2", "ram", "rd")):
         used = rows.used(s)
         prev_ts = rows.slot(s, "prev_ts")
+        # 0: the value the segment started with, sent by the boundary table.
+        prev_ts = np.where(prev_ts == 0, SEGMENT_START_TS, prev_ts)
         d = clk4 + s - prev_ts - 1
         rows.set(f"mem.{name}_prev_ts", used, prev_ts[used])
         rows.set(f"mem.{name}_q", used, d[used] >> 2)
@@ -303,55 +494,92 @@ def _memory(rows: Rows) -> None:
     rows.set("mem.c_hi", rd, rows.slot(3, "val")[rd] >> 16)
 
 
-# --- final memory and multiplicities -----------------------------------------------------
+# --- state, boundary table, final memory and multiplicities ------------------------
 
-def _final_memory_rows(image: MachineImage, trace_rows: np.ndarray):
-    """``(addr, ts, value, kind, zinit)`` of every word, sorted by address (int64)."""
-    t = trace_rows.astype(np.int64)
-    addr, value, kind = image.initial_words()
-    parts = [(addr, np.zeros_like(addr), value, kind)]
-    code = image.code_word_addresses()
-    for s in range(4):
-        used = (t[:, C_MASK] >> s) & 1 == 1
-        a = t[used, C_SLOT0 + 4 * s]
-        k = (np.where(np.isin(a, code), KIND_CODE, 0) if s == 2
-             else np.full(a.size, KIND_REG))
-        ts = 4 * (np.flatnonzero(used) + 1) + s
-        parts.append((a, ts, t[used, C_SLOT0 + 4 * s + 3], k))
-    a, ts, v, k = (np.concatenate(p) for p in zip(*parts))
-    order = np.argsort(a << 26 | ts, kind="stable")     # word addresses < 2^30, ts < 2^26
-    a, ts, v, k = a[order], ts[order], v[order], k[order]
-    last = np.concatenate([a[1:] != a[:-1], [True]])
-    zinit = ~np.isin(a[last], addr)
-    return a[last], ts[last], v[last], k[last], zinit
+def _state_of_row(rows: Rows, r: int) -> np.ndarray:
+    """The machine part of ``st`` read off row ``r`` (the appended next row)."""
+    out = np.zeros(len(ST_COLUMNS), dtype=np.uint32)
+    for name, column in STATE_COPIES.items():
+        out[ST_COLUMNS.index(name)] = rows.col(column)[r]
+    out[ST_COLUMNS.index("instr")] = int(rows.is_(*INSTRUCTION_FLAGS)[r])
+    return out
 
 
-def _fill_final_memory(rows: Rows, final) -> None:
-    addr, ts, value, kind, zinit = final
-    count = len(addr)
-    if count < N_REGISTERS or not (addr[:N_REGISTERS] == np.arange(N_REGISTERS)).all():
-        raise ValueError("the final memory must start with the 32 registers")
-    ram = addr[N_REGISTERS:]
+def _fill_state(rows: Rows, segment: SegmentRows, state_out, shape: TraceShape) -> None:
+    """``st`` on row 0 (what was handed over) and on the last real row (what is handed
+    on: the next row's quantities, the final memory's last address, the mask)."""
+    if segment.state_in is not None:
+        for k, name in enumerate(ST_COLUMNS):
+            rows.col(f"st.{name}")[0] = segment.state_in[k]
+    if state_out is not None:
+        last = shape.real_rows - 1
+        final = np.asarray(segment.final.addr, dtype=np.int64)
+        link = int(final[-1]) if final.size else segment.link_in
+        state_out[ST_COLUMNS.index("link")] = link % P
+        for k in range(4):
+            state_out[ST_COLUMNS.index(f"r{k}")] = int(segment.state_random[k]) % P
+        for k, name in enumerate(ST_COLUMNS):
+            rows.col(f"st.{name}")[last] = state_out[k]
+
+
+def _fill_boundary(rows: Rows, segment: SegmentRows) -> None:
+    table = segment.boundary
+    count = len(table.addr)
+    col = rows.col
+    col("bt.addr")[:count] = table.addr
+    col("bt.kind")[:count] = table.kind
+    value_in = np.asarray(table.in_value, dtype=np.int64)
+    value_out = np.asarray(table.out_value, dtype=np.int64)
+    col("bt.in_lo")[:count] = value_in & 0xFFFF
+    col("bt.in_hi")[:count] = value_in >> 16
+    col("bt.out_lo")[:count] = value_out & 0xFFFF
+    col("bt.out_hi")[:count] = value_out >> 16
+    col("bt.t_in")[:count] = table.t_in
+    col("bt.real")[:count] = 1
+    col("bx.last_ts")[:count] = table.last_local_ts
+    back = segment.index - np.asarray(table.t_in, dtype=np.int64)
+    if back.size and (back.min() < 0 or back.max() >= 1 << 24):
+        raise ValueError("a boundary word's tag is not an earlier segment")
+    for k in range(3):
+        col(f"bx.c{k}")[:count] = (back >> (8 * k)) & 0xFF
+
+
+def _fill_final(rows: Rows, segment: SegmentRows, shape: TraceShape) -> None:
+    final = segment.final
+    addr = np.asarray(final.addr, dtype=np.int64)
+    count = addr.size
+    if segment.index == 0 and (count <= N_REGISTERS
+                               or not (addr[:N_REGISTERS] == np.arange(N_REGISTERS)).all()):
+        raise ValueError("the final memory must start with the 32 registers and a RAM word")
+    ram = addr[N_REGISTERS:] if segment.index == 0 else addr
     if ram.size and (ram[0] < FIRST_RAM_WORD or ram[-1] > LAST_RAM_WORD):
         raise ValueError("the run touched a word outside guest memory")
-    fm = rows.col
-    fm("fm.addr")[:count] = addr
-    fm("fm.ts")[:count] = ts
-    fm("fm.lo")[:count] = value & 0xFFFF
-    fm("fm.hi")[:count] = value >> 16
-    fm("fm.ro")[:count] = kind == KIND_CODE
-    fm("fm.real")[:count] = 1
-    fm("fm.zinit")[:count] = zinit
-    gap = np.empty(count, dtype=np.int64)
-    gap[:-1] = addr[1:] - addr[:-1] - 1
-    if count > N_REGISTERS:
-        gap[N_REGISTERS - 1] = addr[N_REGISTERS] - FIRST_RAM_WORD
-    gap[-1] = LAST_RAM_WORD - addr[-1]
-    fm("fm.g0")[:count] = gap & 0xFF
-    fm("fm.g1")[:count] = (gap >> 8) & 0xFF
-    fm("fm.g2")[:count] = (gap >> 16) & 0xFF
-    fm("fm.ga")[:count] = (gap >> 24) & 1
-    fm("fm.gb")[:count] = (gap >> 25) & 1
+    col = rows.col
+    value = np.asarray(final.final_value, dtype=np.int64)
+    col("ft.addr")[:count] = addr
+    col("ft.ro")[:count] = np.asarray(final.kind) == KIND_CODE
+    col("ft.lo")[:count] = value & 0xFFFF
+    col("ft.hi")[:count] = value >> 16
+    col("ft.t")[:count] = final.t_final
+    col("ft.real")[:count] = 1
+    col("ft.zinit")[:count] = final.zinit
+    prev = np.concatenate([[segment.link_in], addr[:-1]])
+    gap = addr - prev - 1
+    if segment.index == 0 and count > N_REGISTERS:
+        gap[N_REGISTERS] = addr[N_REGISTERS] - FIRST_RAM_WORD
+    if gap.size and (gap.min() < 0 or gap.max() >= 1 << 26):
+        raise ValueError("the final memory's addresses do not increase")
+    last = addr[-1] if count else segment.link_in
+    carried = np.full(shape.height, last, dtype=np.int64)
+    carried[:count] = prev
+    col("fx.prev")[:] = carried % P
+    for name, value_ in (("a", addr), ("g", gap)):
+        for k in range(3):
+            col(f"fx.{name}{k}")[:count] = (value_ >> (8 * k)) & 0xFF
+    col("fx.aa")[:count] = (addr >> 24) & 1
+    col("fx.ab")[:count] = (addr >> 25) & 1
+    col("fx.ga")[:count] = (gap >> 24) & 1
+    col("fx.gb")[:count] = (gap >> 25) & 1
 
 
 def _multiplicities(rows: Rows) -> None:
@@ -371,10 +599,12 @@ def _multiplicities(rows: Rows) -> None:
         used = rows.is_(*users)
         tag = np.where(signed_div, TAG_MSB, TAG_U8) if j in SIGN_BYTES else np.full(n, TAG_U8)
         lookups.append(byte_table_row(tag[used], rows.get(f"alu.u{j}")[used]))
-    fm_real = rows.col("fm.real")[:real] == 1
-    for k in range(3):
-        lookups.append(byte_table_row(np.full(int(fm_real.sum()), TAG_U8),
-                                      rows.col(f"fm.g{k}")[:real][fm_real]))
+    for region, columns in (("bt", ("bx.c0", "bx.c1", "bx.c2")),
+                            ("ft", ("fx.a0", "fx.a1", "fx.a2", "fx.g0", "fx.g1", "fx.g2"))):
+        used = rows.col(f"{region}.real")[:real] == 1
+        for column in columns:
+            lookups.append(byte_table_row(np.full(int(used.sum()), TAG_U8),
+                                          rows.col(column)[:real][used]))
     entries = np.concatenate(lookups)
     if entries.size and (entries.min() < 0 or entries.max() >= BYTE_TABLE_ROWS):
         raise ValueError("a byte lookup is outside the byte table")

@@ -14,7 +14,7 @@ from engine.circuit.syscalls import BRK_ABOVE, EBADF_VALUE, EFAULT_VALUE, ENOSYS
 from engine.circuit.witness_alu import MASK32, field_inverse, helper, set_bits, set_bytes, \
     set_result
 from engine.field.babybear import P
-from engine.vm.memory_map import GUEST_MEMORY_START, HEAP_LIMIT
+from engine.vm.memory_map import GUEST_MEMORY_END, GUEST_MEMORY_START, HEAP_LIMIT
 from engine.vm.trace import C_IO_LENGTH, C_IO_OFFSET
 
 
@@ -25,7 +25,7 @@ def fill(rows) -> None:
     b = b_lo + (b_hi << 16)
     _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi)
     _brk_rows(rows, b)
-    copied = _copy_rows(rows)
+    copied = _copy_rows(rows, _count_of_args(rows, a, b))
     _args_rows(rows, a, b, copied)
 
 
@@ -58,7 +58,8 @@ def _ecall_rows(rows, a_lo, a_hi, b_lo, b_hi) -> None:
 
 def _brk_rows(rows, a) -> None:
     """The break on every row (``cpu.brk_*``) and the brk rows' bounds checks; ``a`` is
-    the requested address (a0, the ecall row's rs2 slot)."""
+    the requested address (a0, the ecall row's rs2 slot). The bounds are the image's
+    heap start; the break starts where the segment's context says."""
     heap_start = rows.image.heap_start
     brk = rows.is_("brk")
     idx = np.flatnonzero(brk)
@@ -74,23 +75,49 @@ def _brk_rows(rows, a) -> None:
     rows.set(helper("brk", "ok"), brk, ok[brk])
     # The break after each brk row: the request where accepted, else unchanged.
     after = np.empty(idx.size, dtype=np.int64)
-    current = heap_start
+    current = start = rows.context.brk
     for j, row in enumerate(idx.tolist()):          # one step per brk call, not per row
         if ok[row]:
             current = int(a[row])
         after[j] = current
     set_result(rows, brk, after)
-    value = np.full(rows.height, heap_start, dtype=np.int64)
+    value = np.full(rows.height, start, dtype=np.int64)
     if idx.size:
         which = np.searchsorted(idx, np.arange(rows.n), side="left") - 1
-        value[:rows.n] = np.where(which >= 0, after[np.maximum(which, 0)], heap_start)
+        value[:rows.n] = np.where(which >= 0, after[np.maximum(which, 0)], start)
         value[rows.n:] = after[-1]
     rows.col("cpu.brk_lo")[:] = value & 0xFFFF
     rows.col("cpu.brk_hi")[:] = value >> 16
 
 
-def _copy_rows(rows) -> dict:
-    """Copy-row state; returns, per arguments row index, the bytes its copy rows move."""
+def _carried_from_ecall(rows, args: np.ndarray, column: str) -> np.ndarray:
+    """The fd test ``column`` of the ecall row before each arguments row in ``args``
+    (row indices); an arguments row that starts the segment has it from the context."""
+    prev = args - 1
+    return np.where(prev >= 0, rows.get(column)[np.maximum(prev, 0)], rows.context.fdt)
+
+
+def _count_of_args(rows, a, b) -> np.ndarray:
+    """The bytes each arguments row's syscall copies (0 on other rows): ``n`` for a
+    journal write with a good buffer, ``min(n, left)`` for a read of fd 0 with one."""
+    count = np.zeros(rows.n, dtype=np.int64)
+    args = np.flatnonzero(rows.is_("args_r", "args_wj"))
+    if args.size == 0:
+        return count
+    a_, b_ = a[args], b[args]
+    ok = (a_ >= GUEST_MEMORY_START) & (a_ + b_ <= GUEST_MEMORY_END) & (b_ != 0)
+    is_read = rows.is_("args_r")[args]
+    fd_ok = _carried_from_ecall(rows, args, helper("read", "z0"))
+    left = rows.get("cpu.ileft")[args]
+    count[args] = np.where(is_read, np.where(ok & (fd_ok == 1), np.minimum(b_, left), 0),
+                           np.where(ok, b_, 0))
+    return count
+
+
+def _copy_rows(rows, count_of) -> dict:
+    """Copy-row state; returns, per arguments row index, the bytes its copy rows move.
+    ``count_of``: what each arguments row's syscall copies. Copy rows before the
+    segment's first arguments row continue the syscall its context describes."""
     io = rows.is_("io_r", "io_w")
     idx = np.flatnonzero(io)
     if idx.size == 0:
@@ -100,11 +127,19 @@ def _copy_rows(rows) -> dict:
     args = rows.is_("args_r", "args_wj", "args_wn")
     group = np.maximum.accumulate(np.where(args, np.arange(rows.n), -1))[idx]
     first = np.concatenate([[True], group[1:] != group[:-1]])
-    last = np.concatenate([group[1:] != group[:-1], [True]])
     cum = np.cumsum(length)
     run = np.cumsum(first) - 1
-    left = cum[last][run] - cum + length
-    total = cum[last] - cum[first] + length[first]
+    before = cum - length - (cum - length)[first][run]      # bytes of the run before a row
+    context = rows.context
+    total = np.where(group[first] >= 0, count_of[np.maximum(group[first], 0)], context.count)
+    start_left = np.where(group[first] >= 0, total, context.left)
+    left = start_left[run] - before
+    if (left < length).any():
+        raise ValueError("a copy row copies more than its syscall has left")
+    last = left == length
+    run_ends = np.concatenate([first[1:], [True]])
+    if (run_ends & ~last & (idx != rows.n - 1)).any():
+        raise ValueError("a syscall's copy rows stop before it has copied everything")
     mask = np.zeros(rows.n, dtype=bool)
     mask[idx] = True
     for k in range(4):
@@ -122,8 +157,8 @@ def _copy_rows(rows) -> dict:
     set_bits(rows, "x", io_r, rows.slot(2, "val")[io_r])
     last_rows = np.zeros(rows.n, dtype=bool)
     last_rows[idx[last]] = True
-    set_result(rows, last_rows, total)
-    return dict(zip(group[first].tolist(), total.tolist()))
+    set_result(rows, last_rows, count[last])
+    return {g: c for g, c in zip(group[first].tolist(), total.tolist()) if g >= 0}
 
 
 def _args_rows(rows, a, b, copied: dict) -> None:
@@ -152,7 +187,7 @@ def _args_rows(rows, a, b, copied: dict) -> None:
     # read: min(n, left) bytes of the input not yet read, if fd = 0 and the buffer is good.
     args_r = rows.is_("args_r")
     rz = np.zeros(n, dtype=np.int64)
-    rz[args_r] = rows.get(helper("read", "z0"))[np.flatnonzero(args_r) - 1]
+    rz[args_r] = _carried_from_ecall(rows, np.flatnonzero(args_r), helper("read", "z0"))
     left = rows.get("cpu.ileft")
     lt = (b < left).astype(np.int64)
     cnt = np.minimum(b, left)
@@ -186,7 +221,7 @@ def _args_rows(rows, a, b, copied: dict) -> None:
     # write to another fd: n for fd 2 (the host log) with a good buffer, else an errno.
     wn = rows.is_("args_wn")
     lg = np.zeros(n, dtype=np.int64)
-    lg[wn] = rows.get(helper("write", "j2"))[np.flatnonzero(wn) - 1]
+    lg[wn] = _carried_from_ecall(rows, np.flatnonzero(wn), helper("write", "j2"))
     g = lg * ok
     rows.set(helper("args_wn", "lg"), wn, lg[wn])
     rows.set(helper("args_wn", "g"), wn, g[wn])

@@ -18,10 +18,9 @@ from engine.vm.program import Program
 
 
 def segment_rows(log_height: int, zk_rows: int) -> int:
-    """Rows per segment for traces of ``2^log_height`` rows: ``H − zk_rows − 1`` (one
-    row is the ghost, a copy of the next segment's first row). Raises ``ValueError``
-    when that leaves no row."""
-    rows = (1 << log_height) - zk_rows - 1
+    """Rows per segment for traces of ``2^log_height`` rows: its real rows,
+    ``H − zk_rows``. Raises ``ValueError`` when that leaves no row."""
+    rows = (1 << log_height) - zk_rows
     if rows < 1:
         raise ValueError(f"a trace of 2^{log_height} rows with {zk_rows} zero-knowledge rows "
                          "leaves no row for a segment")

@@ -229,7 +229,6 @@ class AirBuilder:
         self._names: set[str] = set()
         self._n_stage0 = 0
         self._stage0_open = True
-        self._masks: list[Expr] = []
 
     # --- columns and public values ----------------------------------------------
 
@@ -347,16 +346,37 @@ class AirBuilder:
             self._exclusive = None
 
     @contextlib.contextmanager
-    def masked(self, mask):
-        """Multiply the multiplicity of every interaction declared inside by ``mask``
-        (a 0/1 expression; masks nest by multiplying). A machine switches off the bus
-        traffic of a row that only carries state, e.g. a segment's ghost row
-        (``docs/continuations.md``), without touching every region's interactions."""
-        self._masks.append(as_expr(mask))
-        try:
-            yield self
-        finally:
-            self._masks.pop()
+    def carried(self, state: Mapping[str, Any], gate):
+        """Make the transition constraints declared inside also hold from the last real
+        row into a *state*: a set of proofs whose rows continue one another (the
+        segments of one run, ``docs/continuations.md``) checks, on each proof's last
+        row, the transition into the next proof's first row.
+
+        ``state`` maps the name of every main column the constraints read at the next
+        row to what stands for it there (an expression over current-row columns,
+        usually a stage-0 copy; an int for a column known to be 0 there). On leaving
+        the block, each ``TRANSITION`` constraint ``C`` declared inside gets a twin
+        ``C@last``, ``gate · C[next-row columns -> state]`` on the ``LAST`` row.
+        Raises ``ValueError`` for a next-row read of a column ``state`` does not name.
+        """
+        first = len(self._constraints)
+        yield self
+        gate = as_expr(gate)
+        declared = self._constraints[first:]
+
+        def at_state(leaf: Expr) -> Expr | None:
+            if leaf.op not in symbolic.COLUMN_KINDS or not leaf.data[1]:
+                return None
+            if leaf.op != "main" or leaf.data[2] not in state:
+                raise ValueError(f"a carried constraint reads {leaf.data[2]}' at the next "
+                                 "row, which the state does not carry")
+            return as_expr(state[leaf.data[2]])
+
+        for c in declared:
+            if c.when is TRANSITION or c.when == TRANSITION:
+                twin = symbolic.substitute(c.expr, at_state) * gate
+                name = self._claim(f"{c.name}@last", "constraint")
+                self._constraints.append(Constraint(name, twin, Selector(LAST)))
 
     # --- build ------------------------------------------------------------------------
 
@@ -436,8 +456,6 @@ class AirBuilder:
         values = tuple(as_expr(v) for v in values)
         bus = self.bus(bus_name, len(values))
         mult = as_expr(mult)
-        for mask in self._masks:
-            mult = mult * mask
         flag = None if flag is None else as_expr(flag)
         kind = "send" if is_send else "receive"
         count = sum(1 for i in self._interactions if i.bus is bus)

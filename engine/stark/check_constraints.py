@@ -184,8 +184,8 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
                                                     cancel):
         buses = tuple(BusBalance(bus.name, (), 0) for bus in local)
     else:
-        buses = tuple(_bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
-                                   cancel) for bus in local)
+        buses = tuple(_bus_balance(air, bus, [(inputs, shape)], public_messages,
+                                   max_unmatched, cancel) for bus in local)
     return CheckReport(air.name, failures, buses, aux_checked)
 
 
@@ -320,30 +320,49 @@ def _buses_balance(air, inputs, shape, public_messages, cancel) -> bool:
     return total == Ext.ZERO
 
 
-def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
-                 cancel) -> BusBalance:
-    """Group the bus's messages by a 62-bit key (two random linear combinations of the
-    values mod P: equal messages share a key, distinct ones collide with negligible
-    probability) and sum each group's multiplicities mod P."""
+def check_global_buses(air, traces: Sequence, *, public_messages: Sequence[PublicMessages] = (),
+                       max_unmatched: int = 10) -> tuple[BusBalance, ...]:
+    """Balance the global buses over a set of traces (the segments of a run), with the
+    verifier's own messages on them. ``traces``: ``(main, preprocessed, publics,
+    zk_rows)`` per proof. An unmatched message's ``source`` names its proof."""
+    sets = []
+    for main, preprocessed, publics, zk_rows in traces:
+        shape = TraceShape(np.asarray(main).shape[1], zk_rows)
+        sets.append(({"main": as_matrix(main, air.n_main, shape.height, "main trace"),
+                      "prep": as_matrix(preprocessed, air.n_prep, shape.height,
+                                        "preprocessed trace"),
+                      "publics": as_base_vector(publics, len(air.public_names),
+                                                "public values")}, shape))
+    return tuple(_bus_balance(air, bus, sets, public_messages, max_unmatched, None)
+                 for bus in air.buses if bus.is_global)
+
+
+def _bus_balance(air, bus, traces, public_messages, max_unmatched, cancel) -> BusBalance:
+    """Group the bus's messages over ``traces`` (``(inputs, shape)`` each) by a 62-bit
+    key (two random linear combinations of the values mod P: equal messages share a
+    key, distinct ones collide with negligible probability) and sum each group's
+    multiplicities mod P."""
     members = [(k, i) for k, i in enumerate(air.interactions) if i.bus is bus]
     coeffs = np.random.default_rng(bus.id).integers(1, P, (2, bus.width)).astype(np.uint64)
-    keys, mults, rows, sources = [], [], [], []
+    keys, mults, rows, sources, proofs = [], [], [], [], []
     width = bus.width
     exprs = [e for _, i in members for e in (*i.values, i.signed_multiplicity)]
-    for block, sub, _ in _row_blocks(inputs, shape, None):
-        start, n = int(block[0]), block.size
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        values = evaluate_numpy(exprs, **{k: v for k, v in sub.items()
-                                          if k in ("main", "prep", "publics")})
-        for m, (k, _) in enumerate(members):
-            block = values[m * (width + 1):(m + 1) * (width + 1)]
-            mult = block[width][:n]
-            used = np.flatnonzero(mult)
-            keys.append(_keys(np.stack([v[:n] for v in block[:width]])[:, used], coeffs))
-            mults.append(mult[used].astype(np.int64))
-            rows.append(start + used)
-            sources.append(np.full(used.size, k))
+    for t, (inputs, shape) in enumerate(traces):
+        for block, sub, _ in _row_blocks(inputs, shape, None):
+            start, n = int(block[0]), block.size
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            values = evaluate_numpy(exprs, **{k: v for k, v in sub.items()
+                                              if k in ("main", "prep", "publics")})
+            for m, (k, _) in enumerate(members):
+                block = values[m * (width + 1):(m + 1) * (width + 1)]
+                mult = block[width][:n]
+                used = np.flatnonzero(mult)
+                keys.append(_keys(np.stack([v[:n] for v in block[:width]])[:, used], coeffs))
+                mults.append(mult[used].astype(np.int64))
+                rows.append(start + used)
+                sources.append(np.full(used.size, k))
+                proofs.append(np.full(used.size, t))
     public_values = []
     for pm in public_messages:
         if pm.bus != bus.name:
@@ -352,33 +371,36 @@ def _bus_balance(air, bus, inputs, shape, public_messages, max_unmatched,
                            f"public messages on bus {bus.name!r}")
         keys.append(_keys(values.T, coeffs))
         mults.append(np.mod(np.asarray(pm.multiplicities, dtype=np.int64), P))
-        rows.append(np.full(len(values), shape.height))
+        rows.append(np.full(len(values), 1 << 40))
         sources.append(-1 - len(public_values) - np.arange(len(values)))
+        proofs.append(np.full(len(values), -1))
         public_values.extend(tuple(int(x) for x in v) for v in values)
-    keys, mults, rows, sources = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
-                                  for a in (keys, mults, rows, sources))
+    keys, mults, rows, sources, proofs = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
+                                          for a in (keys, mults, rows, sources, proofs))
     if keys.size == 0:
         return BusBalance(bus.name, (), 0)
-    order = np.lexsort((rows, keys))
-    keys, mults, rows, sources = keys[order], mults[order], rows[order], sources[order]
+    order = np.lexsort((rows, proofs, keys))
+    keys, mults, rows, sources, proofs = (a[order] for a in (keys, mults, rows, sources, proofs))
     starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
     net = np.add.reduceat(mults, starts) % P
     bad = starts[net != 0]
     net = net[net != 0]
     unmatched = []
-    for first, total in sorted(zip(bad, net), key=lambda t: rows[t[0]])[:max_unmatched]:
+    for first, total in sorted(zip(bad, net), key=lambda t: (proofs[t[0]], rows[t[0]]))[
+            :max_unmatched]:
         total = int(total) if total <= P // 2 else int(total) - P
         source = int(sources[first])
         if source < 0:
             unmatched.append(UnmatchedMessage(public_values[-1 - source], total, None,
                                               "public"))
             continue
-        row = int(rows[first])
+        row, proof = int(rows[first]), int(proofs[first])
+        inputs = traces[proof][0]
         inter = air.interactions[source]
         values = symbolic.evaluate(list(inter.values),
                                    lambda leaf, row=row: _leaf_value(leaf, inputs, row))
-        unmatched.append(UnmatchedMessage(tuple(int(v) for v in values), total, row,
-                                          inter.name))
+        name = inter.name if len(traces) == 1 else f"{inter.name} (proof {proof})"
+        unmatched.append(UnmatchedMessage(tuple(int(v) for v in values), total, row, name))
     return BusBalance(bus.name, tuple(unmatched), int(bad.size))
 
 

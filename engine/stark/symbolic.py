@@ -328,24 +328,34 @@ def _is_one(e: Expr) -> bool:
     return e.op == "const" and e.data[0] == 1
 
 
-def _shift_to_next(root: Expr) -> Expr:
-    shifted: dict[int, Expr] = {}
+def substitute(root: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
+    """``root`` with every leaf ``x`` for which ``replace(x)`` is not None replaced by
+    that expression (each shared node rebuilt once)."""
+    rebuilt: dict[int, Expr] = {}
     for node in topological_order([root]):
-        if node.op in COLUMN_KINDS:
-            index, next_row, name = node.data
-            if next_row:
-                raise ValueError(f"{name}' already reads the next row; a constraint can "
-                                 "only look one row ahead")
-            new = column(node.op, index, name, next_row=True)
-        elif node.is_leaf:
-            new = node
+        if node.is_leaf:
+            new = replace(node) if node.op != "const" else None
+            new = node if new is None else as_expr(new)
         elif node.op == "neg":
-            new = neg(shifted[node.args[0].uid])
+            new = neg(rebuilt[node.args[0].uid])
         else:
-            a, b = (shifted[x.uid] for x in node.args)
+            a, b = (rebuilt[x.uid] for x in node.args)
             new = {"add": add, "sub": sub, "mul": mul}[node.op](a, b)
-        shifted[node.uid] = new
-    return shifted[root.uid]
+        rebuilt[node.uid] = new
+    return rebuilt[root.uid]
+
+
+def _shift_to_next(root: Expr) -> Expr:
+    def shifted(node: Expr) -> Expr | None:
+        if node.op not in COLUMN_KINDS:
+            return None
+        index, next_row, name = node.data
+        if next_row:
+            raise ValueError(f"{name}' already reads the next row; a constraint can "
+                             "only look one row ahead")
+        return column(node.op, index, name, next_row=True)
+
+    return substitute(root, shifted)
 
 
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "neg": 3}

@@ -155,7 +155,7 @@ class SegmentedRun:
             start = index * size
             end = min(start + size, self.rows)
             if index > first:
-                buffer[0] = buffer[size]    # the ghost row recorded last time
+                buffer[0] = buffer[size]    # the next window's first row, recorded last time
             exited = machine.run_to(end, buffer, start, None, self.should_cancel)
             if machine.rows != end or exited != (end == self.rows):
                 raise RuntimeError("the recorded run diverged from the counting run")

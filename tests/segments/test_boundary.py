@@ -226,8 +226,8 @@ def test_builder_refuses_a_window_of_another_segment_size():
         BoundaryTableBuilder(program, 999).table(next(windows))
 
 
-def test_segment_rows_leave_the_ghost_and_zero_knowledge_rows():
-    assert segment_rows(10, 99) == 2**10 - 99 - 1
-    assert segment_rows(20, 99) == 2**20 - 100
+def test_segment_rows_are_the_real_rows():
+    assert segment_rows(10, 99) == 2**10 - 99
+    assert segment_rows(20, 99) == 2**20 - 99
     with pytest.raises(ValueError, match="leaves no row"):
-        segment_rows(3, 7)
+        segment_rows(3, 8)

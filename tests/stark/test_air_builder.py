@@ -119,28 +119,31 @@ def test_interaction_count_is_rows_times_interactions():
     assert b.build().interaction_count(1 << 20) == 2 << 20
 
 
-def test_masked_interactions_carry_nothing_where_the_mask_is_zero():
+def test_carried_transitions_also_hold_from_the_last_row_into_the_state():
     from engine.stark.check_constraints import check_constraints
-    from engine.stark.logup_trace import PublicMessages
 
-    def air(masked: bool):
-        b = AirBuilder("t")
-        a, m = b.main("a"), b.main("m")
-        b.constrain("m_boolean", m * (m - 1))
-        if masked:
-            with b.masked(m):
-                b.send("out", [a], name="value")
-        else:
-            b.send("out", [a], name="value")
-        return b.build()
-
+    b = AirBuilder("t")
+    s = b.stage0_group("st", ("x",))
+    x = b.main("x")
+    gate = b.public("gate")
+    with b.carried({"x": s.x}, gate):
+        b.constrain("step", x.next - x - 1, when=TRANSITION)
+    air = b.build()
+    twin = air.constraint("step@last")
+    assert twin.when == LAST and twin.degree == 1
     shape = TraceShape(16, 2)
     main = np.zeros((2, 16), dtype=np.uint32)
-    main[0, :14] = np.arange(100, 114)
-    main[1, :14] = [1, 0] * 7          # only the even rows' values leave
-    expected = (PublicMessages.receives("out", [[v] for v in range(100, 114, 2)]),)
-    for masked, ok in ((True, True), (False, False)):
-        report = check_constraints(air(masked), main, zk_rows=shape.zk_rows,
-                                   public_messages=expected, compiled=False)
-        assert report.ok is ok
-    assert air(True).interactions[0].mult.degree == 1
+    main[1, :14] = np.arange(14)
+    for state, gate_value, ok in ((14, 1, True), (15, 1, False), (15, 0, True)):
+        main[0, 13] = state
+        report = check_constraints(air, main, publics=np.array([gate_value], dtype=np.uint32),
+                                   zk_rows=shape.zk_rows, compiled=False)
+        assert report.ok is ok, state
+
+
+def test_carried_transitions_must_name_every_next_row_column():
+    b = AirBuilder("t")
+    x, y = b.main("x"), b.main("y")
+    with pytest.raises(ValueError, match="y' at the next row"):
+        with b.carried({"x": x}, 1):
+            b.constrain("step", x.next + y.next - x, when=TRANSITION)
