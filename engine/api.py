@@ -65,6 +65,12 @@ class ProveResult:
     #: Of ``seconds``, the time Numba spent compiling kernels (a cold cache: first use
     #: on a machine without the packaged kernels; 0 once they are cached).
     compile_seconds: float = 0.0
+    #: Each segment's proving time (phase two), in order.
+    segment_seconds: tuple[float, ...] = ()
+
+    @property
+    def segments(self) -> int:
+        return self.receipt.segment_count
 
     @property
     def khz(self) -> float:
@@ -88,6 +94,7 @@ class VerificationResult:
     security_bits: float
     trace_rows: int
     seconds: float
+    segments: int = 1
     query_positions: tuple[int, ...] = ()
     query_passed: tuple[bool, ...] = ()
     #: Of ``seconds``, the time Numba spent compiling the verifier (first use on a
@@ -113,29 +120,28 @@ class VerificationResult:
 
 def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DEFAULT_PARAMS,
           detached: bool = False, max_cycles: int | None = None, check: bool = True,
-          on_event: EventCallback | None = None,
+          log_segment_height: int | None = None, on_event: EventCallback | None = None,
           cancel: CancelToken | None = None) -> ProveResult:
-    """Execute ``program`` on ``input_data`` and prove the run.
+    """Execute ``program`` on ``input_data`` and prove the run, however long.
 
-    Raises ``GuestFault`` (only exited runs can be proven), ``TraceLimitExceeded`` when
-    the trace would exceed 2^20 rows (found by a fast counting pass, before any
-    proving), ``engine.errors.ProvingError`` when the witness does not satisfy the
-    AIR (with ``check``), and ``Cancelled``.
+    A run longer than one trace is proved as segments of ``2^log_segment_height`` rows
+    (default ``engine.prover.DEFAULT_LOG_SEGMENT_HEIGHT``), one after another
+    (``docs/continuations.md``); a run that fits one is one segment. Raises
+    ``GuestFault`` (only exited runs can be proven), ``TraceLimitExceeded`` when the
+    run exceeds the longest provable run, ``InputError`` for an unsupported segment
+    height, ``engine.errors.ProvingError`` when the witness does not satisfy the AIR
+    (with ``check``), and ``Cancelled``.
     """
     use_small_pages()
     with compile_timer() as compiling:
-        result = _prove(program, input_data, params, detached, max_cycles, check, on_event,
-                        cancel)
+        result = _prove(program, input_data, params, detached, max_cycles, check,
+                        log_segment_height, on_event, cancel)
     return dataclasses.replace(result, compile_seconds=compiling.seconds)
 
 
-def _prove(program, input_data, params, detached, max_cycles, check, on_event,
-           cancel) -> ProveResult:
-    from engine.circuit.image import MachineImage
-    from engine.circuit.witness import generate_witness
-    from engine.stark import encode_proof
-    from engine.stark import prove as stark_prove
-    from engine.stark.protocol import trace_height_for
+def _prove(program, input_data, params, detached, max_cycles, check, log_segment_height,
+           on_event, cancel) -> ProveResult:
+    from engine.prover import DEFAULT_LOG_SEGMENT_HEIGHT, prove_run
 
     phases: dict[str, float] = {}
 
@@ -146,44 +152,29 @@ def _prove(program, input_data, params, detached, max_cycles, check, on_event,
             on_event(event)
 
     reporter = Reporter(record, cancel)
-
     start = time.perf_counter()
-    max_height = 1 << MAX_LOG_TRACE_HEIGHT
-    with reporter.phase("execute"):
-        try:
-            result = execute(program, input_data, max_cycles=max_cycles, record_trace=True,
-                             max_trace_rows=max_height - params.zk_rows - 1,
-                             should_cancel=lambda: cancel is not None and cancel.cancelled)
-        except TraceLimitExceeded as e:
-            raise TraceLimitExceeded(
-                f"{e} (a trace of 2^{MAX_LOG_TRACE_HEIGHT} rows, less {params.zk_rows + 1} "
-                "for zero knowledge and the halt); longer runs cannot be proven yet",
-                cycles=e.cycles, limit=e.limit) from None
-    reporter.check_cancel()
-
-    image = MachineImage.from_program(program)
-    with reporter.phase("witness"):
-        witness = generate_witness(image, result, params=params)
-    if witness.shape.height > max_height or witness.shape.height < trace_height_for(1, params):
-        raise TraceLimitExceeded(f"the run needs a trace of {witness.shape.height} rows; zkwb "
-                                 f"proves up to 2^{MAX_LOG_TRACE_HEIGHT}")
-
-    reporter.emit(SegmentsPlanned(1, witness.shape.height, result.cycles))
-    reporter.emit(SegmentStarted(0, 1, 0, result.cycles))
-    segment_start = time.perf_counter()
-    proof = stark_prove(witness.air, witness.main, public_values=witness.publics,
-                        public_data=image, public_messages=witness.public_messages,
-                        claim=claim_bytes(program.image_id, result.exit_code, result.journal),
-                        params=params, check=check, on_event=record, cancel=cancel)
-    reporter.emit(SegmentFinished(0, 1, time.perf_counter() - segment_start))
-    receipt = Receipt(image_id=program.image_id, exit_code=result.exit_code,
-                      journal=result.journal, params=params,
-                      security_bits=proof.security_bits,
+    if log_segment_height is None:
+        log_segment_height = DEFAULT_LOG_SEGMENT_HEIGHT
+    proved = prove_run(program, input_data,
+                       claim_of=lambda run: claim_bytes(program.image_id, run.exit_code,
+                                                        run.journal),
+                       params=params, log_segment_height=log_segment_height,
+                       max_cycles=max_cycles, check=check, reporter=reporter)
+    run = proved.run
+    segments = tuple(SegmentSeal(s.log_height, s.journal_end, s.seal) for s in proved.segments)
+    receipt = Receipt(image_id=program.image_id, exit_code=run.exit_code, journal=run.journal,
+                      params=params,
+                      security_bits=min(s.security_bits for s in proved.segments),
                       image=None if detached else ProgramImage.from_program(program),
-                      segments=(SegmentSeal(proof.log_height, len(result.journal),
-                                            encode_proof(proof)),))
-    return ProveResult(receipt=receipt, execution=result, trace_rows=witness.shape.height,
-                       seconds=time.perf_counter() - start, phase_seconds=phases)
+                      segments=segments)
+    execution = ExecutionResult(exit_code=run.exit_code, journal=run.journal, log=run.log,
+                                cycles=run.cycles, registers=run.registers,
+                                seconds=run.seconds, log_bytes_dropped=run.log_bytes_dropped,
+                                input_length=run.input_length)
+    return ProveResult(receipt=receipt, execution=execution,
+                       trace_rows=sum(1 << s.log_height for s in proved.segments),
+                       seconds=time.perf_counter() - start, phase_seconds=phases,
+                       segment_seconds=tuple(s.seconds for s in proved.segments))
 
 
 def verify(receipt: Receipt, *, image_id: bytes | None = None, program: Program | None = None,
@@ -224,8 +215,9 @@ def _verify(receipt, image_id, program, policy, on_event, cancel, compiling):
         return VerificationResult(
             valid=reason is None, reason=reason, image_id=receipt.image_id,
             expected_image_id=expected, exit_code=receipt.exit_code, journal=receipt.journal,
-            security_bits=bits, trace_rows=1 << receipt.log_trace_height,
-            seconds=time.perf_counter() - start, query_positions=tuple(int(p) for p in positions),
+            security_bits=bits,
+            trace_rows=sum(1 << s.log_trace_height for s in receipt.segments),
+            segments=receipt.segment_count, seconds=time.perf_counter() - start, query_positions=tuple(int(p) for p in positions),
             query_passed=tuple(bool(b) for b in passed), compile_seconds=compiling.seconds)
 
     try:
@@ -247,41 +239,46 @@ class _Rejected(Exception):
 def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, cancel):
     """The checks, cheapest first; raises ``_Rejected`` with the first one that fails."""
     from engine.circuit.machine import build_air
-    from engine.stark import decode_proof
     from engine.stark.protocol import min_trace_height, security_centibits, security_report
-    from engine.stark.shape import proof_shape
 
     # 1. What the caller asked for: the pinned image, the accepted parameters.
     if expected is not None and expected != receipt.image_id:
         raise _Rejected(f"the receipt is for image {receipt.image_id.hex()}, not the expected "
                         f"{expected.hex()}")
-    if receipt.segment_count > 1:
-        raise _Rejected("multi-segment receipts are not verified yet")
-    segment = receipt.segments[0]
-    params, log_height = receipt.params, segment.log_trace_height
+    params = receipt.params
     refused = policy.rejection(params)
     if refused:
         raise _Rejected(refused)
-    # 2. The claimed height against the supported range, and the security the verifier
-    # computes for it (the receipt's own figure must be the same: checked with the
-    # seal's, in 5).
+    # 2. Each segment's claimed height against the supported range, and the security the
+    # verifier computes for the tallest (the receipt's own figure must be the same, and
+    # each seal's its height's: checked with the seals, in 5).
     try:
         low = min_trace_height(params).bit_length() - 1
     except ValueError as e:
         raise _Rejected(f"the receipt's parameters admit no trace height: {e}") from None
-    if not low <= log_height <= policy.max_log_trace_height:
-        raise _Rejected(f"the receipt claims a trace of 2^{log_height} rows; with its "
-                        f"parameters this verifier accepts 2^{low} to "
-                        f"2^{policy.max_log_trace_height} rows")
-    height = 1 << log_height
     air = build_air()
-    centibits = security_centibits(security_report(air, params, height))
-    bits = centibits / 100
+    centibits = {}
+    for k, segment in enumerate(receipt.segments):
+        log_height = segment.log_trace_height
+        if not low <= log_height <= policy.max_log_trace_height:
+            raise _Rejected(f"segment {k} claims a trace of 2^{log_height} rows; with its "
+                            f"parameters this verifier accepts 2^{low} to "
+                            f"2^{policy.max_log_trace_height} rows")
+        if log_height not in centibits:
+            centibits[log_height] = security_centibits(
+                security_report(air, params, 1 << log_height))
+    lowest = min(centibits.values())
+    bits = lowest / 100
     if bits < policy.min_security_bits:
-        raise _Rejected(f"{bits:.2f} bits of conjectured security at 2^{log_height} rows is "
-                        f"below the policy's floor of {policy.min_security_bits:g}")
-    # 3. The program image(s) and the journal against the height: what must fit in
-    # the trace's real rows, before anything of that size is built.
+        raise _Rejected(f"{bits:.2f} bits of conjectured security at 2^"
+                        f"{receipt.log_trace_height} rows is below the policy's floor of "
+                        f"{policy.min_security_bits:g}")
+    if round(receipt.security_bits * 100) != lowest:
+        raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
+                        f"the verifier computes {bits:.2f} for its parameters at 2^"
+                        f"{receipt.log_trace_height} rows")
+    # 3. The program image(s) and the journal against the heights: what must fit in
+    # the segments' real rows, before anything of that size is built.
     images = []
     if receipt.image is not None:
         images.append(("the program image in the receipt", receipt.image))
@@ -290,62 +287,112 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     if not images:
         raise _Rejected("the receipt is detached (it carries no program): give the program "
                         "to verify it against")
-    real_rows = height - params.zk_rows
+    real_rows = [(1 << s.log_trace_height) - params.zk_rows for s in receipt.segments]
     for name, image in images:
-        problem = image_fits(image.code_ranges, image.word_addresses, real_rows)
+        problem = image_fits(image.code_ranges, image.word_addresses, min(real_rows),
+                             memory_rows=sum(real_rows))
         if problem:
-            raise _Rejected(f"{name} cannot have been proven in a trace of 2^{log_height} "
-                            f"rows: {problem}")
-    if len(receipt.journal) > max_journal_bytes(real_rows):
-        raise _Rejected(f"a journal of {len(receipt.journal):,} bytes cannot have been "
-                        f"written in a trace of 2^{log_height} rows (at most "
-                        f"{max_journal_bytes(real_rows):,})")
+            raise _Rejected(f"{name} cannot have been proven in segments of these heights: "
+                            f"{problem}")
+    bounds = _journal_bounds(receipt)
+    for k, ((j_in, j_out), rows) in enumerate(zip(bounds, real_rows)):
+        if not 0 <= j_in <= j_out or j_out - j_in > max_journal_bytes(rows):
+            raise _Rejected(f"segment {k} cannot have written journal bytes {j_in:,} to "
+                            f"{j_out:,} in a trace of {rows + params.zk_rows:,} rows")
+    if bounds[-1][1] != len(receipt.journal):
+        raise _Rejected("the segments do not end at the end of the journal")
     # 4. The embedded image is bound to the image ID whatever the caller pinned: a
     # receipt whose image was edited is invalid, not merely overridden.
     if receipt.image is not None and receipt.image.image_id() != receipt.image_id:
         raise _Rejected("the program image in the receipt does not hash to its image ID")
     source = images[-1][1]
-    # 5. The seal, decoded into no more than an honest proof of this shape holds.
-    shape = proof_shape(air, params, log_height)
+    # 5. Every seal, decoded into no more than an honest proof of its shape holds: the
+    # global challenges need every segment's stage-0 root before any is verified.
+    roots = []
+    for k, segment in enumerate(receipt.segments):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        proof = _decoded_seal(air, params, k, segment, centibits[segment.log_trace_height])
+        roots.append(proof.stage0_root)
+    # 6. Only now anything of size H: the public inputs, the preprocessed columns.
+    return _verify_seals(receipt, source, roots, bounds, air, policy, centibits, verdict,
+                         on_event, cancel)
+
+
+def _journal_bounds(receipt: Receipt) -> list[tuple[int, int]]:
+    """``(j_in, j_out)`` of each segment: the journal bytes written before it and by its
+    end, chained from 0."""
+    bounds, start = [], 0
+    for segment in receipt.segments:
+        bounds.append((start, segment.journal_end))
+        start = segment.journal_end
+    return bounds
+
+
+def _decoded_seal(air, params, k: int, segment, centibits: int):
+    from engine.stark import decode_proof
+    from engine.stark.shape import proof_shape
+
+    shape = proof_shape(air, params, segment.log_trace_height)
     try:
         proof = decode_proof(segment.seal, shape.limits())
     except DecodeError as e:
-        raise _Rejected(f"the seal is malformed: {e}") from None
-    if proof.log_height != log_height:
-        raise _Rejected("the receipt states a different trace height than its seal")
-    if round(receipt.security_bits * 100) != centibits:
-        raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
-                        f"the verifier computes {bits:.2f} for its parameters at "
-                        f"2^{log_height} rows")
+        raise _Rejected(f"the seal of segment {k} is malformed: {e}") from None
+    if proof.log_height != segment.log_trace_height:
+        raise _Rejected(f"the receipt states a different trace height for segment {k} than "
+                        "its seal")
     if proof.security_centibits != centibits:
-        raise _Rejected("the receipt states a different security level than its seal")
+        raise _Rejected(f"the seal of segment {k} states a different security level than its "
+                        "height gives")
     problem = shape.check(proof)
     if problem:
-        raise _Rejected(f"the seal does not have the shape its parameters and height imply: "
-                        f"{problem}")
-    # 6. Only now anything of size H: the public inputs, the preprocessed columns.
-    return _verify_seal(receipt, source, proof, air, policy, verdict, on_event, cancel)
+        raise _Rejected(f"the seal of segment {k} does not have the shape its parameters and "
+                        f"height imply: {problem}")
+    return proof
 
 
-def _verify_seal(receipt: Receipt, source: ProgramImage, proof, air, policy, verdict,
-                 on_event, cancel):
-    from engine.circuit.image import MachineImage
-    from engine.circuit.witness import public_inputs
+def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, policy,
+                  centibits, verdict, on_event, cancel):
+    from engine.circuit.image import MachineImage, image_messages
+    from engine.circuit.syscalls import journal_messages
+    from engine.circuit.witness import segment_publics
     from engine.stark import verify as stark_verify
+    from engine.stark.stage0 import global_challenges, global_sum_balances
 
     try:
         image = MachineImage.from_words(source.entry, source.code_ranges, source.heap_start,
                                         source.word_addresses, source.word_values)
-        publics, messages = public_inputs(image, receipt.exit_code, receipt.journal)
     except (ValueError, IndexError) as e:
         raise _Rejected(f"the program image cannot be used: {e}") from None
-    result = stark_verify(air, proof, public_values=publics, public_data=image,
-                          public_messages=messages,
-                          claim=claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal),
-                          params=receipt.params, on_event=on_event, cancel=cancel,
-                          min_security_bits=policy.min_security_bits)
-    if on_event is not None:
-        on_event(SegmentVerified(0, 1, result.valid))
-    return verdict(result.reason, result.security_bits if result.valid else 0.0,
-                   result.query_positions if result.query_positions is not None else (),
-                   result.query_passed if result.query_passed is not None else ())
+    claim = claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal)
+    challenges = global_challenges(air, claim, roots)
+    count = receipt.segment_count
+    shares, first = [], None
+    for k, segment in enumerate(receipt.segments):
+        proof = _decoded_seal(air, receipt.params, k, segment,
+                              centibits[segment.log_trace_height])
+        j_in, j_out = bounds[k]
+        publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out)
+        result = stark_verify(air, proof, public_values=publics, public_data=image,
+                              public_messages=(journal_messages(receipt.journal, j_in, j_out),),
+                              claim=claim, params=receipt.params, on_event=on_event,
+                              cancel=cancel, min_security_bits=policy.min_security_bits,
+                              global_challenges=challenges)
+        if on_event is not None:
+            on_event(SegmentVerified(k, count, result.valid))
+        if first is None:
+            first = result
+        if not result.valid:
+            reason = result.reason if count == 1 else f"segment {k}: {result.reason}"
+            return verdict(reason, 0.0, *_queries(result))
+        shares.append(result.global_sum)
+    if not global_sum_balances(air, shares, (image_messages(image),), challenges):
+        return verdict("the segments' memory and state do not balance across their "
+                       "boundaries (the global LogUp sum is not zero)")
+    return verdict(None, min(centibits.values()) / 100, *_queries(first))
+
+
+def _queries(result) -> tuple:
+    """The query positions and verdicts a result shows (empty when it has none)."""
+    return (() if result.query_positions is None else result.query_positions,
+            () if result.query_passed is None else result.query_passed)

@@ -207,6 +207,15 @@ class Reporter:
         self._on_event = on_event
         self._cancel = cancel
 
+    @property
+    def cancel(self) -> CancelToken | None:
+        """The cancel token (None if none)."""
+        return self._cancel
+
+    def cancelled(self) -> bool:
+        """Whether the token was cancelled (a ``should_cancel`` for the executor)."""
+        return self._cancel is not None and self._cancel.cancelled
+
     def emit(self, event: Event) -> None:
         """Send ``event`` to the callback (if any), then poll the cancel token."""
         if self._on_event is not None:

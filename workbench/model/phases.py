@@ -13,6 +13,7 @@ PHASE_LABELS = {
     "execute untraced": "Executing (too long to record a trace)",
     "analyse": "Preparing plots",
     "witness": "Building the witness",
+    "stage0": "Committing each segment's boundary columns (phase one)",
     "check": "Checking the witness against the constraints",
     "preprocessed": "Program columns (preprocessed)",
     "commit main": "Committing the trace",

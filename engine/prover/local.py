@@ -1,0 +1,156 @@
+"""Prove a run as segments, one after another, in this process.
+
+``prove_run`` counts the run (``engine.segments.plan_segments``), then proves it in
+two phases (``docs/continuations.md``): phase one builds every segment's witness and
+commits its stage-0 columns alone; the global challenges are drawn from all those
+roots; phase two builds each witness again and proves it with them. A run that fits
+one trace of at most ``2^log_segment_height`` rows is one segment, in the smallest
+trace that holds it. Memory holds one window, one witness and one proof at a time;
+what is kept between segments is a root, a seed and the state handed over.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+
+from engine.circuit.image import MachineImage
+from engine.circuit.machine import build_air
+from engine.errors import InputError, ProvingError
+from engine.events import Reporter, SegmentFinished, SegmentsPlanned, SegmentStarted
+from engine.segments import final_table, plan_segments
+from engine.segments.witness import SegmentWitnesses
+from engine.stark import encode_proof
+from engine.stark import prove as stark_prove
+from engine.stark.params import ProofParams
+from engine.stark.prover import commit_stage0
+from engine.stark.protocol import trace_height_for
+from engine.stark.stage0 import global_challenges, global_sum_balances
+from engine.vm.executor import SegmentedRun
+from engine.vm.program import Program
+
+#: The default segment height (2^18 rows: the tallest whose proof stays under 4 GiB
+#: of peak memory on the 2-core, 24 GiB machine, docs/benchmarks.md).
+DEFAULT_LOG_SEGMENT_HEIGHT = 18
+#: The lowest segment height (the byte table needs 512 real rows).
+MIN_LOG_SEGMENT_HEIGHT = 10
+MAX_LOG_SEGMENT_HEIGHT = 20
+
+
+@dataclass(frozen=True)
+class ProvedSegment:
+    """One segment's proof: its height, the journal bytes written by its end, the
+    encoded seal and the rows and cycles it covers."""
+    log_height: int
+    journal_end: int
+    seal: bytes
+    first_cycle: int
+    cycles: int
+    security_bits: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ProvedRun:
+    """A run proved as segments: the counted run and each segment's proof."""
+    run: SegmentedRun
+    segments: tuple[ProvedSegment, ...]
+
+
+def check_segment_height(log_height: int) -> int:
+    """``log_height`` if zkwb proves segments of ``2^log_height`` rows, else
+    ``InputError``."""
+    if isinstance(log_height, bool) or not isinstance(log_height, int) or not (
+            MIN_LOG_SEGMENT_HEIGHT <= log_height <= MAX_LOG_SEGMENT_HEIGHT):
+        raise InputError(f"segments are 2^{MIN_LOG_SEGMENT_HEIGHT} to "
+                         f"2^{MAX_LOG_SEGMENT_HEIGHT} rows; 2^{log_height} is not supported")
+    return log_height
+
+
+def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[SegmentedRun], bytes],
+              params: ProofParams,
+              log_segment_height: int = DEFAULT_LOG_SEGMENT_HEIGHT,
+              max_cycles: int | None = None, check: bool = True,
+              reporter: Reporter | None = None, secret: bytes | None = None) -> ProvedRun:
+    """Prove ``program`` on ``input_data`` in segments of at most
+    ``2^log_segment_height`` rows. ``claim_of(run)``: the claim bytes every segment's
+    transcript and the global challenges absorb, from the counted run. Raises what the executor raises (a fault, the
+    cycle limit), ``ProvingError`` when a run cannot be proven in such segments or a
+    witness does not satisfy the AIR (with ``check``), and ``Cancelled``."""
+    reporter = reporter or Reporter()
+    check_segment_height(log_segment_height)
+    secret = secrets.token_bytes(32) if secret is None else secret
+    air = build_air()
+    image = MachineImage.from_program(program)
+    should_cancel = reporter.cancelled
+    with reporter.phase("execute"):
+        plan = plan_segments(program, input_data, (1 << log_segment_height) - params.zk_rows,
+                             max_cycles=max_cycles, should_cancel=should_cancel)
+    reporter.check_cancel()
+    claim = claim_of(plan.run)
+    log_height = log_segment_height
+    if plan.segment_count == 1:
+        needed = max(plan.run.rows, len(plan.final), len(image.code_words), 512)
+        log_height = max(trace_height_for(needed, params).bit_length() - 1,
+                         MIN_LOG_SEGMENT_HEIGHT)
+        log_height = min(log_height, log_segment_height)
+        run = dataclasses.replace(plan.run, rows_per_segment=(1 << log_height) - params.zk_rows)
+        plan = dataclasses.replace(plan, run=run, final=final_table(run))
+    witnesses = SegmentWitnesses(plan, image, log_height, secret, params)
+    problem = witnesses.capacity_problem()
+    if problem:
+        raise ProvingError(f"the run cannot be proven in segments of 2^{log_height} rows: "
+                           f"{problem}; prove it with taller segments")
+    count = plan.segment_count
+    rows = plan.run.rows_per_segment
+    reporter.emit(SegmentsPlanned(count, rows, plan.run.cycles))
+
+    seeds = [_stage0_seed(secret, k) for k in range(count)]
+    roots = []
+    with reporter.phase("stage0"):
+        for k, witness in enumerate(witnesses):
+            reporter.check_cancel()
+            roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
+    challenges = global_challenges(air, claim, roots)
+
+    proved, shares = [], []
+    recorded = iter(witnesses)
+    for k in range(count):
+        reporter.check_cancel()
+        with reporter.phase("witness"):
+            witness = next(recorded)
+        first = k * rows
+        cycles = min(rows, plan.run.rows - first)
+        reporter.emit(SegmentStarted(k, count, first, cycles))
+        start = time.perf_counter()
+        proof = stark_prove(air, witness.main, public_values=witness.publics,
+                            public_data=image, public_messages=witness.public_messages,
+                            claim=claim, params=params, check=check, on_event=reporter.emit,
+                            cancel=reporter.cancel, stage0_seed=seeds[k],
+                            global_challenges=challenges)
+        if proof.stage0_root != roots[k]:
+            raise ProvingError(f"segment {k} was recorded differently in the two phases")
+        shares.append(proof.logup_sum[4:8])
+        seconds = time.perf_counter() - start
+        proved.append(ProvedSegment(proof.log_height, witness.publics["j_out"],
+                                    encode_proof(proof), first, cycles, proof.security_bits,
+                                    seconds))
+        reporter.emit(SegmentFinished(k, count, seconds))
+        global_messages = witness.global_messages
+    if not global_sum_balances(air, shares, global_messages, challenges):
+        raise ProvingError("the segments' memory and state do not balance across boundaries")
+    return ProvedRun(plan.run, tuple(proved))
+
+
+def _stage0_seed(secret: bytes, index: int) -> bytes:
+    return hashlib.sha256(b"zkwb/stage0-seed/v1" + secret + index.to_bytes(8, "little")).digest()
+
+
+__all__ = ["DEFAULT_LOG_SEGMENT_HEIGHT", "MIN_LOG_SEGMENT_HEIGHT", "ProvedRun", "ProvedSegment",
+           "check_segment_height", "prove_run"]
+
