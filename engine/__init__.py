@@ -1,10 +1,10 @@
 """ZK Workbench engine: run, prove and verify RV32IM guests. Never imports Qt.
 
 The public API (docs/design.md, "Layout"): ``load_elf``, ``execute``, ``prove``, ``verify``
-and its ``VerificationPolicy``, ``Receipt``, ``read_receipt``, ``write_receipt``,
-``ProofParams``, the progress events of ``engine.events`` and ``CancelToken``, and the
-errors of ``engine.errors``. Names are imported on first use, so ``import engine``
-stays cheap.
+and its ``VerificationPolicy``, ``Receipt`` and its ``SegmentSeal``, ``read_receipt``,
+``write_receipt``, ``ProofParams``, the progress events of ``engine.events`` and
+``CancelToken``, and the errors of ``engine.errors``. Names are imported on first use,
+so ``import engine`` stays cheap.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ _EXPORTS = {
     "ExecutionResult": "engine.vm",
     "prove": "engine.api", "verify": "engine.api", "ProveResult": "engine.api",
     "VerificationResult": "engine.api", "VerificationPolicy": "engine.policy",
-    "Receipt": "engine.receipt", "read_receipt": "engine.receipt",
-    "write_receipt": "engine.receipt", "ReceiptError": "engine.receipt",
+    "Receipt": "engine.receipt", "SegmentSeal": "engine.receipt",
+    "read_receipt": "engine.receipt", "write_receipt": "engine.receipt",
+    "ReceiptError": "engine.receipt",
     "ProofParams": "engine.stark.params",
     "CancelToken": "engine.events", "PhaseStarted": "engine.events",
     "PhaseFinished": "engine.events", "Progress": "engine.events",

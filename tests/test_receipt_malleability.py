@@ -27,11 +27,10 @@ CLAIM_CHANGED = (UNDECODABLE, "does not hash to its image ID", "not the expected
                  "bits of security; the verifier computes", "different trace height than its seal",
                  "cannot have been proven in a trace of")
 # Why a receipt with a changed byte in its segment's header (the segment count, the
-# trace height, the journal end, the seal's length) is rejected: it does not decode, is
-# of several segments (a count read on into the seal), or claims another height (see
-# CLAIM_CHANGED; the seal's decoder, whose limits the height sets, may refuse the seal).
+# trace height, the journal end, the seal's length) is rejected: it does not decode, or
+# claims another height (see CLAIM_CHANGED; the seal's decoder, whose limits the height
+# sets, may refuse the seal).
 SEGMENT_CHANGED = (*CLAIM_CHANGED, "the seal is malformed",
-                   "multi-segment receipts are not verified yet",
                    "with its parameters this verifier accepts")
 # Why a receipt with a changed seal byte is rejected: the seal does not decode, or does
 # not have the stated security or height, or a check of the STARK verifier fails (the
