@@ -55,6 +55,15 @@ def claim_bytes(image_id: bytes, exit_code: int, journal: bytes) -> bytes:
 
 
 @dataclass(frozen=True)
+class SegmentFigures:
+    """What proving one segment covered and took: cycles ``[first_cycle, first_cycle +
+    cycles)`` and ``seconds`` of proving (phase two)."""
+    first_cycle: int
+    cycles: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class ProveResult:
     """A receipt and what it took: the execution and the proving time per phase."""
     receipt: Receipt
@@ -65,8 +74,8 @@ class ProveResult:
     #: Of ``seconds``, the time Numba spent compiling kernels (a cold cache: first use
     #: on a machine without the packaged kernels; 0 once they are cached).
     compile_seconds: float = 0.0
-    #: Each segment's proving time (phase two), in order.
-    segment_seconds: tuple[float, ...] = ()
+    #: Each segment's cycles and proving time (phase two), in order.
+    segment_figures: tuple[SegmentFigures, ...] = ()
 
     @property
     def segments(self) -> int:
@@ -174,7 +183,8 @@ def _prove(program, input_data, params, detached, max_cycles, check, log_segment
     return ProveResult(receipt=receipt, execution=execution,
                        trace_rows=sum(1 << s.log_height for s in proved.segments),
                        seconds=time.perf_counter() - start, phase_seconds=phases,
-                       segment_seconds=tuple(s.seconds for s in proved.segments))
+                       segment_figures=tuple(SegmentFigures(s.first_cycle, s.cycles, s.seconds)
+                                             for s in proved.segments))
 
 
 def verify(receipt: Receipt, *, image_id: bytes | None = None, program: Program | None = None,

@@ -321,13 +321,13 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
     last = segment.index == segment.count - 1
     if last != (segment.next_row is None):
         raise ValueError("every segment but the last needs the next segment's first row")
-    needed = {"rows": n, "boundary table": len(segment.boundary.addr),
+    needed = {"execution": n, "boundary table": len(segment.boundary.addr),
               "final memory": len(segment.final.addr), "program": len(image.code_words),
               "byte table": BYTE_TABLE_ROWS}
     for what, count in needed.items():
         if count > shape.real_rows:
-            raise ValueError(f"the segment's {what} needs {count} rows; a trace of {height} "
-                             f"rows has {shape.real_rows}")
+            raise ValueError(f"the segment's {what} needs {count:,} real rows; a trace of "
+                             f"{height:,} rows has {shape.real_rows:,}")
     if not last and n != shape.real_rows:
         raise ValueError(f"a segment that is not the last fills all {shape.real_rows} real "
                          f"rows; this one has {n}")

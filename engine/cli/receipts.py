@@ -20,6 +20,10 @@ def add_commands(sub) -> None:
     p.add_argument("--detached", action="store_true",
                    help="leave the program image out (verifiers then need the ELF)")
     p.add_argument("--max-cycles", type=int, metavar="N", help="cycle limit of the run")
+    p.add_argument("--segment-rows", metavar="N",
+                   help="rows per segment trace of a long run: a power of two from 1024 "
+                        "(2^10) to 1048576 (2^20), or 2^K (default 2^18); a run that fits "
+                        "one segment is one segment")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_prove)
 
@@ -49,34 +53,85 @@ def add_verifying_command(sub, name: str, help_text: str, run) -> None:
     p.set_defaults(run=run)
 
 
+def segment_height(text: str | None) -> int | None:
+    """``--segment-rows`` as a log2 height (None when not given); ``InputError`` unless a
+    power of two (written ``N`` or ``2^K``) in the supported range."""
+    from engine.errors import InputError
+    from engine.prover.local import check_segment_height
+
+    if text is None:
+        return None
+    text = text.strip()
+    try:
+        if text.startswith("2^"):
+            log_height = int(text[2:])
+        else:
+            rows = int(text.replace("_", ""))
+            if rows < 1 or rows & (rows - 1):
+                raise InputError(f"--segment-rows {text}: a segment has a power of two rows")
+            log_height = rows.bit_length() - 1
+    except ValueError:
+        raise InputError(f"--segment-rows {text!r} is not a number of rows") from None
+    try:
+        return check_segment_height(log_height)
+    except InputError as e:
+        raise InputError(f"--segment-rows {text}: {e}") from None
+
+
 def _cmd_prove(args) -> int:
     from engine.api import prove
-    from engine.events import PhaseStarted
+    from engine.events import PhaseStarted, SegmentFinished, SegmentsPlanned, SegmentStarted
     from engine.events import Progress as ProgressEvent
     from engine.fileio import write_atomic
     from engine.receipt import encode_receipt
     from engine.vm import load_elf
 
+    log_height = segment_height(args.segment_rows)
     program = load_elf(args.program)
     data = read_input(args.input)
     bar = Progress("proving", enabled=not args.json)
-    current = {"phase": "execute"}
+    state = {"phase": "execute", "segment": None, "count": 0, "cycles": 0, "rows": 0,
+             "done": 0, "proven": 0}
+
+    def show() -> None:
+        if state["segment"] is None or state["count"] < 2:
+            bar.update(state["phase"])
+            return
+        total = max(state["cycles"], 1)
+        filled = round(30 * state["done"] / total)
+        bar.update(f"[{'#' * filled}{'.' * (30 - filled)}] {state['done']:,}/{state['cycles']:,} "
+                   f"cycles, segment {state['segment'] + 1}/{state['count']} "
+                   f"({state['proven']} proven): {state['phase']}")
 
     def on_event(event) -> None:
-        if isinstance(event, PhaseStarted):
-            current["phase"] = event.phase
-            bar.update(event.phase)
+        if isinstance(event, SegmentsPlanned):
+            state.update(count=event.count, cycles=event.cycles, rows=event.rows_per_segment)
+        elif isinstance(event, SegmentStarted):
+            state["segment"] = event.index
+        elif isinstance(event, SegmentFinished):
+            state["proven"] += 1
+            state["done"] = min(state["cycles"], (event.index + 1) * state["rows"])
+        elif isinstance(event, PhaseStarted):
+            state["phase"] = event.phase
         elif isinstance(event, ProgressEvent):
-            bar.update(f"{event.phase} {event.fraction:4.0%}")
+            state["phase"] = f"{event.phase} {event.fraction:4.0%}"
+        else:
+            return
+        show()
 
     try:
         result = prove(program, data, detached=args.detached, max_cycles=args.max_cycles,
-                       on_event=on_event)
+                       log_segment_height=log_height, on_event=on_event)
     finally:
         bar.close()
     encoded = encode_receipt(result.receipt)
     write_atomic(args.output, encoded)
     receipt = result.receipt
+    segments = [{"index": k, "trace_rows": 1 << s.log_trace_height,
+                 "first_cycle": f.first_cycle, "cycles": f.cycles,
+                 "journal_end": s.journal_end, "seal_bytes": len(s.seal),
+                 "seconds": round(f.seconds, 3)}
+                for k, (s, f) in enumerate(zip(receipt.segments, result.segment_figures))]
     if args.json:
         print_json({"receipt": args.output, "bytes": len(encoded),
                     "exit_code": receipt.exit_code, "cycles": result.execution.cycles,
@@ -84,16 +139,19 @@ def _cmd_prove(args) -> int:
                     "khz": round(result.khz, 2), "security_bits": receipt.security_bits,
                     "image_id": receipt.image_id.hex(), "journal_hex": receipt.journal.hex(),
                     "compile_seconds": round(result.compile_seconds, 3),
-                    "phase_seconds": {k: round(v, 3) for k, v in result.phase_seconds.items()}})
+                    "phase_seconds": {k: round(v, 3) for k, v in result.phase_seconds.items()},
+                    "segment_count": receipt.segment_count, "segments": segments})
         return EXIT_OK
     log = result.execution.log.decode("utf-8", errors="replace")
     if log:
         sys.stderr.write(log if log.endswith("\n") else log + "\n")
     text = printable_text(receipt.journal)
+    where = (f"in a trace of {result.trace_rows:,} rows" if receipt.segment_count == 1 else
+             f"in {receipt.segment_count} segments of "
+             f"{1 << receipt.log_trace_height:,} rows")
     print(f"wrote {args.output} ({len(encoded):,} bytes): image {receipt.image_id.hex()}, "
-          f"exit code {receipt.exit_code}, {result.execution.cycles:,} cycles in a trace of "
-          f"{result.trace_rows:,} rows, {result.seconds:.2f} s ({result.khz:.1f} kHz), "
-          f"{receipt.security_bits:.1f} bits")
+          f"exit code {receipt.exit_code}, {result.execution.cycles:,} cycles {where}, "
+          f"{result.seconds:.2f} s ({result.khz:.1f} kHz), {receipt.security_bits:.1f} bits")
     if result.compile_seconds >= 0.05:
         print(f"({result.compile_seconds:.1f} s of that compiled the prover's kernels: first "
               "use on this machine, cached from now on)")
@@ -116,7 +174,8 @@ def _cmd_verify(args) -> int:
                     "journal_text": printable_text(result.journal),
                     "exit_code": result.exit_code, "security_bits": result.security_bits,
                     "trace_rows": result.trace_rows, "seconds": round(result.seconds, 4),
-                    "compile_seconds": round(result.compile_seconds, 3)})
+                    "compile_seconds": round(result.compile_seconds, 3),
+                    "segments": result.segments})
         return EXIT_OK if result.valid else EXIT_INVALID
     source = ("the program you gave" if program is not None else
               "the image ID you gave" if expected_id is not None else

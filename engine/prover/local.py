@@ -14,13 +14,14 @@ import dataclasses
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 
 
 from engine.circuit.image import MachineImage
 from engine.circuit.machine import build_air
+from engine.circuit.witness import MachineWitness
 from engine.errors import InputError, ProvingError
 from engine.events import Reporter, SegmentFinished, SegmentsPlanned, SegmentStarted
 from engine.segments import final_table, plan_segments
@@ -109,23 +110,40 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
     count = plan.segment_count
     rows = plan.run.rows_per_segment
     reporter.emit(SegmentsPlanned(count, rows, plan.run.cycles))
+    spans = [(k * rows, min(rows, plan.run.rows - k * rows)) for k in range(count)]
+    proved = prove_segments(lambda: iter(witnesses), spans, image, claim=claim, params=params,
+                            check=check, reporter=reporter, secret=secret)
+    return ProvedRun(plan.run, proved)
 
+
+def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
+                   spans: Sequence[tuple[int, int]], image: MachineImage, *, claim: bytes,
+                   params: ProofParams, check: bool = True, reporter: Reporter | None = None,
+                   secret: bytes | None = None) -> tuple[ProvedSegment, ...]:
+    """The two phases over a set of segment witnesses: ``recorded()`` yields them in
+    order (it is called twice and must give the same traces), ``spans`` has each
+    one's ``(first_cycle, cycles)``. Raises ``ProvingError`` (with ``check``) when a
+    witness does not satisfy the AIR or the set does not balance across boundaries."""
+    reporter = reporter or Reporter()
+    secret = secrets.token_bytes(32) if secret is None else secret
+    air = build_air()
+    count = len(spans)
     seeds = [_stage0_seed(secret, k) for k in range(count)]
     roots = []
     with reporter.phase("stage0"):
-        for k, witness in enumerate(witnesses):
+        for k, witness in enumerate(recorded()):
             reporter.check_cancel()
             roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
+    if len(roots) != count:
+        raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
     challenges = global_challenges(air, claim, roots)
 
-    proved, shares = [], []
-    recorded = iter(witnesses)
-    for k in range(count):
+    proved, shares, global_messages = [], [], ()
+    witnesses = recorded()
+    for k, (first, cycles) in enumerate(spans):
         reporter.check_cancel()
         with reporter.phase("witness"):
-            witness = next(recorded)
-        first = k * rows
-        cycles = min(rows, plan.run.rows - first)
+            witness = next(witnesses)
         reporter.emit(SegmentStarted(k, count, first, cycles))
         start = time.perf_counter()
         proof = stark_prove(air, witness.main, public_values=witness.publics,
@@ -133,7 +151,7 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
                             claim=claim, params=params, check=check, on_event=reporter.emit,
                             cancel=reporter.cancel, stage0_seed=seeds[k],
                             global_challenges=challenges)
-        if proof.stage0_root != roots[k]:
+        if check and proof.stage0_root != roots[k]:
             raise ProvingError(f"segment {k} was recorded differently in the two phases")
         shares.append(proof.logup_sum[4:8])
         seconds = time.perf_counter() - start
@@ -142,9 +160,9 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
                                     seconds))
         reporter.emit(SegmentFinished(k, count, seconds))
         global_messages = witness.global_messages
-    if not global_sum_balances(air, shares, global_messages, challenges):
+    if check and not global_sum_balances(air, shares, global_messages, challenges):
         raise ProvingError("the segments' memory and state do not balance across boundaries")
-    return ProvedRun(plan.run, tuple(proved))
+    return tuple(proved)
 
 
 def _stage0_seed(secret: bytes, index: int) -> bytes:
@@ -152,5 +170,5 @@ def _stage0_seed(secret: bytes, index: int) -> bytes:
 
 
 __all__ = ["DEFAULT_LOG_SEGMENT_HEIGHT", "MIN_LOG_SEGMENT_HEIGHT", "ProvedRun", "ProvedSegment",
-           "check_segment_height", "prove_run"]
+           "check_segment_height", "prove_run", "prove_segments"]
 

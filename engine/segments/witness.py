@@ -14,10 +14,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-import numpy as np
-
 from engine.circuit.image import MachineImage
 from engine.circuit.witness import MachineWitness, SegmentRows, segment_witness
+from engine.errors import ProvingError
 from engine.field.babybear import P
 from engine.segments.boundary import local_trace
 from engine.segments.final import FinalTable
@@ -82,13 +81,16 @@ class SegmentWitnesses:
                 final=final, link_in=link, journal=run.journal,
                 j_in=window.start.journal_position, j_out=window.end.journal_position,
                 exit_code=run.exit_code, state_random=state_random(self.secret, k))
-            witness = segment_witness(self.image, rows, params=self.params, height=self.height)
+            try:
+                witness = segment_witness(self.image, rows, params=self.params,
+                                          height=self.height)
+            except ValueError as e:
+                raise ProvingError(f"segment {k} of {self.count} cannot be proven in a trace "
+                                   f"of {self.height:,} rows: {e}; prove the run with taller "
+                                   "segments") from None
             state = witness.state_out
             if len(final):
                 link = int(final.addr[-1])
             yield witness
 
 
-def boundary_words(witness: MachineWitness) -> int:
-    """How many words the segment's boundary table holds (for progress and checks)."""
-    return int(np.count_nonzero(witness.column("bt.real")))

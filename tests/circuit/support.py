@@ -17,6 +17,49 @@ from engine.vm import execute, load_elf
 from tests.vm.asm import Asm
 
 GUESTS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "guests")
+#: The stage-0 seed of the tests' one-segment proofs.
+STAGE0_SEED = bytes(range(32))
+#: The composite verifier's reason when the global buses do not balance.
+GLOBAL_REASON = "the global buses do not balance"
+
+
+def prove_segment(witness: MachineWitness, *, claim: bytes = b"", check: bool = True,
+                  rng=None, publics=None, image=None, public_messages=None):
+    """A proof of a whole run proved as one segment: its stage-0 root, the global
+    challenges drawn from it alone, then the proof (``engine.prover`` does the same for
+    many segments)."""
+    from engine.stark import prove
+    from engine.stark.prover import commit_stage0
+    from engine.stark.stage0 import global_challenges
+
+    air = witness.air
+    root = commit_stage0(air, witness.main, stage0_seed=STAGE0_SEED)
+    challenges = global_challenges(air, claim, [root])
+    return prove(air, witness.main,
+                 public_values=witness.publics if publics is None else publics,
+                 public_data=witness.image if image is None else image,
+                 public_messages=(witness.public_messages if public_messages is None
+                                  else public_messages),
+                 claim=claim, check=check, rng=np.random.default_rng(1) if rng is None else rng,
+                 stage0_seed=STAGE0_SEED, global_challenges=challenges)
+
+
+def verify_segment(proof, *, publics, image: MachineImage, public_messages, claim: bytes = b""):
+    """Verify a one-segment proof as the composite verifier does: the proof against the
+    challenges its stage-0 root gives, then the global sum with the image's messages."""
+    from engine.circuit.image import image_messages
+    from engine.circuit.machine import build_air
+    from engine.stark import verify
+    from engine.stark.stage0 import global_challenges, global_sum_balances
+
+    air = build_air()
+    challenges = global_challenges(air, claim, [proof.stage0_root])
+    result = verify(air, proof, public_values=publics, public_data=image,
+                    public_messages=public_messages, claim=claim, global_challenges=challenges)
+    if result.valid and not global_sum_balances(air, [result.global_sum],
+                                                (image_messages(image),), challenges):
+        return replace(result, valid=False, reason=GLOBAL_REASON)
+    return result
 
 
 def witness_of(program, data: bytes = b"") -> MachineWitness:
@@ -99,10 +142,13 @@ class Edit:
             try:
                 reader, slot = self.find_reader(ts)
             except AssertionError:
-                final = np.flatnonzero((self.main[self.index["fm.addr"], :real] == register)
-                                       & (self.main[self.index["fm.real"], :real] == 1))
-                self[("fm.lo", int(final[0]))] = value & 0xFFFF
-                self[("fm.hi", int(final[0]))] = value >> 16
+                # The segment's end: the boundary table's receive and the final memory.
+                for table, lo, hi in (("bt", "bt.out_lo", "bt.out_hi"), ("ft", "ft.lo", "ft.hi")):
+                    row = np.flatnonzero((self.main[self.index[f"{table}.addr"], :real]
+                                          == register)
+                                         & (self.main[self.index[f"{table}.real"], :real] == 1))
+                    self[(lo, int(row[0]))] = value & 0xFFFF
+                    self[(hi, int(row[0]))] = value >> 16
                 return
             if slot == "rd":
                 self.set_value("mem.p", reader, value)

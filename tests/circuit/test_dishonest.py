@@ -16,7 +16,8 @@ from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
 from engine.stark import prove, verify
 from engine.vm import execute, load_elf
-from tests.circuit.support import Edit, asm_witness, failed_constraints, unbalanced_buses
+from tests.circuit.support import (Edit, asm_witness, failed_constraints, prove_segment,
+                                   unbalanced_buses, verify_segment)
 from tests.rejection import assert_rejected as assert_refused
 from tests.vm.asm import BRANCH_OPS, DATA_BASE, TEXT_BASE, Asm, b_type, i_type
 
@@ -72,11 +73,10 @@ def assert_rejected(edit: Edit, *, constraint: str | None = None, bus: str | Non
     if bus is not None:
         assert bus in unbalanced_buses(report), str(report)
     witness = edit.result()
-    inputs = {"public_values": witness.publics, "public_data": witness.image,
-              "public_messages": witness.public_messages}
-    proof = prove(witness.air, witness.main, check=False, rng=np.random.default_rng(5),
-                  **inputs)
-    assert_refused(verify(witness.air, proof, **inputs), verifier_reason(report))
+    proof = prove_segment(witness, check=False, rng=np.random.default_rng(5))
+    assert_refused(verify_segment(proof, publics=witness.publics, image=witness.image,
+                                  public_messages=witness.public_messages),
+                   verifier_reason(report))
     return report
 
 
@@ -493,15 +493,16 @@ def test_write_to_x0_is_rejected():
     row = edit.row_at(pc)
     assert edit[("cpu.wr", row)] == 0 and edit.value("mem.c", row) == 8
     # Write 8 to x0: the rd slot receives x0's last message (the read by li x5, 7) and
-    # sends 8, which the final memory receives. x0's chain is consistent, but the ROM
-    # says the instruction writes nothing.
+    # sends 8, which the boundary table receives and hands to the final memory. x0's
+    # chain is consistent, but the ROM says the instruction writes nothing.
     prev_ts, ts = 4 * row, 4 * (row + 1) + 3
     edit[("cpu.wr", row)] = 1
     edit.set_prev_ts("rd", row, prev_ts)
     edit.recount("range", "mult.range")
-    fm = int(np.flatnonzero(edit.main[edit.index["fm.addr"]] == 0)[0])
-    assert edit[("fm.ts", fm)] == prev_ts
-    edit[("fm.ts", fm)], edit[("fm.lo", fm)] = ts, 8
+    bt = int(np.flatnonzero(edit.main[edit.index["bt.addr"]] == 0)[0])
+    ft = int(np.flatnonzero(edit.main[edit.index["ft.addr"]] == 0)[0])
+    assert edit[("bx.last_ts", bt)] == prev_ts
+    edit[("bx.last_ts", bt)], edit[("bt.out_lo", bt)], edit[("ft.lo", ft)] = ts, 8, 8
     report = assert_rejected(edit, bus="program")
     assert unbalanced_buses(report) == {"program"}
     assert not failed_constraints(report)
@@ -528,8 +529,8 @@ def test_read_of_a_later_write_is_rejected():
     edit.set_bits("x", r, 2)
     edit.set_rd(r, 2)
     edit.set_prev_ts("rd", w2, ts_w1)                      # w2 overwrites w1's 1
-    fm = int(np.flatnonzero(edit.main[edit.index["fm.addr"]] == 5)[0])
-    edit[("fm.ts", fm)] = ts_r                             # the last access of x5 is r
+    bt = int(np.flatnonzero(edit.main[edit.index["bt.addr"]] == 5)[0])
+    edit[("bx.last_ts", bt)] = ts_r                        # the last access of x5 is r
     edit.recount("range", "mult.range")
     report = assert_rejected(edit, bus="range")
     assert not failed_constraints(report)
@@ -578,8 +579,8 @@ def journal_program() -> Asm:
 
 
 def with_claimed_journal(edit: Edit, journal: bytes) -> Edit:
-    edit.messages = (edit.messages[0], journal_messages(journal))
-    edit.publics["journal_len"] = len(journal)
+    edit.messages = (journal_messages(journal),)
+    edit.publics["j_out"] = len(journal)
     return edit
 
 
@@ -598,7 +599,7 @@ def test_journal_with_an_extra_or_missing_byte_is_rejected(claim):
     edit = with_claimed_journal(Edit(asm_witness(journal_program())), claim)
     assert_rejected(edit, constraint="sys.jpos_last", bus="journal")
     # Keeping the true length hides nothing: the bytes then disagree.
-    edit.publics["journal_len"] = 15
+    edit.publics["j_out"] = 15
     assert_rejected(edit, bus="journal")
 
 
@@ -714,14 +715,18 @@ def test_copy_past_the_requested_count_is_rejected():
 def test_final_memory_with_a_word_twice_is_rejected():
     """Two final rows for one word would let it be initialised twice."""
     edit = Edit(asm_witness(journal_program()))
-    fm_real = edit.main[edit.index["fm.real"], :edit.witness.shape.real_rows]
-    last = int(np.flatnonzero(fm_real)[-1])
-    for name in ("fm.addr", "fm.ts", "fm.lo", "fm.hi", "fm.ro", "fm.zinit", "fm.real"):
+    ft_real = edit.main[edit.index["ft.real"], :edit.witness.shape.real_rows]
+    last = int(np.flatnonzero(ft_real)[-1])
+    names = [n for n in edit.index if n.startswith(("ft.", "fx.")) and n != "fx.prev"]
+    for name in names:
         edit[(name, last + 1)] = edit[(name, last)]
-    assert_rejected(edit, constraint="fm.addresses_increase", row=last)
+    assert_rejected(edit, constraint="ft.addresses_increase", row=last + 1)
 
 
 def test_ram_word_below_guest_memory_is_rejected():
     edit = Edit(asm_witness(journal_program()))
-    edit[("fm.addr", 32)] = 0x3FF                          # byte address 0xFFC
-    assert_rejected(edit, constraint="fm.addresses_increase", row=31)
+    edit[("ft.addr", 32)] = 0x3FF                          # byte address 0xFFC
+    for k in range(3):
+        edit[(f"fx.a{k}", 32)] = (0x3FF >> (8 * k)) & 0xFF
+    edit.recount("byte", "mult.byte")
+    assert_rejected(edit, constraint="ft.addresses_increase", row=32)

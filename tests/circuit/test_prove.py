@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from engine.circuit.machine import build_air
-from engine.circuit.witness import MachineWitness, public_inputs
+from engine.circuit.syscalls import journal_messages
+from engine.circuit.witness import MachineWitness, segment_publics
 from engine.stark import prove, verify
-from tests.circuit.support import Edit, asm_witness, guest_witness
+from tests.circuit.support import Edit, asm_witness, guest_witness, prove_segment, verify_segment
 from tests.circuit.test_dishonest import (CONSTRAINT_REASON, journal_program, one_op,
                                          verifier_reason, with_claimed_journal)
 from tests.rejection import assert_rejected
@@ -24,9 +25,7 @@ CLAIM_REASON = "the LogUp proof of work is invalid"
 
 
 def proof_of(witness: MachineWitness, check: bool = True):
-    return prove(witness.air, witness.main, public_values=witness.publics,
-                 public_data=witness.image, public_messages=witness.public_messages,
-                 rng=np.random.default_rng(1), check=check)
+    return prove_segment(witness, check=check)
 
 
 def assert_dishonest_proof_rejected(wrong: MachineWitness) -> None:
@@ -43,9 +42,9 @@ def verdict(witness: MachineWitness, proof, **claim):
     exit_code = claim.get("exit_code", witness.publics["exit_lo"]
                           | witness.publics["exit_hi"] << 16)
     journal = claim.get("journal", witness.journal)
-    publics, messages = public_inputs(image, exit_code, journal)
-    return verify(build_air(), proof, public_values=publics, public_data=image,
-                  public_messages=messages)
+    publics = segment_publics(image, exit_code, 0, 1, 0, len(journal))
+    return verify_segment(proof, publics=publics, image=image,
+                          public_messages=(journal_messages(journal),))
 
 
 @pytest.mark.parametrize("name,data", [("fibonacci", b"25"), ("hello", b"zk!")])
@@ -128,11 +127,10 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
     witness = generate_witness(MachineImage.from_program(moved), run,
                                rng=np.random.default_rng(2))
     image = MachineImage.from_program(honest)
-    publics, messages = public_inputs(image, run.exit_code, run.journal)
+    publics = segment_publics(image, run.exit_code, 0, 1, 0, len(run.journal))
     claim = claim_bytes(honest.image_id, run.exit_code, run.journal)
-    proof = prove(witness.air, witness.main, public_values=publics, public_data=image,
-                  public_messages=messages, claim=claim, check=False,
-                  rng=np.random.default_rng(1))
+    proof = prove_segment(witness, claim=claim, check=False, publics=publics, image=image,
+                          public_messages=(journal_messages(run.journal),))
     receipt = Receipt(image_id=honest.image_id, exit_code=run.exit_code, journal=run.journal,
                       params=DEFAULT_PARAMS, security_bits=proof.security_bits,
                       image=ProgramImage.from_program(honest),

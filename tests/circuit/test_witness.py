@@ -9,7 +9,9 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
-from engine.circuit.witness import generate_witness, public_inputs
+from engine.circuit.image import image_messages
+from engine.circuit.syscalls import journal_messages
+from engine.circuit.witness import generate_witness, segment_publics
 from engine.field.babybear import P
 from engine.stark.params import ProofParams
 from engine.stark.protocol import min_trace_height
@@ -27,9 +29,11 @@ def test_machine_air_has_degree_three_and_a_modest_size():
     assert air.degree == 3
     assert air.n_main <= 250
     assert len(air.constraints) < 400
-    assert {b.name for b in air.buses} == {"program", "range", "memory", "byte", "journal"}
-    assert air.public_names == ("entry", "exit_lo", "exit_hi", "journal_len", "heap_lo",
-                                "heap_hi")
+    assert {b.name for b in air.buses} == {"program", "range", "memory", "byte", "journal",
+                                           "state", "words"}
+    assert {b.name for b in air.buses if b.is_global} == {"state", "words"}
+    assert tuple(air.public_names) == ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi",
+                                       "segment", "is_first", "is_last", "j_in", "j_out")
 
 
 @pytest.mark.parametrize("name,data", SAMPLES)
@@ -101,8 +105,8 @@ def test_public_inputs_match_the_witness():
     """The public values and messages of a witness (the prover's) and of the claim (what
     the verifier derives), against the claim and the image computed here from the run and
     the ELF file: the registers (sp = 0x0C00_0000), every word of the code and every other
-    non-zero word sent once on the memory bus, each journal byte received once on the
-    journal bus."""
+    non-zero word sent once on the global words bus with tag 0, each journal byte
+    received once on the journal bus."""
     path = os.path.join(GUESTS, "hello.elf")
     program = load_elf(path)
     run = execute(program, b"Hello, circuit!")
@@ -112,17 +116,22 @@ def test_public_inputs_match_the_witness():
     initial = {r: (0x0C00_0000 if r == 2 else 0, KIND_REG) for r in range(32)}
     initial |= {w: (v, KIND_RAM) for w, v in words.items() if v and w not in code_words}
     initial |= {w: (words.get(w, 0), KIND_CODE) for w in code_words}
-    expected_memory = [[w, 0, v & 0xFFFF, v >> 16, kind]
+    expected_memory = [[w, kind, v & 0xFFFF, v >> 16, 0]
                        for w, (v, kind) in sorted(initial.items())]
     expected_publics = {"entry": entry, "exit_lo": run.exit_code & 0xFFFF,
-                        "exit_hi": run.exit_code >> 16, "journal_len": len(run.journal),
-                        "heap_lo": heap_start & 0xFFFF, "heap_hi": heap_start >> 16}
+                        "exit_hi": run.exit_code >> 16,
+                        "heap_lo": heap_start & 0xFFFF, "heap_hi": heap_start >> 16,
+                        "segment": 0, "is_first": 1, "is_last": 1, "j_in": 0,
+                        "j_out": len(run.journal)}
     witness = guest_witness("hello", b"Hello, circuit!")
     assert witness.journal == bytes(run.journal)
-    claimed = public_inputs(MachineImage.from_program(program), run.exit_code, run.journal)
-    for publics, (memory, journal) in [(witness.publics, witness.public_messages), claimed]:
+    image = MachineImage.from_program(program)
+    claimed = (segment_publics(image, run.exit_code, 0, 1, 0, len(run.journal)),
+               image_messages(image), journal_messages(run.journal))
+    mine = (witness.publics, witness.global_messages[0], witness.public_messages[0])
+    for publics, memory, journal in (mine, claimed):
         assert publics == expected_publics
-        assert (memory.bus, journal.bus) == ("memory", "journal")
+        assert (memory.bus, journal.bus) == ("words", "journal")
         assert memory.values.tolist() == expected_memory
         assert set(memory.multiplicities.tolist()) == {1}
         assert journal.values.tolist() == [[k, b] for k, b in enumerate(run.journal)]

@@ -1,0 +1,146 @@
+"""Dishonest segments: every way of cutting, reordering, splicing or editing a run's
+segments is rejected by the verifier, whether the receipt is edited after proving or
+the forged set is proved from scratch by a prover that checks nothing
+(docs/continuations.md, "Soundness")."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import pytest
+
+from engine import prove, verify
+from engine.circuit.columns import ST_COLUMNS
+from engine.receipt import Receipt
+from engine.vm import execute
+from tests.guest_scripts import BoundaryScript, buffer_address
+from tests.segments.support import (LOG_HEIGHT, ROWS, boundary_program, forged_receipt,
+                                    segment_witnesses)
+
+
+def _script(stored: int, register: int) -> BoundaryScript:
+    """Five segments: a word stored in segment 0's last row and a register set in
+    segment 1's last row, both read (and committed to the journal) in segment 3."""
+    s = BoundaryScript()
+    s.store(buffer_address(0), stored, at=ROWS - 1)
+    s.set_reg(2, register, at=2 * ROWS - 1)
+    s.load_commit(buffer_address(0), at=3 * ROWS + 20)
+    s.commit_reg(2)
+    s.exit(0, at=5 * ROWS - 10)
+    return s
+
+
+@functools.cache
+def _run(stored: int = 0xCAFE, register: int = 0x77):
+    data = _script(stored, register).build().input
+    executed = execute(boundary_program(), data)
+    _, witnesses = segment_witnesses(boundary_program(), data)
+    assert len(witnesses) == 5
+    return executed, witnesses
+
+
+@functools.cache
+def _honest() -> Receipt:
+    executed, _ = _run()
+    receipt = prove(boundary_program(), _script(0xCAFE, 0x77).build().input,
+                    log_segment_height=LOG_HEIGHT).receipt
+    assert receipt.segment_count == 5 and receipt.journal == executed.journal
+    return receipt
+
+
+def _rejected(receipt: Receipt) -> str:
+    verdict = verify(receipt, program=boundary_program())
+    assert not verdict.valid
+    return verdict.reason
+
+
+def _reindexed(count: int):
+    """Prove each witness as the segment of its position in a set of ``count``."""
+    return lambda k, w: {"segment": k, "is_first": int(k == 0), "is_last": int(k == count - 1)}
+
+
+def _forged(witnesses, *, journal=None, exit_code=0, edit=None):
+    executed, _ = _run()
+    return forged_receipt(boundary_program(), witnesses, exit_code=exit_code,
+                          journal=executed.journal if journal is None else journal, edit=edit)
+
+
+def test_the_honest_run_verifies():
+    assert verify(_honest(), program=boundary_program()).valid
+
+
+@pytest.mark.parametrize("order", [[0, 2, 3, 4], [0, 1, 1, 2, 3, 4], [0, 2, 1, 3, 4],
+                                   [0, 1, 2, 3]],
+                         ids=["dropped", "duplicated", "swapped", "count_changed"])
+def test_edited_segment_lists_are_rejected(order):
+    honest = _honest()
+    segments = tuple(honest.segments[k] for k in order)
+    if order == [0, 1, 2, 3]:           # the count: the last segment's journal end
+        last = dataclasses.replace(segments[-1], journal_end=len(honest.journal))
+        segments = segments[:-1] + (last,)
+    _rejected(dataclasses.replace(honest, segments=segments))
+
+
+@pytest.mark.parametrize("order", [[0, 2, 3, 4], [0, 1, 1, 2, 3, 4], [0, 2, 1, 3, 4]],
+                         ids=["dropped", "duplicated", "swapped"])
+def test_reordered_segments_proved_again_are_rejected(order):
+    _, witnesses = _run()
+    chosen = [witnesses[k] for k in order]
+    reason = _rejected(_forged(chosen, edit=_reindexed(len(chosen))))
+    assert "balance" in reason or "segment" in reason
+
+
+def test_a_segment_of_another_run_spliced_into_a_receipt_is_rejected():
+    other = prove(boundary_program(), _script(0xBEEF, 0x77).build().input,
+                  log_segment_height=LOG_HEIGHT).receipt
+    honest = _honest()
+    segments = honest.segments[:1] + other.segments[1:2] + honest.segments[2:]
+    _rejected(dataclasses.replace(honest, segments=segments))
+
+
+@pytest.mark.parametrize("changed", ["memory word", "register"])
+def test_a_value_changed_at_a_boundary_is_rejected(changed):
+    """Segments 0 (and 1) of one run, the rest of a run whose stored word (or
+    register) differs: each segment is an honest trace, but the value the later
+    segments start from is not the one the earlier ones left; the claim is the
+    second run's journal."""
+    _, honest = _run()
+    executed, other = _run(0xBEEF, 0x77) if changed == "memory word" else _run(0xCAFE, 0x99)
+    cut = 1 if changed == "memory word" else 2
+    spliced = honest[:cut] + other[cut:]
+    reason = _rejected(_forged(spliced, journal=executed.journal))
+    assert "balance" in reason
+
+
+def test_a_changed_boundary_pc_is_rejected():
+    """Segment 0 hands over a pc 4 bytes further on, and segment 1 receives it: the
+    state messages match, but segment 0's last row does not step to that pc."""
+    _, witnesses = _run()
+    first, second = (dataclasses.replace(w, main=w.main.copy()) for w in witnesses[:2])
+    pc = first.air.main_names.index("st.pc")
+    last = first.shape.real_rows - 1
+    first.main[pc, last] += 4
+    second.main[pc, 0] += 4
+    second.main[second.air.main_names.index("cpu.pc"), 0] += 4
+    reason = _rejected(_forged([first, second] + witnesses[2:]))
+    assert reason.startswith("segment 0") or reason.startswith("segment 1")
+
+
+def test_a_run_cut_before_its_exit_is_rejected():
+    """The first three segments claimed as the whole run, the third marked last."""
+    _, witnesses = _run()
+    prefix = witnesses[:3]
+    journal = _run()[0].journal[:prefix[-1].publics["j_out"]]
+    reason = _rejected(_forged(prefix, journal=journal, edit=_reindexed(3)))
+    assert reason.startswith("segment 2")
+
+
+def test_state_columns_are_all_handed_over():
+    """Every st column a segment sends is what the next one receives (the masks too)."""
+    _, witnesses = _run()
+    for before, after in zip(witnesses, witnesses[1:]):
+        sent = before.main[:len(ST_COLUMNS), before.shape.real_rows - 1]
+        received = after.main[:len(ST_COLUMNS), 0]
+        assert np.array_equal(sent, received)
+        assert np.array_equal(sent, before.state_out)
