@@ -24,6 +24,8 @@ the recorded trace.
 The long-run builders (``bigsort_input``, ``compress_input``, ``primes_input``,
 ``wide_mlp_input``) give the inputs whose cycle counts that test records
 (``LONG_RUN_CYCLES`` there), so that a test can pick a run of a given length.
+``primes_input`` is ``engine.runtime.resources``'s, imported here: ``zkwb bench``
+builds that input too.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ import numpy as np
 from elftools.elf.elffile import ELFFile
 
 from engine.ml.blob import CLASS_COUNT, INPUT_SIZE, DenseLayer, MlpModel, encode_model
+from engine.runtime.resources import primes_input  # noqa: F401 - one of the builders
 from tests.vm.qemu import GUESTS_DIR
 
 BOUNDARY_ELF = GUESTS_DIR / "boundary.elf"
@@ -359,11 +362,6 @@ def compress_input(size: int, seed: int = 0) -> bytes:
         if rng.random() < 0.05:
             out += rng.randbytes(rng.randint(1, 40))
     return bytes(out[:size])
-
-
-def primes_input(limit: int) -> bytes:
-    """The input of ``primes`` that counts the primes below ``limit``."""
-    return f"{limit}\n".encode()
 
 
 WIDE_MLP_WIDTHS = (INPUT_SIZE, 128, 128, CLASS_COUNT)

@@ -93,6 +93,42 @@ def test_prove_child_reports_every_figure_the_section_reads():
     assert figures["cycles"] > 0 and figures["peak_rss_mb"] > 0
 
 
+def test_continuations_child_proves_and_verifies_a_run_of_many_segments():
+    from engine.cli.bench import continuations
+    figures = continuations.measure(3000, 10)    # 19,705 cycles: 22 segments of 2^10 rows
+    assert figures["cycles"] == 19_705 and figures["segment_rows"] == 1024
+    assert figures["segments"] >= -(-figures["cycles"] // 1024)   # at most 2^10 rows each
+    assert figures["seconds"] > 0 and figures["khz"] > 0 and figures["verify_ms"] > 0
+    assert figures["receipt_bytes"] > 0 and figures["peak_rss_mb"] > 0
+    assert figures["compile_seconds"] >= 0
+
+
+def test_continuations_section_reports_flat_figures_per_segment(monkeypatch):
+    from engine.cli.bench import continuations
+    from engine.prover import DEFAULT_LOG_SEGMENT_HEIGHT
+    asked = []
+
+    def fake_measure(limit, log_segment_height):
+        asked.append((limit, log_segment_height))
+        return {"cycles": 1000, "segments": 4, "segment_rows": 1 << log_segment_height,
+                "seconds": 2.0, "khz": 0.5, "verify_ms": 10.0, "receipt_bytes": 4000,
+                "compile_seconds": 0.0, "peak_rss_mb": 100.0}
+
+    monkeypatch.setattr(continuations, "measure", fake_measure)
+    quick = continuations.run(True)
+    assert asked == [(continuations.QUICK_LIMIT, 16)]
+    assert quick["cont_segment_rows"] == 1 << 16
+    assert quick["cont_verify_ms_per_segment"] == 2.5
+    assert quick["cont_receipt_bytes_per_segment"] == 1000
+    assert all(not isinstance(v, (dict, list)) for v in quick.values())
+    assert set(quick) == {f"cont_{name}" for name in (
+        "guest", "cycles", "segments", "segment_rows", "khz", "seconds", "peak_rss_mb",
+        "verify_ms", "verify_ms_per_segment", "receipt_bytes", "receipt_bytes_per_segment",
+        "compile_seconds")}
+    continuations.run(False)
+    assert asked[-1] == (continuations.FULL_LIMIT, DEFAULT_LOG_SEGMENT_HEIGHT)
+    assert SECTIONS.index("continuations") == SECTIONS.index("prove") + 1
+
 # --- --only -----------------------------------------------------------------------------
 
 def test_only_rejects_an_unknown_section_with_a_usage_error(capsys):

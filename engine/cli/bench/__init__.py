@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 from engine.cli.common import EXIT_OK, EXIT_USAGE, print_json
 
-SECTIONS = ("executor", "ntt", "merkle", "stark", "prove", "startup")
+SECTIONS = ("executor", "ntt", "merkle", "stark", "prove", "continuations", "startup")
 
 
 def add_commands(sub) -> None:

@@ -125,8 +125,43 @@ def _prove_sha256(args: list[str]) -> None:
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def _prove_continuations(args: list[str]) -> None:
+    """``LIMIT LOG_SEGMENT_HEIGHT``: prove the ``primes`` guest on ``LIMIT`` in segments
+    of ``2^LOG_SEGMENT_HEIGHT`` rows, after a warm-up proof of a short run in two
+    segments of 2^10 rows (verified too, so the verifier's kernels are loaded as well),
+    then verify the receipt; prints the figures and the process's peak memory as JSON.
+    ``compile_seconds`` is what the measured proof and verification still spent
+    compiling (0 with a warm cache)."""
+    import resource
+
+    from engine.api import prove, verify
+    from engine.receipt import encode_receipt
+    from engine.runtime.resources import guest_path, primes_input
+    from engine.vm import load_elf
+    program = load_elf(guest_path("primes"))
+    warm = prove(program, primes_input(200), log_segment_height=10)
+    warm_check = verify(warm.receipt, program=program)
+    if warm.segments < 2 or not warm_check.valid:
+        raise RuntimeError(f"warm-up proof: {warm.segments} segments, {warm_check.reason}")
+    start = time.perf_counter()
+    result = prove(program, primes_input(int(args[0])), log_segment_height=int(args[1]))
+    seconds = time.perf_counter() - start
+    check = verify(result.receipt, program=program)
+    if not check.valid:
+        raise RuntimeError(f"benchmark receipt did not verify: {check.reason}")
+    segments = len(result.receipt.segments)
+    print(json.dumps({"cycles": result.execution.cycles, "segments": segments,
+                      "segment_rows": 1 << int(args[1]), "seconds": seconds,
+                      "khz": result.execution.cycles / seconds / 1e3,
+                      "verify_ms": check.seconds * 1e3,
+                      "receipt_bytes": len(encode_receipt(result.receipt)),
+                      "compile_seconds": result.compile_seconds + check.compile_seconds,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
 CHILDREN: dict[str, Callable[[list[str]], None]] = {
     "executor-load-and-run": _executor_load_and_run,
     "stark-fresh-verify": _stark_fresh_verify,
     "prove-sha256": _prove_sha256,
+    "prove-continuations": _prove_continuations,
 }
