@@ -25,13 +25,12 @@ from engine.circuit.capacity import image_fits, max_journal_bytes
 from engine.codec import DecodeError
 from engine.runtime.compile_time import compile_timer
 from engine.runtime.memory import use_small_pages
-from engine.errors import Cancelled, InputError, TraceLimitExceeded
-from engine.events import (CancelToken, EventCallback, PhaseFinished, Reporter, SegmentFinished,
-                           SegmentsPlanned, SegmentStarted, SegmentVerified)
+from engine.errors import Cancelled, InputError
+from engine.events import (CancelToken, EventCallback, PhaseFinished, Reporter, SegmentVerified)
 from engine.policy import MAX_LOG_TRACE_HEIGHT, VerificationPolicy
 from engine.receipt import ProgramImage, Receipt, SegmentSeal
 from engine.stark.params import DEFAULT_PARAMS, ProofParams
-from engine.vm import ExecutionResult, Program, execute
+from engine.vm import ExecutionResult, Program
 
 __all__ = ["MAX_LOG_TRACE_HEIGHT", "ProveResult", "VerificationPolicy", "VerificationResult",
            "claim_bytes", "prove", "verify"]

@@ -86,7 +86,6 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
     reporter = reporter or Reporter()
     check_segment_height(log_segment_height)
     secret = secrets.token_bytes(32) if secret is None else secret
-    air = build_air()
     image = MachineImage.from_program(program)
     should_cancel = reporter.cancelled
     with reporter.phase("execute"):

@@ -398,7 +398,7 @@ def _bus_balance(air, bus, traces, public_messages, max_unmatched, cancel) -> Bu
         inputs = traces[proof][0]
         inter = air.interactions[source]
         values = symbolic.evaluate(list(inter.values),
-                                   lambda leaf, row=row: _leaf_value(leaf, inputs, row))
+                                   lambda leaf, row=row, inputs=inputs: _leaf_value(leaf, inputs, row))
         name = inter.name if len(traces) == 1 else f"{inter.name} (proof {proof})"
         unmatched.append(UnmatchedMessage(tuple(int(v) for v in values), total, row, name))
     return BusBalance(bus.name, tuple(unmatched), int(bad.size))

@@ -27,7 +27,7 @@ IMAGE_ID_TAG = b"zkwb/image-id/v2\x00"
 # circuit's semantics bumps it, so old image IDs never verify against a new circuit.
 # 2: every syscall result is constrained (brk, read counts, -ENOSYS, -EBADF); the heap
 # start is part of the image ID.
-CIRCUIT_VERSION = 2
+CIRCUIT_VERSION = 3
 
 
 def image_id(entry: int, code_ranges: list[tuple[int, int]], heap_start: int,

@@ -14,7 +14,6 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import generate_witness
-from engine.stark import prove, verify
 from engine.vm import execute, load_elf
 from tests.circuit.support import (Edit, asm_witness, failed_constraints, prove_segment,
                                    unbalanced_buses, verify_segment)

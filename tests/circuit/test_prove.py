@@ -8,10 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.circuit.machine import build_air
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import MachineWitness, segment_publics
-from engine.stark import prove, verify
 from tests.circuit.support import Edit, asm_witness, guest_witness, prove_segment, verify_segment
 from tests.circuit.test_dishonest import (CONSTRAINT_REASON, journal_program, one_op,
                                          verifier_reason, with_claimed_journal)

@@ -56,7 +56,7 @@ def test_twins_equal_their_constraints_when_the_state_is_the_next_row(seed):
             state[index[f"st.{name}"]] = following[index[column]]
         state[index["st.instr"]] = int(flag in INSTRUCTION_FLAGS)
 
-        def leaf(node, now, after):
+        def leaf(node, now, after, prep=prep, publics=publics):
             kind, data = node.op, node.data
             if kind == "main":
                 return Fp((after if data[1] else now)[data[0]])
@@ -66,8 +66,8 @@ def test_twins_equal_their_constraints_when_the_state_is_the_next_row(seed):
 
         for constraint, twin in pairs:
             [expected] = symbolic.evaluate([constraint.expr],
-                                           lambda n: leaf(n, current, following))
-            [got] = symbolic.evaluate([twin.expr], lambda n: leaf(n, state, None))
+                                           lambda n, c=current, f=following: leaf(n, c, f))
+            [got] = symbolic.evaluate([twin.expr], lambda n, s=state: leaf(n, s, None))
             assert got == expected, (constraint.name, flag, trial)
 
 

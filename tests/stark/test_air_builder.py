@@ -144,6 +144,5 @@ def test_carried_transitions_also_hold_from_the_last_row_into_the_state():
 def test_carried_transitions_must_name_every_next_row_column():
     b = AirBuilder("t")
     x, y = b.main("x"), b.main("y")
-    with pytest.raises(ValueError, match="y' at the next row"):
-        with b.carried({"x": x}, 1):
-            b.constrain("step", x.next + y.next - x, when=TRANSITION)
+    with pytest.raises(ValueError, match="y' at the next row"), b.carried({"x": x}, 1):
+        b.constrain("step", x.next + y.next - x, when=TRANSITION)
