@@ -282,10 +282,6 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected(f"{bits:.2f} bits of conjectured security at 2^"
                         f"{receipt.log_trace_height} rows is below the policy's floor of "
                         f"{policy.min_security_bits:g}")
-    if round(receipt.security_bits * 100) != lowest:
-        raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
-                        f"the verifier computes {bits:.2f} for its parameters at 2^"
-                        f"{receipt.log_trace_height} rows")
     # 3. The program image(s) and the journal against the heights: what must fit in
     # the segments' real rows, before anything of that size is built.
     images = []
@@ -297,19 +293,25 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected("the receipt is detached (it carries no program): give the program "
                         "to verify it against")
     real_rows = [(1 << s.log_trace_height) - params.zk_rows for s in receipt.segments]
+    single = receipt.segment_count == 1
+    where = (f"a trace of 2^{receipt.log_trace_height} rows" if single
+             else "segments of these heights")
     for name, image in images:
         problem = image_fits(image.code_ranges, image.word_addresses, min(real_rows),
                              memory_rows=sum(real_rows))
         if problem:
-            raise _Rejected(f"{name} cannot have been proven in segments of these heights: "
-                            f"{problem}")
+            raise _Rejected(f"{name} cannot have been proven in {where}: {problem}")
+    if single and len(receipt.journal) > max_journal_bytes(real_rows[0]):
+        raise _Rejected(f"a journal of {len(receipt.journal):,} bytes cannot have been "
+                        f"written in {where} (at most {max_journal_bytes(real_rows[0]):,})")
     bounds = _journal_bounds(receipt)
     for k, ((j_in, j_out), rows) in enumerate(zip(bounds, real_rows)):
         if not 0 <= j_in <= j_out or j_out - j_in > max_journal_bytes(rows):
             raise _Rejected(f"segment {k} cannot have written journal bytes {j_in:,} to "
                             f"{j_out:,} in a trace of {rows + params.zk_rows:,} rows")
     if bounds[-1][1] != len(receipt.journal):
-        raise _Rejected("the segments do not end at the end of the journal")
+        raise _Rejected(f"the segments end at journal byte {bounds[-1][1]:,}, not at the "
+                        f"end of the {len(receipt.journal):,}-byte journal")
     # 4. The embedded image is bound to the image ID whatever the caller pinned: a
     # receipt whose image was edited is invalid, not merely overridden.
     if receipt.image is not None and receipt.image.image_id() != receipt.image_id:
@@ -321,8 +323,13 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     for k, segment in enumerate(receipt.segments):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        proof = _decoded_seal(air, params, k, segment, centibits[segment.log_trace_height])
+        proof = _decoded_seal(air, params, k, segment, centibits[segment.log_trace_height],
+                              receipt.segment_count)
         roots.append(proof.stage0_root)
+    if round(receipt.security_bits * 100) != lowest:
+        raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
+                        f"the verifier computes {bits:.2f} for its parameters at 2^"
+                        f"{receipt.log_trace_height} rows")
     # 6. Only now anything of size H: the public inputs, the preprocessed columns.
     return _verify_seals(receipt, source, roots, bounds, air, policy, centibits, verdict,
                          on_event, cancel)
@@ -338,25 +345,24 @@ def _journal_bounds(receipt: Receipt) -> list[tuple[int, int]]:
     return bounds
 
 
-def _decoded_seal(air, params, k: int, segment, centibits: int):
+def _decoded_seal(air, params, k: int, segment, centibits: int, count: int):
     from engine.stark import decode_proof
     from engine.stark.shape import proof_shape
 
+    of = "" if count == 1 else f" of segment {k}"
     shape = proof_shape(air, params, segment.log_trace_height)
     try:
         proof = decode_proof(segment.seal, shape.limits())
     except DecodeError as e:
-        raise _Rejected(f"the seal of segment {k} is malformed: {e}") from None
+        raise _Rejected(f"the seal{of} is malformed: {e}") from None
     if proof.log_height != segment.log_trace_height:
-        raise _Rejected(f"the receipt states a different trace height for segment {k} than "
-                        "its seal")
+        raise _Rejected(f"the receipt states a different trace height{of} than its seal")
     if proof.security_centibits != centibits:
-        raise _Rejected(f"the seal of segment {k} states a different security level than its "
-                        "height gives")
+        raise _Rejected(f"the receipt states a different security level{of} than its seal")
     problem = shape.check(proof)
     if problem:
-        raise _Rejected(f"the seal of segment {k} does not have the shape its parameters and "
-                        f"height imply: {problem}")
+        raise _Rejected(f"the seal{of} does not have the shape its parameters and height "
+                        f"imply: {problem}")
     return proof
 
 
@@ -379,7 +385,7 @@ def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, po
     shares, first = [], None
     for k, segment in enumerate(receipt.segments):
         proof = _decoded_seal(air, receipt.params, k, segment,
-                              centibits[segment.log_trace_height])
+                              centibits[segment.log_trace_height], count)
         j_in, j_out = bounds[k]
         publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out)
         result = stark_verify(air, proof, public_values=publics, public_data=image,

@@ -147,10 +147,11 @@ def test_bad_image_id_is_a_usage_error(workdir, capsys):
     assert main(["verify", _proved(workdir, False), "--image-id", "xyz"]) == 2
 
 
-def test_prove_refuses_a_run_too_long_to_prove_before_proving(tmp_path, capsys):
+@pytest.mark.parametrize("rows", ["1000", "512", "2^21", "many"])
+def test_prove_refuses_an_unsupported_segment_size_before_running(tmp_path, capsys, rows):
     out = tmp_path / "never.zkr"
-    assert main(["prove", guest_path("primes"), "-o", str(out)]) == 2
-    assert "2^20" in capsys.readouterr().err
+    assert main(["prove", guest_path("fibonacci"), "-o", str(out), "--segment-rows", rows]) == 2
+    assert "--segment-rows" in capsys.readouterr().err
     assert not out.exists()
 
 

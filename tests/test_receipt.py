@@ -15,6 +15,7 @@ from engine.receipt import (FORMAT_VERSION, MAGIC, MAX_LOG_TRACE_HEIGHT, MAX_REC
                             TAG_SEGMENTS, ProgramImage, Receipt, ReceiptError, SegmentSeal,
                             decode_receipt, encode_receipt, read_receipt, write_receipt)
 from engine.runtime.resources import guest_path
+from engine.stark.params import DEFAULT_PARAMS
 from engine.stark.params import ProofParams
 from engine.vm import load_elf
 from engine.vm.memory_map import MAX_RUN_ROWS
@@ -258,7 +259,7 @@ def test_a_segment_count_the_file_cannot_hold_is_refused_before_reading_them(cou
 def test_the_segment_cap_covers_the_longest_run():
     # segments of 2^10 rows, each losing at most 64 rows to zero knowledge and its
     # boundary, hold the longest run the executor records
-    assert MAX_RECEIPT_SEGMENTS * ((1 << 10) - 64) >= MAX_RUN_ROWS
+    assert MAX_RECEIPT_SEGMENTS * ((1 << 10) - DEFAULT_PARAMS.zk_rows) >= MAX_RUN_ROWS
     assert MAX_RECEIPT_BYTES == 512 << 20
 
 

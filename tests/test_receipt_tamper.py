@@ -13,7 +13,7 @@ from engine.receipt import (MAGIC, ProgramImage, ReceiptError, decode_receipt,
                             encode_receipt)
 from engine.runtime.resources import guest_path
 from engine.vm import load_elf
-from tests.receipt_edits import with_segment
+from tests.receipt_edits import with_journal, with_segment
 from tests.rejection import assert_rejected
 from tests.test_receipt_malleability import CLAIM_CHANGED, SEAL_CHANGED, UNDECODABLE
 from tests.vm.asm import DATA_BASE, Asm
@@ -178,7 +178,10 @@ BOUND = "the LogUp proof of work is invalid"         # the claim is in the trans
     ("security_bits", 120.0, ("the receipt states 120.00 bits of security",)),
 ])
 def test_edited_claim_fields_are_rejected(field, value, reasons):
-    receipt = dataclasses.replace(hello_receipt(), **{field: value})
+    if field == "journal":
+        receipt = with_journal(hello_receipt(), value)
+    else:
+        receipt = dataclasses.replace(hello_receipt(), **{field: value})
     assert_rejected(verify(receipt), *reasons)
 
 

@@ -33,9 +33,9 @@ MAX_SEAL_BYTES = 48 << 20
 MAX_IMAGE_WORDS = (GUEST_MEMORY_END - GUEST_MEMORY_START) >> 2
 MAX_LOG_TRACE_HEIGHT = 27            # the two-adicity of BabyBear
 #: Enough segments for the longest run (``MAX_RUN_ROWS``) in segments of 2^10 rows,
-#: each losing up to 64 rows to zero knowledge and the segment's boundary:
-#: 2^19 · (2^10 − 64) = MAX_RUN_ROWS + 1.
-MAX_RECEIPT_SEGMENTS = 1 << 19
+#: each losing up to 128 rows to zero knowledge (98 with the shipped parameters):
+#: 2^20 · (2^10 − 128) > MAX_RUN_ROWS.
+MAX_RECEIPT_SEGMENTS = 1 << 20
 #: The bytes of a segment's entry without its seal: u8 height, u32 journal end, u32
 #: seal length.
 SEGMENT_HEADER_BYTES = 1 + 4 + 4
@@ -44,7 +44,7 @@ TAG_CLAIM, TAG_PARAMS, TAG_IMAGE, TAG_SEGMENTS = 1, 2, 3, 4
 _SECTION_NAMES = {TAG_CLAIM: "claim", TAG_PARAMS: "parameters", TAG_IMAGE: "program image",
                   TAG_SEGMENTS: "segments"}
 
-assert MAX_RECEIPT_SEGMENTS * ((1 << 10) - 64) > MAX_RUN_ROWS
+assert MAX_RECEIPT_SEGMENTS * ((1 << 10) - 128) > MAX_RUN_ROWS
 
 
 class ReceiptError(DecodeError):

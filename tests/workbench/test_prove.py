@@ -39,7 +39,8 @@ def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
     assert receipt.image_id.hex() == window.program.image_id_hex
     assert window.trace_plot.views.keys() == {"proof", "execution"}
     assert {"commit main", "fri"} <= {name for name, _ in window.proof_panel.timings}
-    assert [name for name, _ in window.proof_panel.commitments][:2] == ["preprocessed", "main"]
+    assert [name for name, _ in window.proof_panel.commitments][:3] == ["preprocessed", "stage0",
+                                                                       "main"]
     queries = window.query_plot.queries
     assert queries.positions.size >= 43 and window.actions.save_receipt.isEnabled()
     layers_proved = list(queries.layer_sizes)

@@ -173,7 +173,9 @@ def run_proof(program, input_data: bytes, receipt_path: str, report: Report,
     warm_up(program, report, cancel)
     warm_up_prover(report, cancel)
     result = engine.prove(program, input_data, on_event=report, cancel=cancel)
-    execution = analyse(program, result.execution, report)
+    # The prover records the run window by window and keeps none of it: the plots get
+    # the run recorded again (fast; up to TRACE_ROW_LIMIT cycles, as an execution).
+    execution = run_execution(program, input_data, report, cancel)
     cancel.raise_if_cancelled()
     report(PhaseStarted("save"))
     size = engine.write_receipt(receipt_path, result.receipt)
