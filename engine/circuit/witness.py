@@ -339,10 +339,10 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
         context = RowContext.from_state(segment.state_in)
     trace_rows = segment.rows
     if not last:
-        ghost = np.array(segment.next_row, dtype=np.uint32).copy()
+        following = np.array(segment.next_row, dtype=np.uint32).copy()
         for slot in range(4):
-            ghost[C_SLOT0 + 4 * slot + 1] = 0      # its timestamps belong to the next segment
-        trace_rows = np.concatenate([trace_rows, ghost[None, :]])
+            following[C_SLOT0 + 4 * slot + 1] = 0  # its timestamps belong to the next segment
+        trace_rows = np.concatenate([trace_rows, following[None, :]])
     rows = Rows(air, image, trace_rows, height, params.zk_rows, context)
     _classify(rows)
     _cpu(rows)
