@@ -7,7 +7,8 @@ of the final memory) and returns a :class:`MachineWitness`: the ``(n_main, H)`` 
 trace (random last ``zk_rows`` rows), the public values, the verifier's public
 messages for this segment and the state handed to the next segment. Everything is
 vectorized with NumPy over the rows of each row kind; no Python loop runs per row.
-(``engine.segments.witness`` builds the inputs from a run.)
+(``engine.segments.witness`` builds the inputs from a run, and ``generate_witness``
+there the witness of a whole recorded run as one segment.)
 
 The CPU and memory columns come straight from the trace (:mod:`engine.vm.trace`);
 the ALU region (:mod:`engine.circuit.witness_alu`) and the syscall rows
@@ -20,7 +21,6 @@ final memory and the table multiplicities are derived last.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 from numba import njit
@@ -33,7 +33,7 @@ from engine.circuit.columns import FLAGS, INSTRUCTION_FLAGS, ROM_OPS, ST_COLUMNS
 from engine.circuit.final_table import FIRST_RAM_WORD, LAST_RAM_WORD
 from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
-from engine.circuit.memory import KIND_CODE, KIND_REG, SEGMENT_START_TS
+from engine.circuit.memory import KIND_CODE, SEGMENT_START_TS
 from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, rom_table
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.tables import BYTE_TABLE_ROWS, TAG_MSB, TAG_U8, byte_table_row
@@ -78,11 +78,6 @@ class MachineWitness:
     public_messages: tuple[PublicMessages, ...] = field(default_factory=tuple)
     global_messages: tuple[PublicMessages, ...] = field(default_factory=tuple)
     state_out: np.ndarray | None = None
-
-    @property
-    def stage0(self) -> np.ndarray:
-        """The stage-0 columns (a view)."""
-        return self.main[:self.air.n_stage0]
 
     def preprocessed(self) -> np.ndarray:
         return self.air.compute_preprocessed(self.shape, self.image)
@@ -239,70 +234,6 @@ def _scatter_bits(matrix, start, count, rows, values):
         r = rows[j]
         for i in range(count):
             matrix[start + i, r] = (v >> i) & 1
-
-
-def generate_witness(image: MachineImage, result, *, params: ProofParams = ProofParams(),  # noqa: B008
-                     height: int | None = None,
-                     rng: np.random.Generator | None = None) -> MachineWitness:
-    """The witness of a whole recorded run as one segment (a run that fits one trace).
-
-    ``result``: an ``ExecutionResult`` with a trace. ``height``: the trace height
-    (default: the smallest that fits the run, its memory and the tables). Raises
-    ``ValueError`` if the run is not a recorded, exited run of this image or does not
-    fit ``height``.
-    """
-    if result.trace is None:
-        raise ValueError("the run was not recorded: execute with record_trace=True")
-    trace_rows = result.trace.rows
-    boundary, final = whole_run_tables(image, trace_rows)
-    needed = max(len(trace_rows), len(final.addr), len(image.code_words), BYTE_TABLE_ROWS)
-    if height is None:
-        from engine.stark.protocol import trace_height_for
-        height = trace_height_for(needed, params)
-    journal = bytes(result.journal)
-    segment = SegmentRows(index=0, count=1, rows=trace_rows, next_row=None, state_in=None,
-                          input_length=result.input_length, boundary=boundary, final=final,
-                          link_in=-1, journal=journal, j_in=0, j_out=len(journal),
-                          exit_code=int(result.exit_code))
-    return segment_witness(image, segment, params=params, height=height, rng=rng)
-
-
-def whole_run_tables(image: MachineImage, trace_rows: np.ndarray):
-    """The boundary table and the final memory of a run proved as one segment
-    (``engine.segments`` computes them window by window for longer runs)."""
-    t = trace_rows.astype(np.int64)
-    code = image.code_word_addresses()
-    parts = []
-    for s in range(4):
-        used = (t[:, C_MASK] >> s) & 1 == 1
-        base = C_SLOT0 + 4 * s
-        ts = 4 * (np.flatnonzero(used) + 1) + s
-        parts.append((t[used, base], ts, t[used, base + 2], t[used, base + 3]))
-    a, ts, prev, val = (np.concatenate(p) for p in zip(*parts))
-    order = np.lexsort((ts, a))
-    a, ts, prev, val = a[order], ts[order], prev[order], val[order]
-    first = np.concatenate([[True], a[1:] != a[:-1]])
-    last = np.concatenate([a[1:] != a[:-1], [True]])
-    words = a[first]
-    kind = np.where(words < N_REGISTERS, KIND_REG,
-                    np.where(np.isin(words, code), KIND_CODE, 0)).astype(np.uint8)
-    boundary = SimpleNamespace(addr=words, kind=kind, in_value=prev[first],
-                               t_in=np.zeros(words.size, dtype=np.int64),
-                               out_value=val[last], last_local_ts=ts[last])
-    image_addr, image_value, image_kind = image.initial_words()
-    addr = np.union1d(image_addr, words)
-    value = np.zeros(addr.shape, dtype=np.int64)
-    value[np.searchsorted(addr, image_addr)] = image_value
-    at = np.searchsorted(addr, words)
-    value[at] = val[last]
-    final_kind = np.zeros(addr.shape, dtype=np.uint8)
-    final_kind[np.searchsorted(addr, image_addr)] = image_kind
-    final_kind[at] = kind
-    touched = np.zeros(addr.shape, dtype=np.int64)
-    touched[at] = 1
-    final = SimpleNamespace(addr=addr, kind=final_kind, final_value=value, t_final=touched,
-                            zinit=(~np.isin(addr, image_addr)).astype(np.uint8))
-    return boundary, final
 
 
 def segment_witness(image: MachineImage, segment: SegmentRows, *,

@@ -14,7 +14,7 @@ from engine.circuit.syscalls import BRK_ABOVE, EBADF_VALUE, EFAULT_VALUE, ENOSYS
 from engine.circuit.witness_alu import MASK32, field_inverse, helper, set_bits, set_bytes, \
     set_result
 from engine.field.babybear import P
-from engine.vm.memory_map import GUEST_MEMORY_END, GUEST_MEMORY_START, HEAP_LIMIT
+from engine.vm.memory_map import GUEST_MEMORY_START, HEAP_LIMIT
 from engine.vm.trace import C_IO_LENGTH, C_IO_OFFSET
 
 
@@ -104,14 +104,31 @@ def _count_of_args(rows, a, b) -> np.ndarray:
     args = np.flatnonzero(rows.is_("args_r", "args_wj"))
     if args.size == 0:
         return count
-    a_, b_ = a[args], b[args]
-    ok = (a_ >= GUEST_MEMORY_START) & (a_ + b_ <= GUEST_MEMORY_END) & (b_ != 0)
+    checks = _buffer_checks(a[args], b[args])
+    copies = checks["ok"] * checks["nz"] == 1
+    b_ = b[args]
     is_read = rows.is_("args_r")[args]
     fd_ok = _carried_from_ecall(rows, args, helper("read", "z0"))
     left = rows.get("cpu.ileft")[args]
-    count[args] = np.where(is_read, np.where(ok & (fd_ok == 1), np.minimum(b_, left), 0),
-                           np.where(ok, b_, 0))
+    count[args] = np.where(is_read, np.where(copies & (fd_ok == 1), np.minimum(b_, left), 0),
+                           np.where(copies, b_, 0))
     return count
+
+
+def _buffer_checks(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """The buffer check of arguments rows with buffer ``a`` and count ``b``, as the
+    circuit makes it (``syscalls._args_rows``): ``nz``, the carries ``tri0``/``tri1`` of
+    ``a + b + 0xF3FF_FFFF``, ``hb`` (the buffer ends beyond guest memory), ``k1`` (it
+    starts below), ``ok`` and ``bad``."""
+    a_lo, b_lo = a & 0xFFFF, b & 0xFFFF
+    nz = (b != 0).astype(np.int64)
+    tri0 = (a_lo + b_lo + 0xFFFF) >> 16
+    tri1 = ((a >> 16) + (b >> 16) + 0xF3FF + tri0) >> 16
+    hb = (tri1 >= 1).astype(np.int64)
+    k1 = (a < GUEST_MEMORY_START).astype(np.int64)
+    ok = (1 - k1) * (1 - hb)
+    return {"nz": nz, "tri0": tri0, "tri1": tri1, "hb": hb, "k1": k1, "ok": ok,
+            "bad": nz * (1 - ok)}
 
 
 def _copy_rows(rows, count_of) -> dict:
@@ -169,13 +186,9 @@ def _args_rows(rows, a, b, copied: dict) -> None:
         count[row] = total
     # The buffer check of every arguments row.
     a_lo, b_lo = a & 0xFFFF, b & 0xFFFF
-    nz = (b != 0).astype(np.int64)
-    tri0 = (a_lo + b_lo + 0xFFFF) >> 16
-    tri1 = ((a >> 16) + (b >> 16) + 0xF3FF + tri0) >> 16
-    hb = (tri1 >= 1).astype(np.int64)
-    k1 = (a < GUEST_MEMORY_START).astype(np.int64)
-    ok = (1 - k1) * (1 - hb)
-    bad = nz * (1 - ok)
+    checks = _buffer_checks(a, b)
+    nz, tri0, tri1, hb, k1, ok, bad = (checks[name] for name in
+                                       ("nz", "tri0", "tri1", "hb", "k1", "ok", "bad"))
     set_bits(rows, "x", args, ((a - GUEST_MEMORY_START) & MASK32)[args])
     set_bits(rows, "y", args, ((a + b + 0xF3FFFFFF) & MASK32)[args])
     for name, value in (("alu.k0", (a_lo < GUEST_MEMORY_START).astype(np.int64)),

@@ -31,6 +31,7 @@ from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
 from engine.vm.executor import Window
 from engine.vm.memory_map import WORD_COUNT
 from engine.vm.program import Program
+from engine.circuit.image import MachineImage
 from engine.vm.trace import C_MASK, C_SLOT0, SLOTS, Trace
 
 N_REGISTERS = 32
@@ -62,7 +63,7 @@ class BoundaryTableBuilder:
     after each table.
     """
 
-    def __init__(self, program: Program, rows_per_segment: int):
+    def __init__(self, program: Program | MachineImage, rows_per_segment: int):
         if rows_per_segment < 1:
             raise ValueError("rows_per_segment must be at least 1")
         self.rows_per_segment = int(rows_per_segment)
@@ -76,7 +77,12 @@ class BoundaryTableBuilder:
         if window.first_row != window.index * self.rows_per_segment:
             raise ValueError(f"window {window.index} starts at row {window.first_row}, not at "
                              f"{window.index} * {self.rows_per_segment}")
-        rows = window.trace.rows
+        return self.table_of(window.index, window.trace.rows)
+
+    def table_of(self, index: int, rows: np.ndarray) -> BoundaryTable:
+        """The boundary table of window ``index`` given its trace rows (global
+        timestamps): what :meth:`table` computes, for rows recorded another way (a
+        whole run recorded at once is window 0)."""
         n = _number_words(rows, self._entry)
         addr = np.zeros(n, dtype=np.int64)
         in_value = np.zeros(n, dtype=np.int64)
@@ -87,7 +93,7 @@ class BoundaryTableBuilder:
         order = np.argsort(addr)
         addr, in_ts = addr[order], in_ts[order]
         return BoundaryTable(
-            index=window.index,
+            index=index,
             addr=addr.astype(np.uint32),
             kind=word_kinds(self.code_ranges, addr),
             in_value=in_value[order].astype(np.uint32),

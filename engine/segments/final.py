@@ -42,18 +42,28 @@ class FinalTable:
 
 def final_table(run: SegmentedRun) -> FinalTable:
     """The global final table of ``run`` for its ``rows_per_segment``."""
-    image_addr, image_value, _ = MachineImage.from_program(run.program).initial_words()
-    touched = run.touched_words.astype(np.int64)
+    return final_table_of(MachineImage.from_program(run.program), run.touched_words,
+                          run.touched_values,
+                          window_tags(run.touched_last_ts, run.rows_per_segment))
+
+
+def final_table_of(image: MachineImage, touched_words, touched_values,
+                   touched_tags) -> FinalTable:
+    """The final table of a run of ``image``'s program that accessed ``touched_words``
+    (sorted word addresses), leaving ``touched_values``, last in the windows
+    ``touched_tags`` (1 + the window's index)."""
+    image_addr, image_value, _ = image.initial_words()
+    touched = np.asarray(touched_words, dtype=np.int64)
     addr = np.union1d(image_addr, touched)
     value = np.zeros(addr.shape, dtype=np.int64)
     value[np.searchsorted(addr, image_addr)] = image_value
     at = np.searchsorted(addr, touched)
-    value[at] = run.touched_values
+    value[at] = touched_values
     t_final = np.zeros(addr.shape, dtype=np.int64)
-    t_final[at] = window_tags(run.touched_last_ts, run.rows_per_segment)
+    t_final[at] = touched_tags
     return FinalTable(
         addr=addr.astype(np.uint32),
-        kind=word_kinds(run.program.code_ranges, addr),
+        kind=word_kinds(image.code_ranges, addr),
         final_value=value.astype(np.uint32),
         t_final=t_final.astype(np.uint32),
         zinit=(~np.isin(addr, image_addr)).astype(np.uint8),

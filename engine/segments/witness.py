@@ -14,14 +14,46 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
+import numpy as np
+
 from engine.circuit.image import MachineImage
 from engine.circuit.witness import MachineWitness, SegmentRows, segment_witness
 from engine.errors import ProvingError
 from engine.field.babybear import P
-from engine.segments.boundary import local_trace
-from engine.segments.final import FinalTable
+from engine.circuit.tables import BYTE_TABLE_ROWS
+from engine.segments.boundary import BoundaryTableBuilder, local_trace
+from engine.segments.final import FinalTable, final_table_of
 from engine.segments.plan import SegmentPlan
 from engine.stark.params import ProofParams
+from engine.stark.protocol import trace_height_for
+
+
+def generate_witness(image: MachineImage, result, *,
+                     params: ProofParams = ProofParams(),  # noqa: B008
+                     height: int | None = None,
+                     rng: np.random.Generator | None = None) -> MachineWitness:
+    """The witness of a whole recorded run as one segment (a run that fits one trace).
+
+    ``result``: an ``ExecutionResult`` with a trace. ``height``: the trace height
+    (default: the smallest that fits the run, its memory and the tables). Raises
+    ``ValueError`` if the run is not a recorded, exited run of this image or does not
+    fit ``height``.
+    """
+    if result.trace is None:
+        raise ValueError("the run was not recorded: execute with record_trace=True")
+    rows = result.trace.rows
+    boundary = BoundaryTableBuilder(image, max(len(rows), 1)).table_of(0, rows)
+    final = final_table_of(image, boundary.addr, boundary.out_value,
+                           np.ones(len(boundary), dtype=np.int64))
+    if height is None:
+        needed = max(len(rows), len(final), len(image.code_words), BYTE_TABLE_ROWS)
+        height = trace_height_for(needed, params)
+    journal = bytes(result.journal)
+    segment = SegmentRows(index=0, count=1, rows=rows, next_row=None, state_in=None,
+                          input_length=result.input_length, boundary=boundary, final=final,
+                          link_in=-1, journal=journal, j_in=0, j_out=len(journal),
+                          exit_code=int(result.exit_code))
+    return segment_witness(image, segment, params=params, height=height, rng=rng)
 
 
 def state_random(secret: bytes, index: int) -> tuple[int, int, int, int]:

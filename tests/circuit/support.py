@@ -9,7 +9,8 @@ import numpy as np
 
 from engine.circuit.columns import FLAGS
 from engine.circuit.image import MachineImage
-from engine.circuit.witness import MachineWitness, generate_witness
+from engine.circuit.witness import MachineWitness
+from engine.segments.witness import generate_witness
 from engine.field.babybear import P
 from engine.stark.check_constraints import CheckReport
 from engine.stark.numpy_eval import evaluate_numpy

@@ -13,7 +13,7 @@ import pytest
 
 from engine.circuit.image import MachineImage
 from engine.circuit.syscalls import journal_messages
-from engine.circuit.witness import generate_witness
+from engine.segments.witness import generate_witness
 from engine.vm import execute, load_elf
 from tests.circuit.support import (Edit, asm_witness, failed_constraints, prove_segment,
                                    unbalanced_buses, verify_segment)

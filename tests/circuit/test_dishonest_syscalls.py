@@ -18,7 +18,7 @@ import pytest
 
 from engine.circuit.columns import HELPERS
 from engine.circuit.image import MachineImage
-from engine.circuit.witness import generate_witness
+from engine.segments.witness import generate_witness
 from engine.vm import execute, load_elf
 from engine.vm.memory_map import HEAP_LIMIT
 from tests.circuit import programs

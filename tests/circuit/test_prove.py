@@ -111,7 +111,7 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
     from engine import verify as verify_receipt
     from engine.api import claim_bytes
     from engine.circuit.image import MachineImage
-    from engine.circuit.witness import generate_witness
+    from engine.segments.witness import generate_witness
     from engine.receipt import ProgramImage, Receipt, SegmentSeal
     from engine.stark import encode_proof
     from engine.stark.params import DEFAULT_PARAMS

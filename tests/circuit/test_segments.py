@@ -92,17 +92,21 @@ def test_honest_segments_check():
         assert witness.check().ok
 
 
+def _failures_after_bump(k: int, column: str, row: int, by: int) -> set[str]:
+    """The constraints segment ``k`` fails once ``column`` on ``row`` (-1: the last real
+    row) is moved by ``by``."""
+    edit = _edit(k)
+    row = edit.witness.shape.real_rows - 1 if row == -1 else row
+    edit[(column, row)] = edit[(column, row)] + by
+    return failed_constraints(edit.check())
+
+
 def test_a_state_not_matching_the_first_row_is_rejected():
-    edit = _edit(1)
-    edit[("st.jpos", 0)] = edit[("st.jpos", 0)] + 1
-    assert "state.jpos" in failed_constraints(edit.check())
+    assert "state.jpos" in _failures_after_bump(1, "st.jpos", 0, 1)
 
 
 def test_a_last_row_not_stepping_into_the_state_is_rejected():
-    edit = _edit(0)
-    last = edit.witness.shape.real_rows - 1
-    edit[("st.pc", last)] = edit[("st.pc", last)] + 4
-    assert "cpu.pc_step@last" in failed_constraints(edit.check())
+    assert "cpu.pc_step@last" in _failures_after_bump(0, "st.pc", -1, 4)
 
 
 def test_segment_zero_must_start_at_the_entry_and_later_ones_need_not():
@@ -161,16 +165,11 @@ def test_final_memory_addresses_stay_in_guest_memory():
 
 
 def test_the_link_to_the_next_segment_is_the_last_address():
-    edit = _edit(0)
-    last = edit.witness.shape.real_rows - 1
-    edit[("st.link", last)] = edit[("st.link", last)] + 1
-    assert "ft.link_out" in failed_constraints(edit.check())
+    assert "ft.link_out" in _failures_after_bump(0, "st.link", -1, 1)
 
 
 def test_a_later_segment_continues_after_the_link():
-    edit = _edit(1)
-    edit[("st.link", 0)] = edit[("st.link", 0)] + 1
-    assert "ft.prev_first" in failed_constraints(edit.check())
+    assert "ft.prev_first" in _failures_after_bump(1, "st.link", 0, 1)
 
 
 def test_segment_zero_keeps_its_registers_first():

@@ -11,7 +11,8 @@ from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
 from engine.circuit.image import image_messages
 from engine.circuit.syscalls import journal_messages
-from engine.circuit.witness import generate_witness, segment_publics
+from engine.circuit.witness import segment_publics
+from engine.segments.witness import generate_witness
 from engine.field.babybear import P
 from engine.stark.params import ProofParams
 from engine.stark.protocol import min_trace_height
