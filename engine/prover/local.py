@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 
 
-from engine.circuit.image import MachineImage
+from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
 from engine.circuit.witness import MachineWitness
 from engine.errors import InputError, ProvingError
@@ -137,7 +137,7 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
         raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
     challenges = global_challenges(air, claim, roots)
 
-    proved, shares, global_messages = [], [], ()
+    proved, shares = [], []
     witnesses = recorded()
     for k, (first, cycles) in enumerate(spans):
         reporter.check_cancel()
@@ -158,8 +158,7 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
                                     encode_proof(proof), first, cycles, proof.security_bits,
                                     seconds))
         reporter.emit(SegmentFinished(k, count, seconds))
-        global_messages = witness.global_messages
-    if check and not global_sum_balances(air, shares, global_messages, challenges):
+    if check and not global_sum_balances(air, shares, (image_messages(image),), challenges):
         raise ProvingError("the segments' memory and state do not balance across boundaries")
     return tuple(proved)
 

@@ -68,4 +68,3 @@ class _Presented:
         self.main = witness.main
         self.publics = publics
         self.public_messages = witness.public_messages
-        self.global_messages = witness.global_messages
