@@ -160,7 +160,13 @@ def _altered(value):
         if not value.size:
             return None
         out = value.copy()
-        out.flat[value.size // 2] = (int(out.flat[value.size // 2]) + 1) % P
+        middle = value.size // 2
+        if out.dtype.kind == "b":
+            out.flat[middle] = not out.flat[middle]
+            return out
+        # Field elements wrap at p, bytes (digests) at 256: always a different value.
+        top = P if out.dtype.itemsize >= 4 else int(np.iinfo(out.dtype).max) + 1
+        out.flat[middle] = (int(out.flat[middle]) + 1) % top
         return out
     if isinstance(value, int):
         return value + 1
