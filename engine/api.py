@@ -369,8 +369,7 @@ def _decoded_seal(air, params, k: int, segment, centibits: int, count: int):
 def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, policy,
                   centibits, verdict, on_event, cancel):
     from engine.circuit.image import MachineImage, image_messages
-    from engine.circuit.syscalls import journal_messages
-    from engine.circuit.witness import segment_publics
+    from engine.circuit.witness import segment_messages, segment_publics
     from engine.stark import verify as stark_verify
     from engine.stark.stage0 import global_challenges, global_sum_balances
 
@@ -389,7 +388,8 @@ def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, po
         j_in, j_out = bounds[k]
         publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out)
         result = stark_verify(air, proof, public_values=publics, public_data=image,
-                              public_messages=(journal_messages(receipt.journal, j_in, j_out),),
+                              public_messages=segment_messages(image, receipt.journal, j_in,
+                                                               j_out),
                               claim=claim, params=receipt.params, on_event=on_event,
                               cancel=cancel, min_security_bits=policy.min_security_bits,
                               global_challenges=challenges)

@@ -294,9 +294,16 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
     publics = segment_publics(image, segment.exit_code, segment.index, segment.count,
                               segment.j_in, segment.j_out)
     journal = bytes(segment.journal)
-    messages = (journal_messages(journal, segment.j_in, segment.j_out),)
+    messages = segment_messages(image, journal, segment.j_in, segment.j_out)
     return MachineWitness(air, shape, main, publics, image, journal, messages,
                           (image_messages(image),), state_out)
+
+
+def segment_messages(image: MachineImage, journal: bytes, j_in: int,
+                     j_out: int) -> tuple[PublicMessages, ...]:
+    """The public messages on a segment's local buses, which the verifier derives from
+    the image and the journal: the segment's journal slice ``journal[j_in:j_out]``."""
+    return (journal_messages(journal, j_in, j_out),)
 
 
 def segment_publics(image: MachineImage, exit_code: int, index: int, count: int, j_in: int,
