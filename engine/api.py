@@ -171,10 +171,9 @@ def _prove(program, input_data, params, detached, max_cycles, check, log_segment
     run = proved.run
     segments = tuple(SegmentSeal(s.log_height, s.journal_end, s.seal) for s in proved.segments)
     receipt = Receipt(image_id=program.image_id, exit_code=run.exit_code, journal=run.journal,
-                      params=params,
-                      security_bits=min(s.security_bits for s in proved.segments),
+                      params=params, security_bits=proved.proved.security_bits,
                       image=None if detached else ProgramImage.from_program(program),
-                      segments=segments)
+                      segments=segments, global_pow_nonce=proved.proved.global_pow_nonce)
     execution = ExecutionResult(exit_code=run.exit_code, journal=run.journal, log=run.log,
                                 cycles=run.cycles, registers=run.registers,
                                 seconds=run.seconds, log_bytes_dropped=run.log_bytes_dropped,
@@ -249,6 +248,7 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     """The checks, cheapest first; raises ``_Rejected`` with the first one that fails."""
     from engine.circuit.machine import build_air
     from engine.stark.protocol import min_trace_height, security_centibits, security_report
+    from engine.stark.stage0 import global_challenges, global_security_centibits
 
     # 1. What the caller asked for: the pinned image, the accepted parameters.
     if expected is not None and expected != receipt.image_id:
@@ -313,10 +313,22 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected(f"the segments end at journal byte {bounds[-1][1]:,}, not at the "
                         f"end of the {len(receipt.journal):,}-byte journal")
     # 4. The embedded image is bound to the image ID whatever the caller pinned: a
-    # receipt whose image was edited is invalid, not merely overridden.
+    # receipt whose image was edited is invalid, not merely overridden. The image's
+    # messages on the global bus then give the global sum's security, which joins the
+    # segments' (it falls with the total height, so a receipt of absurdly many
+    # segments is refused here).
     if receipt.image is not None and receipt.image.image_id() != receipt.image_id:
         raise _Rejected("the program image in the receipt does not hash to its image ID")
-    source = images[-1][1]
+    image, image_sends = _machine_image(images[-1][1])
+    global_centibits = global_security_centibits(
+        air, params, [1 << s.log_trace_height for s in receipt.segments], image_sends)
+    if global_centibits < lowest:
+        lowest = global_centibits
+        bits = lowest / 100
+        if bits < policy.min_security_bits:
+            raise _Rejected(f"{bits:.2f} bits of conjectured security for the global sum "
+                            f"over {receipt.segment_count:,} segments is below the "
+                            f"policy's floor of {policy.min_security_bits:g}")
     # 5. Every seal, decoded into no more than an honest proof of its shape holds: the
     # global challenges need every segment's stage-0 root before any is verified.
     roots = []
@@ -330,9 +342,27 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected(f"the receipt states {receipt.security_bits:.2f} bits of security; "
                         f"the verifier computes {bits:.2f} for its parameters at 2^"
                         f"{receipt.log_trace_height} rows")
+    claim = claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal)
+    challenges = global_challenges(air, claim, roots, pow_bits=params.global_pow_bits,
+                                   nonce=receipt.global_pow_nonce)
+    if challenges is None:
+        raise _Rejected("the receipt's global proof of work does not pass: its segments "
+                        "were proved for another claim, or the receipt was altered")
     # 6. Only now anything of size H: the public inputs, the preprocessed columns.
-    return _verify_seals(receipt, source, roots, bounds, air, policy, centibits, verdict,
-                         on_event, cancel)
+    return _verify_seals(receipt, image, image_sends, challenges, bounds, air, policy,
+                         lowest, centibits, verdict, on_event, cancel)
+
+
+def _machine_image(source: ProgramImage):
+    """The circuit's image of ``source`` and its messages on the global words bus."""
+    from engine.circuit.image import MachineImage, image_messages
+
+    try:
+        image = MachineImage.from_words(source.entry, source.code_ranges, source.heap_start,
+                                        source.word_addresses, source.word_values)
+    except (ValueError, IndexError) as e:
+        raise _Rejected(f"the program image cannot be used: {e}") from None
+    return image, (image_messages(image),)
 
 
 def _journal_bounds(receipt: Receipt) -> list[tuple[int, int]]:
@@ -366,20 +396,13 @@ def _decoded_seal(air, params, k: int, segment, centibits: int, count: int):
     return proof
 
 
-def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, policy,
-                  centibits, verdict, on_event, cancel):
-    from engine.circuit.image import MachineImage, image_messages
+def _verify_seals(receipt: Receipt, image, image_sends, challenges, bounds, air, policy,
+                  lowest, centibits, verdict, on_event, cancel):
     from engine.circuit.witness import segment_messages, segment_publics
     from engine.stark import verify as stark_verify
-    from engine.stark.stage0 import global_challenges, global_sum_balances
+    from engine.stark.stage0 import global_sum_balances
 
-    try:
-        image = MachineImage.from_words(source.entry, source.code_ranges, source.heap_start,
-                                        source.word_addresses, source.word_values)
-    except (ValueError, IndexError) as e:
-        raise _Rejected(f"the program image cannot be used: {e}") from None
     claim = claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal)
-    challenges = global_challenges(air, claim, roots)
     count = receipt.segment_count
     shares, first = [], None
     for k, segment in enumerate(receipt.segments):
@@ -401,10 +424,10 @@ def _verify_seals(receipt: Receipt, source: ProgramImage, roots, bounds, air, po
             reason = result.reason if count == 1 else f"segment {k}: {result.reason}"
             return verdict(reason, 0.0, *_queries(result))
         shares.append(result.global_sum)
-    if not global_sum_balances(air, shares, (image_messages(image),), challenges):
+    if not global_sum_balances(air, shares, image_sends, challenges):
         return verdict("the segments' memory and state do not balance across their "
                        "boundaries (the global LogUp sum is not zero)")
-    return verdict(None, min(centibits.values()) / 100, *_queries(first))
+    return verdict(None, lowest / 100, *_queries(first))
 
 
 def _queries(result) -> tuple:

@@ -128,7 +128,7 @@ def parse_params_spec(spec: str) -> ProofParams:
 
     Names are the fields of ``ProofParams`` (``log_blowup``, ``num_queries``,
     ``query_pow_bits``, ``fri_log_arity``, ``fri_log_final_len``, ``logup_pow_bits``,
-    ``zk``); values are decimal integers, ``zk`` is ``true`` or ``false``. Raises
+    ``global_pow_bits``, ``zk``); values are decimal integers, ``zk`` is ``true`` or ``false``. Raises
     ``ValueError`` with a reason for anything else (an unknown or repeated name, a
     value that is not a number or out of range, an empty spec).
     """

@@ -37,8 +37,8 @@ def test_golden_receipt_with_another_journal_is_rejected(name):
 
     receipt = read_receipt(receipt_path(name))
     forged = dataclasses.replace(receipt, journal=receipt.journal.replace(b"5", b"6", 1))
-    # The journal is bound into the transcript before the first commitment, so the
-    # first check that depends on a challenge fails: the grinding before LogUp.
+    # The journal is bound into the global transcript, so the first check that depends
+    # on a challenge fails: the grinding before the global challenges.
     reason = assert_rejected(verify(forged, program=load_elf(guest_path(name))),
-                             "the LogUp proof of work is invalid")
-    assert reason.startswith("the LogUp proof of work is invalid"), reason
+                             "the receipt's global proof of work does not pass")
+    assert reason.startswith("the receipt's global proof of work does not pass"), reason

@@ -30,7 +30,7 @@ def sample(image: bool = True, segments: tuple[SegmentSeal, ...] | None = None) 
     return Receipt(image_id=program.image_id, exit_code=7, journal=JOURNAL,
                    params=ProofParams(), security_bits=100.04,
                    image=ProgramImage.from_program(program) if image else None,
-                   segments=segments)
+                   segments=segments, global_pow_nonce=0x0123_4567_89AB_CDEF)
 
 
 def several(image: bool = False) -> Receipt:
@@ -43,8 +43,9 @@ def several(image: bool = False) -> Receipt:
 
 def same(a: Receipt, b: Receipt) -> bool:
     return (a.image_id, a.exit_code, a.journal, a.params, a.security_bits, a.segments,
-            a.image) == \
-        (b.image_id, b.exit_code, b.journal, b.params, b.security_bits, b.segments, b.image)
+            a.image, a.global_pow_nonce) == \
+        (b.image_id, b.exit_code, b.journal, b.params, b.security_bits, b.segments, b.image,
+         b.global_pow_nonce)
 
 
 @pytest.mark.parametrize("image", [True, False])
@@ -152,14 +153,15 @@ def test_random_bytes_after_the_magic_never_crash(tail):
     assert encode_receipt(receipt) == MAGIC + tail
 
 
-# --- segments (format version 3) ---------------------------------------------------------
+# --- segments (format version 3; the global nonce since version 4) ---------------------------------------------------------
 
 def test_the_segment_layout_is_the_documented_one():
     receipt = several()
     data = encode_receipt(receipt)
     body = data[_segments_section_at(data) + 8:]
     assert body[:4] == (4).to_bytes(4, "little")
-    pos = 4
+    assert int.from_bytes(body[4:12], "little") == receipt.global_pow_nonce
+    pos = 12
     for segment in receipt.segments:
         assert body[pos] == segment.log_trace_height
         assert int.from_bytes(body[pos + 1:pos + 5], "little") == segment.journal_end
@@ -214,6 +216,11 @@ def _with_segments_body(body: bytes, receipt: Receipt | None = None) -> bytes:
     return data[:at] + struct.pack("<II", TAG_SEGMENTS, len(body)) + body
 
 
+def _head(count: int, nonce: int = 0) -> bytes:
+    """The segments section's head: the count and the global proof-of-work nonce."""
+    return struct.pack("<IQ", count, nonce)
+
+
 def _entry(log_height: int, journal_end: int, seal: bytes) -> bytes:
     return struct.pack("<BII", log_height, journal_end, len(seal)) + seal
 
@@ -234,9 +241,10 @@ def _refused(data: bytes, match: str) -> None:
 
 def test_the_hand_made_segments_section_decodes():
     # the helpers above write what the encoder writes
-    body = struct.pack("<I", 2) + _entry(10, 5, b"ab") + _entry(11, len(JOURNAL), b"cd")
+    body = _head(2, 2**64 - 1) + _entry(10, 5, b"ab") + _entry(11, len(JOURNAL), b"cd")
     decoded = decode_receipt(_with_segments_body(body))
     assert decoded.segments == (SegmentSeal(10, 5, b"ab"), SegmentSeal(11, len(JOURNAL), b"cd"))
+    assert decoded.global_pow_nonce == 2**64 - 1
 
 
 def test_a_receipt_without_segments_is_refused():
@@ -245,14 +253,14 @@ def test_a_receipt_without_segments_is_refused():
 
 @pytest.mark.parametrize("count", [MAX_RECEIPT_SEGMENTS + 1, 0xFFFF_FFFF])
 def test_a_segment_count_over_the_cap_is_refused_in_a_tiny_file(count):
-    data = _with_segments_body(struct.pack("<I", count) + _entry(10, len(JOURNAL), b"s"))
+    data = _with_segments_body(_head(count) + _entry(10, len(JOURNAL), b"s"))
     assert len(data) < 1000
     _refused(data, f"at most {MAX_RECEIPT_SEGMENTS:,}")
 
 
 @pytest.mark.parametrize("count", [2, 1000, MAX_RECEIPT_SEGMENTS])
 def test_a_segment_count_the_file_cannot_hold_is_refused_before_reading_them(count):
-    data = _with_segments_body(struct.pack("<I", count) + _entry(10, len(JOURNAL), b"s"))
+    data = _with_segments_body(_head(count) + _entry(10, len(JOURNAL), b"s"))
     _refused(data, "truncated: .* segments need at least")
 
 
@@ -268,7 +276,7 @@ def test_the_segment_cap_covers_the_longest_run():
 def test_a_segment_height_out_of_range_is_refused(index, log_height):
     heights = [10, 11, 12]
     heights[index] = log_height
-    body = struct.pack("<I", 3) + _entry(heights[0], 2, b"a") + _entry(heights[1], 4, b"b") \
+    body = _head(3) + _entry(heights[0], 2, b"a") + _entry(heights[1], 4, b"b") \
         + _entry(heights[2], len(JOURNAL), b"c")
     _refused(_with_segments_body(body), f"segment {index} claims a trace of "
                                         f"2\\^{log_height} rows")
@@ -276,7 +284,7 @@ def test_a_segment_height_out_of_range_is_refused(index, log_height):
 
 def test_every_segment_height_in_range_is_accepted():
     for log_height in range(1, MAX_LOG_TRACE_HEIGHT + 1):
-        body = struct.pack("<I", 1) + _entry(log_height, len(JOURNAL), b"s")
+        body = _head(1) + _entry(log_height, len(JOURNAL), b"s")
         assert decode_receipt(_with_segments_body(body)).log_trace_height == log_height
 
 
@@ -291,7 +299,7 @@ def test_every_segment_height_in_range_is_accepted():
 ])
 def test_journal_ends_out_of_order_or_beyond_the_journal_are_refused(ends, match):
     assert len(JOURNAL) == 16
-    body = struct.pack("<I", 3) + b"".join(_entry(10, end, b"s") for end in ends)
+    body = _head(3) + b"".join(_entry(10, end, b"s") for end in ends)
     _refused(_with_segments_body(body), match)
 
 
@@ -308,12 +316,12 @@ def test_segments_may_write_no_journal():
 def test_a_seal_longer_than_the_file_is_refused(index):
     entries = [_entry(10, 0, b"a"), _entry(10, len(JOURNAL), b"b")]
     entries[index] = struct.pack("<BII", 10, 0 if index == 0 else len(JOURNAL), 1 << 20) + b"x"
-    _refused(_with_segments_body(struct.pack("<I", 2) + b"".join(entries)),
+    _refused(_with_segments_body(_head(2) + b"".join(entries)),
              "truncated: the seal of segment")
 
 
 def test_a_seal_over_the_cap_is_refused():
-    body = struct.pack("<I", 1) + struct.pack("<BII", 10, len(JOURNAL), MAX_SEAL_BYTES + 1)
+    body = _head(1) + struct.pack("<BII", 10, len(JOURNAL), MAX_SEAL_BYTES + 1)
     _refused(_with_segments_body(body), f"limit {MAX_SEAL_BYTES}")
 
 
@@ -383,14 +391,14 @@ def _version_2(receipt: Receipt) -> bytes:
     return w.getvalue()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_a_receipt_of_an_older_format_says_to_prove_again(version):
     data = bytearray(_version_2(sample(image=False)))
     data[len(MAGIC)] = version
     with pytest.raises(ReceiptError, match=f"made by an older zkwb \\(format {version}\\); "
                                            "prove it again"):
         decode_receipt(bytes(data))
-    assert FORMAT_VERSION == 3
+    assert FORMAT_VERSION == 4
 
 
 def test_decoding_allocates_about_the_file_not_what_it_claims():

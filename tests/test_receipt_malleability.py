@@ -19,11 +19,13 @@ from tests.rejection import assert_rejected
 UNDECODABLE = "does not decode"
 # Why a receipt with a changed byte outside its seal is rejected: the claim's image ID
 # no longer matches the embedded image (or the pinned program); its journal or exit code
-# changed (absorbed into the transcript: the LogUp grinding fails); the parameters are
+# changed (absorbed into the transcripts: the global or the LogUp grinding fails); the
+# global proof-of-work nonce changed (the global grinding fails); the parameters are
 # not the policy's, the stated security or height not the seal's; or the image no longer
 # fits the claimed trace.
 CLAIM_CHANGED = (UNDECODABLE, "does not hash to its image ID", "not the expected",
-                 "the LogUp proof of work is invalid", "are not accepted by this verifier's policy",
+                 "the LogUp proof of work is invalid", "global proof of work does not pass",
+                 "are not accepted by this verifier's policy",
                  "bits of security; the verifier computes", "different trace height than its seal",
                  "cannot have been proven in a trace of",
                  # A changed claim passes the LogUp grinding by chance (2^-logup_pow_bits
@@ -37,8 +39,10 @@ SEGMENT_CHANGED = (*CLAIM_CHANGED, "the seal is malformed",
                    "with its parameters this verifier accepts")
 # Why a receipt with a changed seal byte is rejected: the seal does not decode, or does
 # not have the stated security or height, or a check of the STARK verifier fails (the
-# preprocessed root, the LogUp grinding, the openings: FRI and every Merkle path).
+# preprocessed root, the LogUp grinding, the openings: FRI and every Merkle path), or
+# the global grinding fails (a changed stage-0 root).
 SEAL_CHANGED = (UNDECODABLE, "the seal is malformed", "the seal does not have the shape",
+                "global proof of work does not pass",
                 "different security level than its seal", "different trace height than its seal",
                 "the preprocessed columns do not match", "the LogUp proof of work is invalid",
                 "the LogUp sum S and the public messages do not cancel", "openings: ",
@@ -59,15 +63,15 @@ def honest(program):
 
 def _seal_payload(data: bytes) -> range:
     """Byte positions of the seal itself (of a receipt of one segment: after the
-    segments section's header, the count, the height, the journal end and the seal's
-    length)."""
+    segments section's header, the count, the global nonce, the height, the journal end
+    and the seal's length)."""
     pos = len(MAGIC) + 4
     while True:
         tag = int.from_bytes(data[pos:pos + 4], "little")
         length = int.from_bytes(data[pos + 4:pos + 8], "little")
         if tag == TAG_SEGMENTS:
             assert int.from_bytes(data[pos + 8:pos + 12], "little") == 1
-            return range(pos + 8 + 4 + 1 + 4 + 4, pos + 8 + length)
+            return range(pos + 8 + 4 + 8 + 1 + 4 + 4, pos + 8 + length)
         pos += 8 + length
 
 
@@ -93,7 +97,7 @@ def _flipped(data: bytes, position: int, mask: int) -> bytes:
 def test_every_byte_outside_the_seal_matters(honest, program, mask):
     data = encode_receipt(honest)
     seal = _seal_payload(data)
-    segment_header = range(seal.start - 13, seal.start)
+    segment_header = range(seal.start - 21, seal.start)
     for position in range(seal.start):
         changed = _flipped(data, position, mask)
         expected = SEGMENT_CHANGED if position in segment_header else CLAIM_CHANGED

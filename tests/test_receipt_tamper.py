@@ -15,6 +15,7 @@ from engine.runtime.resources import guest_path
 from engine.vm import load_elf
 from tests.receipt_edits import with_journal, with_segment
 from tests.rejection import assert_rejected
+from tests.segments.support import reground
 from tests.test_receipt_malleability import CLAIM_CHANGED, SEAL_CHANGED, UNDECODABLE
 from tests.vm.asm import DATA_BASE, Asm
 
@@ -38,6 +39,7 @@ FLIPPED = {"header": (UNDECODABLE,), "claim framing": (UNDECODABLE,),
            "parameters": CLAIM_CHANGED, "image framing": (UNDECODABLE,),
            "image": (UNDECODABLE, "does not hash to its image ID"),
            "segments framing": (UNDECODABLE,), "segment count": (UNDECODABLE,),
+           "global nonce": ("global proof of work does not pass",),
            "segment height": HEIGHT_CHANGED, "segment journal end": (UNDECODABLE,),
            "seal length": (UNDECODABLE,), "seal": SEAL_CHANGED}
 
@@ -99,7 +101,8 @@ def _regions(data: bytes) -> dict[str, list[int]]:
     pos = out["segments"][0]
     count = int.from_bytes(data[pos:pos + 4], "little")
     out["segment count"] = list(range(pos, pos + 4))
-    pos += 4
+    out["global nonce"] = list(range(pos + 4, pos + 12))
+    pos += 12
     for index in range(count):
         seal_length = int.from_bytes(data[pos + 5:pos + 9], "little")
         fields = {"height": range(pos, pos + 1), "journal end": range(pos + 1, pos + 5),
@@ -168,14 +171,17 @@ def test_truncated_and_extended_receipts_are_rejected(cut):
     _assert_rejected(data + bytes(cut), UNDECODABLE)
 
 
-BOUND = "the LogUp proof of work is invalid"         # the claim is in the transcript
+# The claim is in the global and in each segment's transcript: the global grinding fails
+# (or, once in 2^16 edits, the segment's LogUp grinding).
+BOUND = ("global proof of work does not pass", "the LogUp proof of work is invalid")
 
 
 @pytest.mark.parametrize("field,value,reasons", [
-    ("journal", b"tamper mE", (BOUND,)), ("journal", b"", (BOUND,)),
-    ("journal", b"tamper me!", (BOUND,)), ("exit_code", 1, (BOUND,)),
+    ("journal", b"tamper mE", BOUND), ("journal", b"", BOUND),
+    ("journal", b"tamper me!", BOUND), ("exit_code", 1, BOUND),
     ("image_id", bytes(32), ("does not hash to its image ID",)),
     ("security_bits", 120.0, ("the receipt states 120.00 bits of security",)),
+    ("global_pow_nonce", 2**64 - 1, ("global proof of work does not pass",)),
 ])
 def test_edited_claim_fields_are_rejected(field, value, reasons):
     if field == "journal":
@@ -209,9 +215,12 @@ def test_program_a_proof_with_program_b_image_is_rejected():
     other = load_elf(guest_path("fibonacci"))
     swapped = dataclasses.replace(receipt, image_id=other.image_id,
                                   image=ProgramImage.from_program(other))
-    # The image hashes to its ID, but the proof's preprocessed columns (the ROM) are not
-    # that image's.
-    assert_rejected(verify(swapped), "the preprocessed columns do not match the public data")
+    # The claim changed, so the global proof of work fails; ground again for it, the
+    # image hashes to its ID, but the proof's program ROM is not that image's.
+    assert_rejected(verify(swapped), "global proof of work does not pass")
+    assert_rejected(verify(reground(swapped)),
+                    "the preprocessed columns do not match the public data",
+                    "the LogUp sum S and the public messages do not cancel")
     assert_rejected(verify(receipt, program=other), "not the expected")
 
 

@@ -46,9 +46,9 @@ def add_verifying_command(sub, name: str, help_text: str, run) -> None:
     p.add_argument("--allow-params", action="append", default=[], metavar="SPEC",
                    help="also accept receipts made with these proof parameters (repeatable): "
                         "name=value,... among log_blowup, num_queries, query_pow_bits, "
-                        "fri_log_arity, fri_log_final_len, logup_pow_bits, zk (true/false); "
-                        "fields not given take the default. Accepting them is accepting "
-                        "their (lower) security")
+                        "fri_log_arity, fri_log_final_len, logup_pow_bits, global_pow_bits, "
+                        "zk (true/false); fields not given take the default. Accepting them "
+                        "is accepting their (lower) security")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=run)
 

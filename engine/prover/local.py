@@ -17,8 +17,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-
-
 from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
 from engine.circuit.witness import MachineWitness
@@ -31,7 +29,8 @@ from engine.stark import prove as stark_prove
 from engine.stark.params import ProofParams
 from engine.stark.prover import commit_stage0
 from engine.stark.protocol import trace_height_for
-from engine.stark.stage0 import global_challenges, global_sum_balances
+from engine.stark.stage0 import (global_security_centibits, global_sum_balances,
+                                 grind_global_challenges)
 from engine.vm.executor import SegmentedRun
 from engine.vm.program import Program
 
@@ -57,10 +56,24 @@ class ProvedSegment:
 
 
 @dataclass(frozen=True)
-class ProvedRun:
-    """A run proved as segments: the counted run and each segment's proof."""
-    run: SegmentedRun
+class ProvedSegments:
+    """Every segment's proof, the nonce of the proof of work ground before the global
+    challenges, and the set's conjectured security: the lowest of the segments' and
+    the global buses' (``engine.stark.stage0.global_security_centibits``)."""
     segments: tuple[ProvedSegment, ...]
+    global_pow_nonce: int
+    security_bits: float
+
+
+@dataclass(frozen=True)
+class ProvedRun:
+    """A run proved as segments: the counted run and its :class:`ProvedSegments`."""
+    run: SegmentedRun
+    proved: ProvedSegments
+
+    @property
+    def segments(self) -> tuple[ProvedSegment, ...]:
+        return self.proved.segments
 
 
 def check_segment_height(log_height: int) -> int:
@@ -118,7 +131,7 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
 def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
                    spans: Sequence[tuple[int, int]], image: MachineImage, *, claim: bytes,
                    params: ProofParams, check: bool = True, reporter: Reporter | None = None,
-                   secret: bytes | None = None) -> tuple[ProvedSegment, ...]:
+                   secret: bytes | None = None) -> ProvedSegments:
     """The two phases over a set of segment witnesses: ``recorded()`` yields them in
     order (it is called twice and must give the same traces), ``spans`` has each
     one's ``(first_cycle, cycles)``. Raises ``ProvingError`` (with ``check``) when a
@@ -135,7 +148,8 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
             roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
     if len(roots) != count:
         raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
-    challenges = global_challenges(air, claim, roots)
+    with reporter.phase("global challenges"):
+        nonce, challenges = grind_global_challenges(air, claim, roots, params.global_pow_bits)
 
     proved, shares = [], []
     witnesses = recorded()
@@ -158,9 +172,13 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
                                     encode_proof(proof), first, cycles, proof.security_bits,
                                     seconds))
         reporter.emit(SegmentFinished(k, count, seconds))
-    if check and not global_sum_balances(air, shares, (image_messages(image),), challenges):
+    image_sends = (image_messages(image),)
+    if check and not global_sum_balances(air, shares, image_sends, challenges):
         raise ProvingError("the segments' memory and state do not balance across boundaries")
-    return tuple(proved)
+    centibits = min(min(round(s.security_bits * 100) for s in proved),
+                    global_security_centibits(air, params, [1 << s.log_height for s in proved],
+                                              image_sends))
+    return ProvedSegments(tuple(proved), nonce, centibits / 100)
 
 
 def _stage0_seed(secret: bytes, index: int) -> bytes:
@@ -168,5 +186,6 @@ def _stage0_seed(secret: bytes, index: int) -> bytes:
 
 
 __all__ = ["DEFAULT_LOG_SEGMENT_HEIGHT", "MIN_LOG_SEGMENT_HEIGHT", "ProvedRun", "ProvedSegment",
+           "ProvedSegments",
            "check_segment_height", "prove_run", "prove_segments"]
 

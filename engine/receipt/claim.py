@@ -29,10 +29,12 @@ class Receipt:
     The claim: the program with ``image_id`` halted with ``exit_code`` (a0 at exit,
     unsigned 32-bit) and wrote ``journal``. ``security_bits`` is the conjectured
     security the prover reported, the lowest over the segments (the tallest
-    segment's; the verifier recomputes it). ``image`` is None for a detached receipt.
-    ``segments`` holds one :class:`SegmentSeal` per segment of the run, in order, at
-    least one: their trace heights and journal boundaries are, besides the claim, all
-    a receipt reveals.
+    segment's) and the global buses that link them (the verifier recomputes it).
+    ``image`` is None for a detached receipt. ``segments`` holds one
+    :class:`SegmentSeal` per segment of the run, in order, at least one: their trace
+    heights and journal boundaries are, besides the claim, all a receipt reveals.
+    ``global_pow_nonce``: the proof of work ground before the global challenges
+    (``engine.stark.stage0``), an unsigned 64-bit integer.
 
     Constructing a receipt checks only that there is a tuple of one or more
     segments; ``decode_receipt`` checks the rest of the form (heights, journal
@@ -45,6 +47,7 @@ class Receipt:
     security_bits: float
     image: ProgramImage | None
     segments: tuple[SegmentSeal, ...]
+    global_pow_nonce: int = 0
 
     def __post_init__(self) -> None:
         segments = tuple(self.segments)

@@ -25,7 +25,7 @@ from engine.vm.memory_map import (GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_JOUR
                                   MAX_RUN_ROWS, MAX_SEGMENTS)
 
 MAGIC = b"ZKWB-RCT"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: The largest receipt file: a run of many segments (each seal is about 260 KB).
 MAX_RECEIPT_BYTES = 512 << 20
 MAX_SEAL_BYTES = 48 << 20
@@ -37,7 +37,7 @@ MAX_LOG_TRACE_HEIGHT = 27            # the two-adicity of BabyBear
 #: 2^20 · (2^10 − 128) > MAX_RUN_ROWS.
 MAX_RECEIPT_SEGMENTS = 1 << 20
 #: The bytes of a segment's entry without its seal: u8 height, u32 journal end, u32
-#: seal length.
+#: seal length (the section starts with a u32 count and the u64 global nonce).
 SEGMENT_HEADER_BYTES = 1 + 4 + 4
 
 TAG_CLAIM, TAG_PARAMS, TAG_IMAGE, TAG_SEGMENTS = 1, 2, 3, 4
@@ -79,6 +79,7 @@ def encode_receipt(receipt: Receipt) -> bytes:
 
     segments = Writer()
     segments.u32(len(receipt.segments))
+    segments.u64(receipt.global_pow_nonce)
     for segment in receipt.segments:
         segments.u8(segment.log_trace_height)
         segments.u32(segment.journal_end)
@@ -153,10 +154,11 @@ def _decode(data: bytes) -> Receipt:
     image = None
     if r.peek_u32() == TAG_IMAGE:
         image = _decode_image(_open_section(r, TAG_IMAGE))
-    segments = _decode_segments(_open_section(r, TAG_SEGMENTS), len(journal))
+    segments, nonce = _decode_segments(_open_section(r, TAG_SEGMENTS), len(journal))
     r.finish()
     return Receipt(image_id=image_id, exit_code=exit_code, journal=journal, params=params,
-                   security_bits=security_bits, image=image, segments=segments)
+                   security_bits=security_bits, image=image, segments=segments,
+                   global_pow_nonce=nonce)
 
 
 def _open_section(r: Reader, tag: int) -> Reader:
@@ -215,17 +217,18 @@ def _decode_image(r: Reader) -> ProgramImage:
     return ProgramImage(entry, pairs, heap_start, addresses, values)
 
 
-def _decode_segments(r: Reader, journal_length: int) -> tuple[SegmentSeal, ...]:
-    """The segments section: the count is checked against its cap and against the
-    bytes that remain (each segment takes at least ``SEGMENT_HEADER_BYTES``) before
-    any segment is read, each seal's length against ``MAX_SEAL_BYTES`` and the bytes
-    that remain before it is copied."""
+def _decode_segments(r: Reader, journal_length: int) -> tuple[tuple[SegmentSeal, ...], int]:
+    """The segments section and the global proof-of-work nonce: the count is checked
+    against its cap and against the bytes that remain (each segment takes at least
+    ``SEGMENT_HEADER_BYTES``) before any segment is read, each seal's length against
+    ``MAX_SEAL_BYTES`` and the bytes that remain before it is copied."""
     count = r.u32("segment count")
     if count == 0:
         raise ReceiptError("the receipt has no segments")
     if count > MAX_RECEIPT_SEGMENTS:
         raise ReceiptError(f"the receipt claims {count:,} segments; a run has at most "
                            f"{MAX_RECEIPT_SEGMENTS:,}")
+    nonce = r.u64("global proof-of-work nonce")
     if count * SEGMENT_HEADER_BYTES > r.remaining:
         raise ReceiptError(f"the receipt is truncated: {count:,} segments need at least "
                            f"{count * SEGMENT_HEADER_BYTES:,} bytes, {r.remaining:,} remain")
@@ -251,4 +254,4 @@ def _decode_segments(r: Reader, journal_length: int) -> tuple[SegmentSeal, ...]:
         raise ReceiptError(f"the last segment ends the journal at byte {previous_end:,}, but "
                            f"the journal has {journal_length:,} bytes")
     r.finish()
-    return tuple(segments)
+    return tuple(segments), nonce

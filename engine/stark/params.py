@@ -11,6 +11,9 @@ BabyBear⁴ with SHA-256), and the measurements in ``docs/fri.md``:
   (``fri_log_final_len = 3``) sent in the clear.
 * ``logup_pow_bits = 8``: grinding before the LogUp challenges, which keeps the LogUp
   term above 100 bits at 2^20 rows (``docs/security.md``).
+* ``global_pow_bits = 16``: grinding before the global challenges of a run proved in
+  segments (``engine.stark.stage0``), whose LogUp sum spans every segment: 16 bits keep
+  that term above 100 bits for the longest run (``docs/security.md``).
 * ``zk = True``: witness columns carry :attr:`ProofParams.zk_rows` random rows and the
   DEEP/FRI batch is masked by a random polynomial.
 
@@ -32,7 +35,7 @@ __all__ = ["DEFAULT_PARAMS", "OPENING_POINTS_PER_COLUMN", "PARAMS_VERSION", "ZK_
            "ProofParams"]
 
 #: Version of the parameter encoding absorbed by :meth:`ProofParams.to_words`.
-PARAMS_VERSION = 1
+PARAMS_VERSION = 2
 
 #: Out-of-domain points at which a witness column is opened: ζ and ζ·ω.
 OPENING_POINTS_PER_COLUMN = 2
@@ -52,6 +55,7 @@ _RANGES = {
     "fri_log_arity": (1, 4),
     "fri_log_final_len": (0, 10),
     "logup_pow_bits": (0, MAX_POW_BITS),
+    "global_pow_bits": (0, MAX_POW_BITS),
 }
 
 
@@ -64,7 +68,8 @@ class ProofParams:
     ground before the query indices are drawn. ``fri_log_arity``: log2 of the FRI
     folding arity. ``fri_log_final_len``: log2 of the number of coefficients of the
     final FRI polynomial. ``logup_pow_bits``: proof-of-work bits ground before the
-    LogUp challenges. ``zk``: zero knowledge (random rows and a masked DEEP batch).
+    LogUp challenges. ``global_pow_bits``: proof-of-work bits ground before the global
+    challenges of a set of proofs (the segments of a run). ``zk``: zero knowledge (random rows and a masked DEEP batch).
 
     Raises ``ValueError`` (``TypeError`` for a non-int/non-bool) when a field is
     outside its supported range.
@@ -76,6 +81,7 @@ class ProofParams:
     fri_log_arity: int = 2
     fri_log_final_len: int = 3
     logup_pow_bits: int = 8
+    global_pow_bits: int = 16
     zk: bool = True
 
     def __post_init__(self) -> None:
@@ -120,10 +126,10 @@ class ProofParams:
                 + ZK_SPARE_ROWS)
 
     def to_words(self) -> np.ndarray:
-        """The canonical encoding absorbed by the transcript: (8,) uint32.
+        """The canonical encoding absorbed by the transcript: (9,) uint32.
 
         ``[PARAMS_VERSION, log_blowup, num_queries, query_pow_bits, fri_log_arity,
-        fri_log_final_len, logup_pow_bits, zk]``.
+        fri_log_final_len, logup_pow_bits, global_pow_bits, zk]``.
         """
         values = [PARAMS_VERSION] + [int(getattr(self, f.name)) for f in fields(self)]
         return np.array(values, dtype=np.uint32)

@@ -33,6 +33,12 @@ size and ``|EF| = p^4`` the extension field the challenges are drawn from:
                           Merkle opening or a transcript).
 ========================  ========================================================
 
+A set of proofs linked by global buses (the segments of a run) adds one term that no
+single proof's report covers, :func:`global_logup_bits`: the global buses' LogUp sum
+over all of them, ``log2|EF| − log2(T·(W + 2)) + global_pow_bits`` with ``T`` the
+fractions in that sum (global interactions per row times every proof's height, plus
+the verifier's own messages) and ``W`` the widest global message.
+
 Every algebraic term is capped at ``log2|EF|`` ≈ 123.6 bits: no grinding or query
 count makes a single extension challenge harder to guess than the field is large.
 """
@@ -45,7 +51,7 @@ from engine.field.babybear import P
 from engine.stark.params import OPENING_POINTS_PER_COLUMN, ProofParams
 
 __all__ = ["EXT_FIELD_BITS", "HASH_COLLISION_BITS", "MIN_SECURITY_BITS", "SecurityReport",
-           "conjectured_security_bits"]
+           "conjectured_security_bits", "global_logup_bits"]
 
 #: The verifier refuses proofs whose conjectured security is below this, unless its
 #: caller gives another floor (``engine.verify`` passes its policy's, 100 bits by
@@ -138,6 +144,22 @@ def conjectured_security_bits(params: ProofParams, trace_height: int, *,
         hash=HASH_COLLISION_BITS,
         fri_queries_random_words=_random_words_query_bits(params),
     )
+
+
+def global_logup_bits(params: ProofParams, fractions: int, max_message_width: int) -> float:
+    """Conjectured security of the global buses' LogUp sum over a set of proofs.
+
+    ``fractions``: the terms of that sum, every proof's rows times its interactions on
+    global buses plus the verifier's own messages on them (≥ 1).
+    ``max_message_width``: the widest global message. The challenges are drawn once,
+    after every proof's stage-0 root and ``params.global_pow_bits`` of proof of work:
+    the Haböck bound of the ``logup`` term over the whole set, capped at ``log2|EF|``.
+    Raises ``ValueError`` for counts out of range."""
+    if fractions < 1 or max_message_width < 1:
+        raise ValueError("need fractions >= 1 and max_message_width >= 1")
+    bits = (EXT_FIELD_BITS - math.log2(fractions * (max_message_width + 2))
+            + params.global_pow_bits)
+    return min(bits, EXT_FIELD_BITS)
 
 
 def _random_words_query_bits(params: ProofParams) -> float:

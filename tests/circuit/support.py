@@ -31,11 +31,10 @@ def prove_segment(witness: MachineWitness, *, claim: bytes = b"", check: bool = 
     many segments)."""
     from engine.stark import prove
     from engine.stark.prover import commit_stage0
-    from engine.stark.stage0 import global_challenges
 
     air = witness.air
     root = commit_stage0(air, witness.main, stage0_seed=STAGE0_SEED)
-    challenges = global_challenges(air, claim, [root])
+    challenges = _global_challenges(air, claim, [root])
     return prove(air, witness.main,
                  public_values=witness.publics if publics is None else publics,
                  public_data=witness.image if image is None else image,
@@ -51,16 +50,26 @@ def verify_segment(proof, *, publics, image: MachineImage, public_messages, clai
     from engine.circuit.image import image_messages
     from engine.circuit.machine import build_air
     from engine.stark import verify
-    from engine.stark.stage0 import global_challenges, global_sum_balances
+    from engine.stark.stage0 import global_sum_balances
 
     air = build_air()
-    challenges = global_challenges(air, claim, [proof.stage0_root])
+    challenges = _global_challenges(air, claim, [proof.stage0_root])
     result = verify(air, proof, public_values=publics, public_data=image,
                     public_messages=public_messages, claim=claim, global_challenges=challenges)
     if result.valid and not global_sum_balances(air, [result.global_sum],
                                                 (image_messages(image),), challenges):
         return replace(result, valid=False, reason=GLOBAL_REASON)
     return result
+
+
+def _global_challenges(air, claim: bytes, roots):
+    """The global challenges after the shipped parameters' proof of work, as the
+    receipt's verifier draws them (the grind finds the smallest passing nonce, so
+    ``tests.segments.support.reground`` puts the same one in a receipt)."""
+    from engine.stark.params import DEFAULT_PARAMS
+    from engine.stark.stage0 import grind_global_challenges
+
+    return grind_global_challenges(air, claim, roots, DEFAULT_PARAMS.global_pow_bits)[1]
 
 
 def witness_of(program, data: bytes = b"") -> MachineWitness:

@@ -14,6 +14,7 @@ from tests.circuit.support import Edit, asm_witness, guest_witness, prove_segmen
 from tests.circuit.test_dishonest import (CONSTRAINT_REASON, journal_program, one_op,
                                          verifier_reason, with_claimed_journal)
 from tests.rejection import assert_rejected
+from tests.segments.support import reground
 
 pytestmark = pytest.mark.slow
 
@@ -134,5 +135,6 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
                       image=ProgramImage.from_program(honest),
                       segments=(SegmentSeal(proof.log_height, len(run.journal),
                                             encode_proof(proof)),))
+    receipt = reground(receipt)
     for pinned in ({}, {"program": honest}):
         assert_rejected(verify_receipt(receipt, **pinned), CONSTRAINT_REASON)

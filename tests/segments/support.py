@@ -2,6 +2,7 @@
 dishonest prover that proves any list of them with every prover-side check off."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 
@@ -37,6 +38,23 @@ def segment_witnesses(program, data: bytes, log_height: int = LOG_HEIGHT,
     return source, list(source)
 
 
+def reground(receipt: Receipt) -> Receipt:
+    """``receipt`` with the global proof of work ground again for its segments' stage-0
+    roots and its claim, as a forger who edited the segment list would: the edit must
+    then be caught by what the proofs check, not by the nonce."""
+    from engine.circuit.machine import build_air
+    from engine.stark import decode_proof
+    from engine.stark.shape import proof_shape
+    from engine.stark.stage0 import grind_global_challenges
+
+    air = build_air()
+    roots = [decode_proof(s.seal, proof_shape(air, receipt.params, s.log_trace_height)
+                          .limits()).stage0_root for s in receipt.segments]
+    claim = claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal)
+    nonce, _ = grind_global_challenges(air, claim, roots, receipt.params.global_pow_bits)
+    return dataclasses.replace(receipt, global_pow_nonce=nonce)
+
+
 def forged_receipt(program, witnesses: Sequence[MachineWitness], *, exit_code: int,
                    journal: bytes, secret: bytes = SECRET,
                    edit: Callable[[int, MachineWitness], dict] | None = None) -> Receipt:
@@ -55,10 +73,11 @@ def forged_receipt(program, witnesses: Sequence[MachineWitness], *, exit_code: i
     proved = prove_segments(lambda: iter(chosen), spans, image, claim=claim,
                             params=DEFAULT_PARAMS, check=False, secret=secret)
     return Receipt(image_id=program.image_id, exit_code=exit_code, journal=journal,
-                   params=DEFAULT_PARAMS, security_bits=min(p.security_bits for p in proved),
+                   params=DEFAULT_PARAMS, security_bits=proved.security_bits,
                    image=ProgramImage.from_program(program),
                    segments=tuple(SegmentSeal(p.log_height, c.publics["j_out"], p.seal)
-                                  for p, c in zip(proved, chosen)))
+                                  for p, c in zip(proved.segments, chosen)),
+                   global_pow_nonce=proved.global_pow_nonce)
 
 
 class _Presented:

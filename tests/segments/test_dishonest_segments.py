@@ -18,7 +18,7 @@ from engine.vm import execute
 from tests.guest_scripts import BoundaryScript, buffer_address
 from tests.rejection import assert_rejected
 from tests.segments.support import (LOG_HEIGHT, ROWS, boundary_program, forged_receipt,
-                                    segment_witnesses)
+                                    reground, segment_witnesses)
 
 
 def _script(stored: int, register: int) -> BoundaryScript:
@@ -51,10 +51,12 @@ def _honest() -> Receipt:
     return receipt
 
 
-#: A receipt edited after proving: every segment's transcript absorbed the global
-#: challenges drawn from the original set's stage-0 roots, so the first segment's
-#: LogUp grinding no longer matches.
+#: A receipt edited after proving, its global proof of work ground again: every
+#: segment's transcript absorbed the global challenges drawn from the original set's
+#: stage-0 roots, so the first segment's LogUp grinding no longer matches.
 EDITED = "segment 0: the LogUp proof of work is invalid"
+#: The same edit without grinding again: the global nonce does not pass.
+NOT_REGROUND = "the receipt's global proof of work does not pass"
 CONSTRAINTS = "the constraints do not hold"
 UNBALANCED = "do not balance across their boundaries"
 
@@ -87,7 +89,9 @@ def test_edited_segment_lists_are_rejected(order):
     if order == [0, 1, 2, 3]:           # the count: the last segment's journal end
         last = dataclasses.replace(segments[-1], journal_end=len(honest.journal))
         segments = segments[:-1] + (last,)
-    _rejected(dataclasses.replace(honest, segments=segments), EDITED)
+    edited = dataclasses.replace(honest, segments=segments)
+    _rejected(edited, NOT_REGROUND)
+    _rejected(reground(edited), EDITED)
 
 
 @pytest.mark.parametrize("order", [[0, 2, 3, 4], [0, 1, 1, 2, 3, 4], [0, 2, 1, 3, 4]],
@@ -105,7 +109,9 @@ def test_a_segment_of_another_run_spliced_into_a_receipt_is_rejected():
                   log_segment_height=LOG_HEIGHT).receipt
     honest = _honest()
     segments = honest.segments[:1] + other.segments[1:2] + honest.segments[2:]
-    _rejected(dataclasses.replace(honest, segments=segments), EDITED)
+    edited = dataclasses.replace(honest, segments=segments)
+    _rejected(edited, NOT_REGROUND)
+    _rejected(reground(edited), EDITED)
 
 
 @pytest.mark.parametrize("changed", ["memory word", "register"])
@@ -150,3 +156,31 @@ def test_state_columns_are_all_handed_over():
         received = after.main[:len(ST_COLUMNS), 0]
         assert np.array_equal(sent, received)
         assert np.array_equal(sent, before.state_out)
+
+
+def test_the_stated_security_includes_the_global_sum():
+    """The receipt states the lowest of its segments' figures and the global buses'
+    (which falls with the total height): for the honest five segments the segments'
+    figure binds; a receipt of thousands of 2^20-row segments is refused for the
+    global sum's security before any seal is read."""
+    from engine.circuit.image import MachineImage, image_messages
+    from engine.circuit.machine import build_air
+    from engine.receipt import SegmentSeal
+    from engine.stark.protocol import security_centibits, security_report
+    from engine.stark.stage0 import global_security_centibits
+
+    honest = _honest()
+    air = build_air()
+    segment_bits = security_centibits(security_report(air, honest.params, 1 << LOG_HEIGHT))
+    global_bits = global_security_centibits(
+        air, honest.params, [1 << LOG_HEIGHT] * honest.segment_count,
+        (image_messages(MachineImage.from_program(boundary_program())),))
+    assert honest.security_bits == min(segment_bits, global_bits) / 100 == segment_bits / 100
+    assert verify(honest, program=boundary_program()).security_bits == honest.security_bits
+
+    count = 6000        # 99.84 bits for the global sum over 6000 · 2^20 rows
+    tall = dataclasses.replace(honest, segments=tuple(
+        SegmentSeal(20, len(honest.journal) if k == count - 1 else 0, b"not a seal")
+        for k in range(count)))
+    _rejected(tall, "bits of conjectured security for the global sum over 6,000 segments "
+                    "is below the policy's floor of 100")

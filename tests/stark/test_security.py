@@ -127,7 +127,7 @@ def test_default_parameters_follow_the_design():
 def test_parameters_encode_every_field_for_the_transcript():
     words = ProofParams().to_words()
     assert words.dtype == np.uint32
-    assert words.tolist() == [PARAMS_VERSION, 2, 43, 16, 2, 3, 8, 1]
+    assert words.tolist() == [PARAMS_VERSION, 2, 43, 16, 2, 3, 8, 16, 1]
     for field, value in [("num_queries", 44), ("zk", False), ("fri_log_arity", 1)]:
         other = dataclasses.replace(ProofParams(), **{field: value}).to_words()
         assert other.tobytes() != words.tobytes()
@@ -141,3 +141,41 @@ def test_parameters_encode_every_field_for_the_transcript():
 def test_parameters_out_of_range_are_refused(field, value, error):
     with pytest.raises(error):
         ProofParams(**{field: value})
+
+
+# --- the global buses of a run in segments ----------------------------------------------
+
+def test_global_term_matches_hand_computation():
+    from engine.stark.security import global_logup_bits
+
+    # 123.6276 − log2(2^30 · 25) + 16 = 123.6276 − 34.6439 + 16.
+    assert global_logup_bits(ProofParams(), 1 << 30, 23) == pytest.approx(104.9837, abs=1e-3)
+    # without grinding, and capped at the field's size for a tiny sum
+    assert global_logup_bits(ProofParams(global_pow_bits=0), 1 << 30, 23) == \
+        pytest.approx(88.9837, abs=1e-3)
+    assert global_logup_bits(ProofParams(), 1, 1) == EXT_FIELD_BITS
+    with pytest.raises(ValueError):
+        global_logup_bits(ProofParams(), 0, 23)
+
+
+@pytest.mark.parametrize("log_height", [10, 16, 18, 20])
+def test_the_longest_run_keeps_100_bits_on_the_global_buses(log_height):
+    """Every row of every segment counts the machine's global interactions: for the
+    longest run the executor records, in segments of any supported height, the global
+    term stays at or above the default policy's floor (docs/security.md)."""
+    from engine.circuit.machine import build_air
+    from engine.stark.logup_trace import PublicMessages
+    from engine.stark.stage0 import global_security_centibits
+    from engine.vm.memory_map import GUEST_MEMORY_END, GUEST_MEMORY_START, MAX_RUN_ROWS
+
+    air = build_air()
+    params = ProofParams()
+    rows = (1 << log_height) - params.zk_rows
+    count = -(-MAX_RUN_ROWS // rows)
+    # the largest image the words bus can carry: the registers and every word of memory
+    image = PublicMessages.sends("words", np.zeros((32 + (GUEST_MEMORY_END - GUEST_MEMORY_START)
+                                                     // 4, 5), dtype=np.int64))
+    centibits = global_security_centibits(air, params, [1 << log_height] * count, (image,))
+    assert 10_000 <= centibits < 10_600
+    shorter = global_security_centibits(air, params, [1 << log_height] * 2, (image,))
+    assert shorter > centibits

@@ -117,7 +117,7 @@ def test_tampered_receipts_are_rejected_for_their_reason(receipts, tmp_path):
                                        image=image,
                                        segments=(SegmentSeal(12, 3, b"\x00" * 64),)))
     cases = [
-        ("forged.zkr", forged, "the proof was made for other public inputs"),
+        ("forged.zkr", forged, "its segments were proved for another claim"),
         ("garbage.zkr", b"ZKWB garbage", "this is not a zkwb receipt"),
         ("cut.zkr", fake_seal[: len(fake_seal) // 2], "length of the program image section"),
         ("seal.zkr", fake_seal, "the seal is malformed"),

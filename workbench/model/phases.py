@@ -14,6 +14,7 @@ PHASE_LABELS = {
     "analyse": "Preparing plots",
     "witness": "Building the witness",
     "stage0": "Committing each segment's boundary columns (phase one)",
+    "global challenges": "Drawing the challenges that link the segments (proof of work)",
     "check": "Checking the witness against the constraints",
     "preprocessed": "Program columns (preprocessed)",
     "commit main": "Committing the trace",
