@@ -128,27 +128,34 @@ class VerificationResult:
 
 def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DEFAULT_PARAMS,
           detached: bool = False, max_cycles: int | None = None, check: bool = True,
-          log_segment_height: int | None = None, on_event: EventCallback | None = None,
+          row_check: bool = False, log_segment_height: int | None = None,
+          on_event: EventCallback | None = None,
           cancel: CancelToken | None = None) -> ProveResult:
     """Execute ``program`` on ``input_data`` and prove the run, however long.
 
     A run longer than one trace is proved as segments of ``2^log_segment_height`` rows
     (default ``engine.prover.DEFAULT_LOG_SEGMENT_HEIGHT``), one after another
-    (``docs/continuations.md``); a run that fits one is one segment. Raises
-    ``GuestFault`` (only exited runs can be proven), ``TraceLimitExceeded`` when the
-    run exceeds the longest provable run, ``InputError`` for an unsupported segment
-    height, ``engine.errors.ProvingError`` when the witness does not satisfy the AIR
-    (with ``check``), and ``Cancelled``.
+    (``docs/continuations.md``); a run that fits one is one segment. The finished
+    receipt is verified before it is returned (tens of milliseconds a segment), so a
+    receipt that does not verify is never handed out. ``check``: the prover-side
+    checks (``engine.stark.prove``: the security floor, each LogUp sum, the
+    quotient's degree, the global sum); ``row_check`` also runs the row checker
+    before each segment's proof (about an eighth more time), which names the
+    constraint and row a bad witness breaks. Raises ``GuestFault`` (only exited runs
+    can be proven), ``TraceLimitExceeded`` when the run exceeds the longest provable
+    run, ``InputError`` for an unsupported segment height,
+    ``engine.errors.ProvingError`` when a check fails or the receipt does not verify,
+    and ``Cancelled``.
     """
     use_small_pages()
     with compile_timer() as compiling:
         result = _prove(program, input_data, params, detached, max_cycles, check,
-                        log_segment_height, on_event, cancel)
+                        row_check, log_segment_height, on_event, cancel)
     return dataclasses.replace(result, compile_seconds=compiling.seconds)
 
 
-def _prove(program, input_data, params, detached, max_cycles, check, log_segment_height,
-           on_event, cancel) -> ProveResult:
+def _prove(program, input_data, params, detached, max_cycles, check, row_check,
+           log_segment_height, on_event, cancel) -> ProveResult:
     from engine.prover import DEFAULT_LOG_SEGMENT_HEIGHT, prove_run
 
     phases: dict[str, float] = {}
@@ -167,13 +174,16 @@ def _prove(program, input_data, params, detached, max_cycles, check, log_segment
                        claim_of=lambda run: claim_bytes(program.image_id, run.exit_code,
                                                         run.journal),
                        params=params, log_segment_height=log_segment_height,
-                       max_cycles=max_cycles, check=check, reporter=reporter)
+                       max_cycles=max_cycles, check=check, row_check=row_check,
+                       reporter=reporter)
     run = proved.run
     segments = tuple(SegmentSeal(s.log_height, s.journal_end, s.seal) for s in proved.segments)
     receipt = Receipt(image_id=program.image_id, exit_code=run.exit_code, journal=run.journal,
                       params=params, security_bits=proved.proved.security_bits,
                       image=None if detached else ProgramImage.from_program(program),
                       segments=segments, global_pow_nonce=proved.proved.global_pow_nonce)
+    with reporter.phase("verify receipt"):
+        _verify_own(receipt, program, cancel)
     execution = ExecutionResult(exit_code=run.exit_code, journal=run.journal, log=run.log,
                                 cycles=run.cycles, registers=run.registers,
                                 seconds=run.seconds, log_bytes_dropped=run.log_bytes_dropped,
@@ -183,6 +193,19 @@ def _prove(program, input_data, params, detached, max_cycles, check, log_segment
                        seconds=time.perf_counter() - start, phase_seconds=phases,
                        segment_figures=tuple(SegmentFigures(s.first_cycle, s.cycles, s.seconds)
                                              for s in proved.segments))
+
+
+def _verify_own(receipt: Receipt, program: Program, cancel) -> None:
+    """Verify a receipt just proved, under a policy that accepts its parameters at any
+    security: the prover's own last check. Raises ``ProvingError`` if it fails."""
+    from engine.errors import ProvingError
+
+    policy = VerificationPolicy.allowing(receipt.params, min_security_bits=0.0)
+    result = verify(receipt, program=program, policy=policy, cancel=cancel)
+    if not result.valid:
+        raise ProvingError(f"the receipt just proved does not verify: {result.reason} (a "
+                           "prover bug: prove again with the row check, zkwb prove --check, "
+                           "to find the constraint a witness breaks)")
 
 
 def verify(receipt: Receipt, *, image_id: bytes | None = None, program: Program | None = None,

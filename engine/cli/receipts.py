@@ -24,6 +24,10 @@ def add_commands(sub) -> None:
                    help="rows per segment trace of a long run: a power of two from 1024 "
                         "(2^10) to 1048576 (2^20), or 2^K (default 2^18); a run that fits "
                         "one segment is one segment")
+    p.add_argument("--check", action="store_true",
+                   help="also check every constraint on every row before proving (about an "
+                        "eighth slower; names the constraint a bad witness breaks). The "
+                        "receipt is verified before it is written either way")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_prove)
 
@@ -121,7 +125,8 @@ def _cmd_prove(args) -> int:
 
     try:
         result = prove(program, data, detached=args.detached, max_cycles=args.max_cycles,
-                       log_segment_height=log_height, on_event=on_event)
+                       log_segment_height=log_height, row_check=args.check,
+                       on_event=on_event)
     finally:
         bar.close()
     encoded = encode_receipt(result.receipt)

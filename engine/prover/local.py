@@ -89,13 +89,14 @@ def check_segment_height(log_height: int) -> int:
 def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[SegmentedRun], bytes],
               params: ProofParams,
               log_segment_height: int = DEFAULT_LOG_SEGMENT_HEIGHT,
-              max_cycles: int | None = None, check: bool = True,
+              max_cycles: int | None = None, check: bool = True, row_check: bool = True,
               reporter: Reporter | None = None, secret: bytes | None = None) -> ProvedRun:
     """Prove ``program`` on ``input_data`` in segments of at most
     ``2^log_segment_height`` rows. ``claim_of(run)``: the claim bytes every segment's
     transcript and the global challenges absorb, from the counted run. Raises what the executor raises (a fault, the
     cycle limit), ``ProvingError`` when a run cannot be proven in such segments or a
-    witness does not satisfy the AIR (with ``check``), and ``Cancelled``."""
+    witness does not satisfy the AIR (with ``check``; ``row_check``: see
+    ``engine.stark.prove``), and ``Cancelled``."""
     reporter = reporter or Reporter()
     check_segment_height(log_segment_height)
     secret = secrets.token_bytes(32) if secret is None else secret
@@ -124,13 +125,15 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
     reporter.emit(SegmentsPlanned(count, rows, plan.run.cycles))
     spans = [(k * rows, min(rows, plan.run.rows - k * rows)) for k in range(count)]
     proved = prove_segments(lambda: iter(witnesses), spans, image, claim=claim, params=params,
-                            check=check, reporter=reporter, secret=secret)
+                            check=check, row_check=row_check, reporter=reporter,
+                            secret=secret)
     return ProvedRun(plan.run, proved)
 
 
 def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
                    spans: Sequence[tuple[int, int]], image: MachineImage, *, claim: bytes,
-                   params: ProofParams, check: bool = True, reporter: Reporter | None = None,
+                   params: ProofParams, check: bool = True, row_check: bool = True,
+                   reporter: Reporter | None = None,
                    secret: bytes | None = None) -> ProvedSegments:
     """The two phases over a set of segment witnesses: ``recorded()`` yields them in
     order (it is called twice and must give the same traces), ``spans`` has each
@@ -163,7 +166,7 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
                             public_data=image, public_messages=witness.public_messages,
                             claim=claim, params=params, check=check, on_event=reporter.emit,
                             cancel=reporter.cancel, stage0_seed=seeds[k],
-                            global_challenges=challenges)
+                            global_challenges=challenges, row_check=row_check)
         if check and proof.stage0_root != roots[k]:
             raise ProvingError(f"segment {k} was recorded differently in the two phases")
         shares.append(proof.logup_sum[4:8])

@@ -123,3 +123,25 @@ def test_multi_segment_proofs_claim_what_qemu_does(guest):
     assert receipt.exit_code & 0xFF == reference.exit_code
     verdict = verify(receipt, program=program)
     assert verdict.valid, verdict.reason
+
+
+def test_a_receipt_that_does_not_verify_is_never_returned(monkeypatch):
+    """engine.prove verifies what it proved: a prover bug (here, one cell of every
+    segment's trace changed after the witness was built), proved with the prover-side
+    checks off, raises ProvingError instead of returning a receipt."""
+    from engine.prover import local
+    from engine.errors import ProvingError
+    from engine.segments.witness import SegmentWitnesses
+
+    class Broken(SegmentWitnesses):
+        def __iter__(self):
+            for witness in super().__iter__():
+                pc = witness.air.main_names.index("cpu.pc")
+                witness.main[pc, 5] = (int(witness.main[pc, 5]) + 4) % (2**31 - 2**27 + 1)
+                yield witness
+
+    monkeypatch.setattr(local, "SegmentWitnesses", Broken)
+    run = BoundaryScript().exit(0, at=ROWS + 10).build()
+    with pytest.raises(ProvingError, match="the receipt just proved does not verify: "
+                                           "segment 0: .*zkwb prove --check"):
+        prove(boundary_program(), run.input, log_segment_height=LOG_HEIGHT, check=False)

@@ -80,9 +80,9 @@ def test_a_tampered_receipt_dropped_shows_invalid_with_a_reason(window, qtbot, t
     with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as blocker:
         drop_files(window, str(bad))
     valid, summary = blocker.args
-    # Rejected by a check (the seal is bound to the claim's public values), not by a
-    # verifier that raised.
-    reason = "the proof was made for other public inputs"
+    # Rejected by a check (the seals are bound to the claim), not by a verifier that
+    # raised.
+    reason = "its segments were proved for another claim"
     assert valid is False and summary.startswith("forged.zkr: Invalid: ")
     assert_shown_rejection(summary, reason)
     assert window.verify_panel.message().startswith("✘ Invalid: ")

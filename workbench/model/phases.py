@@ -16,6 +16,7 @@ PHASE_LABELS = {
     "stage0": "Committing each segment's boundary columns (phase one)",
     "global challenges": "Drawing the challenges that link the segments (proof of work)",
     "check": "Checking the witness against the constraints",
+    "verify receipt": "Verifying the receipt just made",
     "preprocessed": "Program columns (preprocessed)",
     "commit main": "Committing the trace",
     "logup": "LogUp: the bus columns",
