@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Train the digit models the machine-learning guests run (docs/ml.md).
 
-    .venv/bin/pip install -e '.[dev]'        # scikit-learn: for this script only
-    .venv/bin/python tools/train_digits.py   # rewrites resources/models/
+    .venv/bin/pip install -e '.[dev]'                # scikit-learn: for this script only
+    .venv/bin/python tools/train_digits.py           # rewrites resources/models/
+    .venv/bin/python tools/train_digits.py --large   # adds digits_mlp_large.bin
 
 Trains on scikit-learn's bundled digits data set (1,797 8x8 images, pixels 0..16),
 split 75/25 (stratified, seed 7):
@@ -16,6 +17,13 @@ Writes ``digits_mlp.bin`` and ``digits_forest.bin`` (the blob format of
 need no scikit-learn) and ``training.json`` (the record: split, seed, versions,
 accuracies of the float model, the quantized reference and the guest in the zkwb
 executor, cycle counts).
+
+``--large`` trains only the larger MLP 64 -> 128 -> 128 -> 10 (two ReLU hidden
+layers, quantized the same way, run by the same ``digits_mlp`` guest), writes
+``digits_mlp_large.bin`` and adds its entry ``digits_mlp_large`` to the existing
+``training.json``; nothing else changes. A run without ``--large`` keeps that entry
+(it trains everything else exactly as before), so either run leaves the other files
+byte for byte as they were.
 """
 from __future__ import annotations
 
@@ -47,6 +55,8 @@ from engine.ml.reference import predict
 SEED = 7
 TEST_FRACTION = 0.25
 HIDDEN = 24
+LARGE_HIDDEN = (128, 128)
+LARGE_NAME = "digits_mlp_large"
 TREES = 16
 MAX_LEAVES = 40
 MODELS_DIR = os.path.join(ROOT, "resources", "models")
@@ -57,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=MODELS_DIR, help="output folder (default: resources/models)")
     parser.add_argument("--no-guest", action="store_true",
                         help="skip running the guests in the executor (no guest accuracy, no cycles)")
+    parser.add_argument("--large", action="store_true",
+                        help="train only the MLP 64 -> "
+                             f"{' -> '.join(map(str, LARGE_HIDDEN))} -> 10 "
+                             f"({LARGE_NAME}.bin) and add it to the folder's training.json, "
+                             "which must exist; nothing else is rewritten")
     args = parser.parse_args(argv)
 
     import sklearn
@@ -70,6 +85,26 @@ def main(argv: list[str] | None = None) -> int:
     train_index, test_index = train_test_split(index, test_size=TEST_FRACTION,
                                                random_state=SEED, stratify=labels)
     train_index, test_index = np.sort(train_index), np.sort(test_index)
+    split = {"method": "sklearn.model_selection.train_test_split, stratified by label",
+             "test_fraction": TEST_FRACTION, "seed": SEED,
+             "train": len(train_index), "test": len(test_index)}
+    versions = {"python": sys.version.split()[0], "numpy": np.__version__,
+                "scikit-learn": sklearn.__version__}
+    previous = _read_record(args.out)
+
+    if args.large:
+        if previous is None or previous.get("split") != split:
+            raise SystemExit(f"--large adds to the training.json of {args.out}, which must exist "
+                             "and record the same split: run the script without --large first")
+        mlp_float, mlp = train_mlp(images[train_index], labels[train_index], LARGE_HIDDEN)
+        entry = _model_entry(args.out, LARGE_NAME, "digits_mlp", mlp_float, mlp, _describe_mlp,
+                             images / PIXEL_MAX, images, labels, test_index, not args.no_guest)
+        entry = {**entry, "guest_program": "resources/guests/digits_mlp.elf",
+                 "versions": versions}
+        previous["models"][LARGE_NAME] = entry
+        _write(os.path.join(args.out, "training.json"),
+               (json.dumps(previous, indent=2) + "\n").encode())
+        return 0
 
     mlp_float, mlp = train_mlp(images[train_index], labels[train_index])
     forest_float, forest = train_forest(images[train_index], labels[train_index])
@@ -78,32 +113,21 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "data_set": "scikit-learn load_digits (UCI optical recognition of handwritten digits)",
         "images": len(labels),
-        "split": {"method": "sklearn.model_selection.train_test_split, stratified by label",
-                  "test_fraction": TEST_FRACTION, "seed": SEED,
-                  "train": len(train_index), "test": len(test_index)},
-        "versions": {"python": sys.version.split()[0], "numpy": np.__version__,
-                     "scikit-learn": sklearn.__version__},
+        "split": split,
+        "versions": versions,
         "models": {},
     }
-    for name, float_model, model, describe in (
-            ("digits_mlp", mlp_float, mlp, _describe_mlp),
-            ("digits_forest", forest_float, forest, _describe_forest)):
-        blob = encode_model(model)
-        _write(os.path.join(args.out, f"{name}.bin"), blob)
-        classes, _ = predict(model, images)
-        float_classes = float_model.predict(
-            images / PIXEL_MAX if name == "digits_mlp" else images).astype(np.uint8)
-        entry = {
-            **describe(float_model, model),
-            "blob_bytes": len(blob),
-            "sha256": hashlib.sha256(blob).hexdigest(),
-            "float_accuracy": _accuracies(float_classes, labels, test_index),
-            "reference_accuracy": _accuracies(classes, labels, test_index),
-        }
-        if not args.no_guest:
-            entry["guest"] = _run_guest(name, blob, images, labels, test_index, classes)
-        record["models"][name] = entry
-        print(f"{name}: {len(blob)} bytes, accuracy {entry['reference_accuracy']}", file=sys.stderr)
+    for name, float_model, model, describe, float_inputs in (
+            ("digits_mlp", mlp_float, mlp, _describe_mlp, images / PIXEL_MAX),
+            ("digits_forest", forest_float, forest, _describe_forest, images)):
+        record["models"][name] = _model_entry(args.out, name, name, float_model, model, describe,
+                                              float_inputs, images, labels, test_index,
+                                              not args.no_guest)
+    # Keep the entries of the models only --large trains (their blobs are untouched),
+    # as long as they were trained on the same split.
+    for name, entry in (previous or {}).get("models", {}).items():
+        if name not in record["models"] and previous.get("split") == split:
+            record["models"][name] = entry
 
     np.savez_compressed(os.path.join(args.out, "digits.npz"), images=images, labels=labels,
                         test_index=test_index.astype(np.uint16))
@@ -112,13 +136,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _model_entry(out: str, name: str, guest: str, float_model, model, describe,
+                 float_inputs: np.ndarray, images: np.ndarray, labels: np.ndarray,
+                 test_index: np.ndarray, run_guest: bool) -> dict:
+    """Writes ``name.bin`` into the folder ``out`` and returns the model's record: its
+    description, blob size and digest, accuracies of the float model, of the quantized
+    reference and (``run_guest``) of the guest ``guest`` in the executor, with cycles."""
+    blob = encode_model(model)
+    _write(os.path.join(out, f"{name}.bin"), blob)
+    classes, _ = predict(model, images)
+    float_classes = float_model.predict(float_inputs).astype(np.uint8)
+    entry = {
+        **describe(float_model, model),
+        "blob_bytes": len(blob),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "float_accuracy": _accuracies(float_classes, labels, test_index),
+        "reference_accuracy": _accuracies(classes, labels, test_index),
+    }
+    if run_guest:
+        entry["guest"] = _run_guest(guest, blob, images, labels, test_index, classes)
+    print(f"{name}: {len(blob)} bytes, accuracy {entry['reference_accuracy']}", file=sys.stderr)
+    return entry
+
+
 # -- the MLP
 
 
-def train_mlp(images: np.ndarray, labels: np.ndarray):
-    """Trains a float MLP on pixels / 16 and quantizes it; returns (float, MlpModel)."""
+def train_mlp(images: np.ndarray, labels: np.ndarray, hidden: tuple[int, ...] = (HIDDEN,)):
+    """Trains a float MLP with hidden layers of ``hidden`` ReLU units on pixels / 16 and
+    quantizes it; returns (float, MlpModel)."""
     from sklearn.neural_network import MLPClassifier
-    net = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=2000,
+    net = MLPClassifier(hidden_layer_sizes=hidden, alpha=1e-3, max_iter=2000,
                         random_state=SEED).fit(images / PIXEL_MAX, labels)
     return net, quantize_mlp(net.coefs_, net.intercepts_, images)
 
@@ -168,11 +216,14 @@ def _describe_mlp(net, model: MlpModel) -> dict:
     return {"kind": "mlp",
             "architecture": " -> ".join([str(model.layers[0].inputs)] +
                                         [str(layer.outputs) for layer in model.layers]),
-            "training": f"sklearn MLPClassifier(hidden_layer_sizes=({HIDDEN},), alpha=1e-3, "
+            "training": "sklearn MLPClassifier(hidden_layer_sizes="
+                        f"{tuple(net.hidden_layer_sizes)}, alpha=1e-3, "
                         f"adam, max_iter=2000, random_state={SEED}) on pixels / 16; "
                         f"{net.n_iter_} epochs",
             "quantization": "post-training, symmetric per-tensor int8 weights, int32 biases, "
-                            "hidden layer requantized to 0..127 (max over the training images)",
+                            + ("hidden layer requantized" if len(model.layers) == 2 else
+                               "each hidden layer requantized")
+                            + " to 0..127 (max over the training images)",
             "hidden_requantization": [{"multiplier": layer.multiplier, "shift": layer.shift}
                                       for layer in model.layers[:-1]]}
 
@@ -236,6 +287,15 @@ def _accuracies(predicted: np.ndarray, labels: np.ndarray, test_index: np.ndarra
     return {"all": round(float(np.mean(predicted == labels)), 4),
             "train": round(float(np.mean(predicted[~test] == labels[~test])), 4),
             "test": round(float(np.mean(predicted[test] == labels[test])), 4)}
+
+
+def _read_record(folder: str) -> dict | None:
+    """The folder's training.json, or None if it has none."""
+    try:
+        with open(os.path.join(folder, "training.json")) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
 
 
 def _run_guest(name: str, blob: bytes, images: np.ndarray, labels: np.ndarray,
