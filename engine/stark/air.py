@@ -34,18 +34,21 @@ from engine.stark.declaration import (EVERY, FIRST, LAST, TRANSITION, Bus,  # no
                                       Constraint, Interaction, Selector, TraceShape)
 from engine.stark.symbolic import Expr, as_expr
 
-# compute(shape, public_data) -> (k, height) array of canonical field elements
-PreprocessedFn = Callable[["TraceShape", Any], np.ndarray]
+# compute(shape, public_data) -> (k, height) array of canonical field elements; a
+# fixed group's compute(shape) reads the shape only.
+PreprocessedFn = Callable[..., np.ndarray]
 
 
 @dataclass(frozen=True)
 class PreprocessedGroup:
     """Preprocessed columns ``first .. first + len(names) - 1`` and the function that
-    computes them from public data."""
+    computes them: ``compute(shape, public_data)``, or ``compute(shape)`` for a
+    ``fixed`` group, whose columns depend on the trace shape alone."""
 
     names: tuple[str, ...]
     first: int
     compute: PreprocessedFn
+    fixed: bool = False
 
 
 class ColumnGroup:
@@ -90,7 +93,8 @@ class Air:
     """
 
     def __init__(self, *, name, main_names, main_groups, prep_groups, public_names,
-                 constraints, buses, interactions, logup, max_degree, n_stage0=0):
+                 constraints, buses, interactions, logup, max_degree, n_stage0=0,
+                 key_file=None):
         self.name: str = name
         self.main_names: tuple[str, ...] = tuple(main_names)
         #: Main columns ``0 .. n_stage0 - 1`` are committed on their own, first (the
@@ -109,6 +113,9 @@ class Air:
         self.aux_names: tuple[str, ...] = logup.aux_names if logup else ()
         self.challenge_names: tuple[str, ...] = logup.challenge_names if logup else ()
         self.aux_public_names: tuple[str, ...] = logup.aux_public_names if logup else ()
+        #: A file of preprocessed roots computed ahead of time for this AIR
+        #: (:mod:`engine.stark.keys`), or None.
+        self.key_file: str | None = None if key_file is None else str(key_file)
 
     n_main = property(lambda self: len(self.main_names))
     has_global_buses = property(lambda self: any(b.is_global for b in self.buses))
@@ -116,6 +123,14 @@ class Air:
     n_aux = property(lambda self: len(self.aux_names), doc="extension aux columns")
     n_aux_base = property(lambda self: 4 * len(self.aux_names),
                           doc="base columns that commit the aux trace")
+
+    @property
+    def fixed_preprocessed(self) -> bool:
+        """Whether the AIR has preprocessed columns and every group is ``fixed``: they
+        depend on the trace shape alone, so a proof's preprocessed root is a *key* of
+        (AIR, parameters, height) (:mod:`engine.stark.keys`), not a function of public
+        data."""
+        return bool(self.prep_groups) and all(g.fixed for g in self.prep_groups)
 
     @property
     def degree(self) -> int:
@@ -170,7 +185,8 @@ class Air:
         return np.array(out, dtype=np.uint32)
 
     def compute_preprocessed(self, shape: TraceShape, public_data: Any = None) -> np.ndarray:
-        """Run every preprocessed group's function: ``(n_prep, H)`` uint32.
+        """Run every preprocessed group's function: ``(n_prep, H)`` uint32. Fixed
+        groups are computed from ``shape`` alone (``public_data`` is not passed).
 
         Raises ``ValueError`` if a function returns the wrong shape or a value
         outside ``[0, P)``.
@@ -178,7 +194,8 @@ class Air:
         out = np.zeros((self.n_prep, shape.height), dtype=np.uint32)
         for group in self.prep_groups:
             k = len(group.names)
-            values = np.asarray(group.compute(shape, public_data))
+            values = np.asarray(group.compute(shape) if group.fixed
+                                else group.compute(shape, public_data))
             if values.shape == (shape.height,) and k == 1:
                 values = values[None, :]
             if values.shape != (k, shape.height):
@@ -253,17 +270,24 @@ class AirBuilder:
         self._n_stage0 = len(self._main)
         return columns
 
-    def preprocessed(self, name: str, compute: PreprocessedFn) -> Expr:
+    def preprocessed(self, name: str, compute: PreprocessedFn, *, fixed: bool = False) -> Expr:
         """Declare one preprocessed column; ``compute(shape, public_data)`` returns its
-        ``(H,)`` values. The verifier recomputes it from public data."""
-        return self._add_prep([self._claim(name, "column")], compute)[0]
+        ``(H,)`` values. The verifier recomputes it from public data.
+
+        ``fixed=True``: the column depends on the trace shape alone and is computed
+        by ``compute(shape)``. When every preprocessed column is fixed, the
+        preprocessed commitment is a key of (AIR, parameters, height): the prover
+        commits it once per process and height, the verifier compares a proof's root
+        with the key's (:mod:`engine.stark.keys`) and recomputes nothing per proof."""
+        return self._add_prep([self._claim(name, "column")], compute, fixed)[0]
 
     def preprocessed_group(self, group: str, names: Sequence[str],
-                           compute: PreprocessedFn) -> ColumnGroup:
+                           compute: PreprocessedFn, *, fixed: bool = False) -> ColumnGroup:
         """Declare preprocessed columns ``group.name`` computed together by
-        ``compute(shape, public_data) -> (len(names), H)``."""
+        ``compute(shape, public_data) -> (len(names), H)`` (``compute(shape)`` with
+        ``fixed``, as for :meth:`preprocessed`)."""
         full = [self._claim(f"{group}.{n}", "column") for n in names]
-        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute))))
+        return ColumnGroup(group, dict(zip(names, self._add_prep(full, compute, fixed))))
 
     def public(self, name: str) -> Expr:
         """Declare a public base-field value (part of the claim)."""
@@ -380,8 +404,13 @@ class AirBuilder:
 
     # --- build ------------------------------------------------------------------------
 
-    def build(self, max_degree: int = 3) -> Air:
+    def build(self, max_degree: int = 3, *, key_file=None) -> Air:
         """Check the declaration, plan the LogUp columns and return the :class:`Air`.
+
+        ``key_file``: a file of preprocessed roots computed ahead of time for this
+        AIR's fixed preprocessed columns (:func:`engine.stark.keys.write_key_file`);
+        an entry is used only if it was made for this very declaration, parameters
+        and height, so a stale or missing one means computing the root.
 
         Raises ``ValueError`` if a constraint or a LogUp batch exceeds ``max_degree``.
         """
@@ -407,7 +436,7 @@ class AirBuilder:
                    prep_groups=self._prep, public_names=self._publics,
                    constraints=constraints, buses=self._buses.values(),
                    interactions=self._interactions, logup=logup, max_degree=max_degree,
-                   n_stage0=self._n_stage0)
+                   n_stage0=self._n_stage0, key_file=key_file)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -445,11 +474,11 @@ class AirBuilder:
         self._main.append(name)
         return symbolic.column("main", len(self._main) - 1, name)
 
-    def _add_prep(self, names: list[str], compute: PreprocessedFn) -> list[Expr]:
+    def _add_prep(self, names: list[str], compute: PreprocessedFn, fixed: bool) -> list[Expr]:
         if not callable(compute):
             raise TypeError(f"preprocessed {names}: compute must be a function")
         first = sum(len(g.names) for g in self._prep)
-        self._prep.append(PreprocessedGroup(tuple(names), first, compute))
+        self._prep.append(PreprocessedGroup(tuple(names), first, compute, bool(fixed)))
         return [symbolic.column("prep", first + k, n) for k, n in enumerate(names)]
 
     def _interact(self, bus_name, values, mult, flag, name, is_send) -> None:

@@ -12,7 +12,9 @@ start; ``trace_height_for(rows, params)`` picks H for a witness of ``rows`` rows
 The steps, in transcript order (``docs/stark.md``):
 
 1. bind the public inputs (:func:`engine.stark.protocol.bind_public_inputs`);
-2. commit the preprocessed columns (``air.compute_preprocessed(shape, public_data)``);
+2. commit the preprocessed columns (``air.compute_preprocessed(shape, public_data)``;
+   for an AIR whose preprocessed columns are all fixed, the proving key of
+   :mod:`engine.stark.keys`, committed once per process and height);
 3. commit the main trace;
 4. LogUp: grind, draw γ and β, build and commit the aux trace, send its sum S;
 5. draw α, evaluate the constraints over the LDE coset, divide by ``Z_H`` and commit
@@ -52,6 +54,7 @@ from engine.field.scalar import Ext
 from engine.hash.merkle import MerkleTree
 from engine.runtime.memory import use_small_pages
 from engine.poly.ntt import coset_lde, coset_ntt
+from engine.stark import keys
 from engine.stark.air import Air
 from engine.stark.check_constraints import check_constraints
 from engine.stark.fri import fri_shape
@@ -104,7 +107,8 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     ``[min_trace_height(params), 2^22]``; its last ``params.zk_rows`` rows are
     replaced by random values (the caller's array is not modified).
     ``public_values``: a mapping name -> int or a sequence in declaration order.
-    ``public_data``: what ``air.compute_preprocessed`` needs. ``public_messages``:
+    ``public_data``: what ``air.compute_preprocessed`` needs (nothing for an AIR whose
+    preprocessed columns are all fixed: it is not read). ``public_messages``:
     the verifier's own bus messages (e.g. the journal). ``claim``: public bytes bound
     into the transcript (the machine AIR passes image ID ‖ exit code ‖ journal
     digest); the verifier must be given the same. ``rng``: randomness for the
@@ -166,7 +170,13 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     prep_root = b""
     if air.n_prep:
         with reporter.phase("preprocessed"):
-            prep_commit = _commit(prep, params, reporter, "preprocessed")
+            if air.fixed_preprocessed:
+                # The tables' key: committed once per process and height.
+                key = keys.proving_key(air, params, shape.log_height)
+                prep, prep_commit = key.preprocessed, key.committed
+                reporter.emit(Committed("preprocessed", prep_commit.root))
+            else:
+                prep_commit = _commit(prep, params, reporter, "preprocessed")
         prep_root = prep_commit.root
         transcript.absorb_digest(LABEL_PREPROCESSED, prep_root)
         groups.append(prep_commit)

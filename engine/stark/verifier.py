@@ -13,8 +13,9 @@ and the proof's stated security is the verifier's own estimate, at least
 honest one has for this AIR, these parameters and this height
 (:mod:`engine.stark.shape`: every count and width, before anything of size ``H``);
 then, in transcript order, the public inputs are bound as the prover bound them; the
-preprocessed columns are recomputed from the public data and their root compared
-with the proof's; LogUp's proof of work holds, the number of LogUp terms is below p
+proof's preprocessed root is compared with the AIR's key when its preprocessed
+columns are fixed (:mod:`engine.stark.keys`: computed once per process, or shipped),
+else with the root of the columns recomputed from the public data; LogUp's proof of work holds, the number of LogUp terms is below p
 and ``S + public_interaction_sum(...) = 0``; every opening is consistent with its
 commitment (DEEP-FRI, :func:`engine.stark.pcs.verify_openings`); and the constraint
 combination at ζ equals ``Z_H(ζ)·Q(ζ)`` with ``Q(ζ)`` recombined from the quotient
@@ -47,6 +48,7 @@ from engine.events import (
 )
 from engine.field.babybear import P
 from engine.field.scalar import Ext
+from engine.stark import keys
 from engine.stark.air import Air
 from engine.stark.constraints import evaluate_constraints_at_point
 from engine.stark.logup_trace import (
@@ -146,11 +148,15 @@ def verify(air: Air, proof: Proof, *, public_values, public_data: Any = None,
 
 
 def clear_caches() -> None:
-    """Forget the preprocessed roots computed so far (benchmarks of a cold verifier).
+    """Forget the preprocessed roots computed from public data so far (benchmarks of
+    a verifier meeting a program for the first time).
 
-    The verifier keeps the roots of the last few preprocessed matrices it recomputed,
-    keyed by SHA-256 of their values and the parameters: verifying several proofs of
-    one program then recomputes the columns (cheap) but not their LDE and tree.
+    For an AIR whose preprocessed columns depend on public data the verifier keeps
+    the roots of the last few matrices it recomputed, keyed by SHA-256 of their values
+    and the parameters: verifying several proofs with the same public data then
+    recomputes the columns (cheap) but not their LDE and tree. An AIR whose columns
+    are all fixed (the machine AIR) has keys instead (:mod:`engine.stark.keys`,
+    cleared by ``keys.clear()``), which no public data changes.
     """
     with _preprocessed_lock:
         _preprocessed_roots.clear()
@@ -208,7 +214,9 @@ class _Verification:
             with self.reporter.phase("preprocessed"):
                 root = self._preprocessed_root(air, shape, public_data, params)
             if not isinstance(proof.preprocessed_root, bytes) or proof.preprocessed_root != root:
-                _reject("the preprocessed columns do not match the public data (their "
+                _reject("the preprocessed columns do not match the AIR's key (their root "
+                        "differs from the proof's)" if air.fixed_preprocessed else
+                        "the preprocessed columns do not match the public data (their "
                         "root differs from the proof's)")
             transcript.absorb_digest(LABEL_PREPROCESSED, root)
             commitments.append(Commitment(root, (air.n_prep,)))
@@ -309,6 +317,16 @@ class _Verification:
         return root
 
     def _preprocessed_root(self, air, shape, public_data, params) -> bytes:
+        if air.fixed_preprocessed:
+            # The columns depend on the shape alone: their root is a key, computed once
+            # per process (or shipped), never from the caller's data.
+            try:
+                root = keys.preprocessed_root(air, params, shape.log_height)
+            except Exception as error:  # noqa: BLE001 - the AIR's function at this height
+                _reject(f"the preprocessed columns cannot be computed at this height: "
+                        f"{error}")
+            self.reporter.emit(Committed("preprocessed", root))
+            return root
         try:
             prep = air.compute_preprocessed(shape, public_data)
         except Exception as error:  # noqa: BLE001 - the AIR's function on the caller's data

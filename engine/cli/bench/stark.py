@@ -20,6 +20,7 @@ import numpy as np
 
 from engine.cli.bench.children import run_child
 from engine.events import PhaseFinished
+from engine.stark import keys
 from engine.stark.examples import wide
 from engine.stark.params import ProofParams
 from engine.stark.proof import encode_proof
@@ -38,7 +39,7 @@ def run(quick: bool, *, log_height: int = LOG_HEIGHT, columns: int = COLUMNS) ->
     ``stark_prove_peak_rss_mib`` (the process's peak resident memory during one
     ``prove``, Linux only), ``stark_verify_ms`` (with the preprocessed root already
     known, as a verifier that checks several proofs of one program has it),
-    ``stark_verify_cold_ms`` (recomputing it), ``stark_verify_fresh_process_ms`` (the
+    ``stark_verify_cold_ms`` (recomputing it: its key forgotten), ``stark_verify_fresh_process_ms`` (the
     first ``verify`` in a new interpreter, after ``stark_fresh_process_import_ms`` of
     imports: what a command-line verifier pays), ``stark_proof_bytes`` (the encoding),
     ``stark_security_bits``, ``stark_trace_rows``, ``stark_columns`` and
@@ -83,6 +84,7 @@ def run(quick: bool, *, log_height: int = LOG_HEIGHT, columns: int = COLUMNS) ->
     cold = float("inf")
     for _ in range(repeats):
         clear_caches()
+        keys.clear()
         cold = min(cold, verify_once(proof))
     warm = min(verify_once(proof) for _ in range(3 * repeats))
     fresh = _fresh_process_verify(encode_proof(proof), columns, witness.publics,

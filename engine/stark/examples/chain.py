@@ -21,7 +21,7 @@ from engine.stark.logup_trace import PublicMessages
 CHAIN_BUS = "chain"
 
 
-def _selectors(shape: TraceShape, public_data=None) -> np.ndarray:
+def _selectors(shape: TraceShape) -> np.ndarray:
     out = np.zeros((2, shape.height), dtype=np.uint32)
     out[0, 0] = 1
     out[1, shape.real_rows - 1] = 1
@@ -35,7 +35,7 @@ def build_air() -> Air:
     x = b.stage0_group("link", ("x",)).x
     y = b.main("y")
     index = b.public("index")
-    sel = b.preprocessed_group("sel", ("first", "last"), compute=_selectors)
+    sel = b.preprocessed_group("sel", ("first", "last"), compute=_selectors, fixed=True)
     b.bus(CHAIN_BUS, 2, is_global=True)
     with b.scope("chain"):
         b.constrain("x_step", x.next - x - 1, when=TRANSITION)

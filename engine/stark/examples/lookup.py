@@ -19,7 +19,7 @@ from engine.stark.examples.witness import ExampleWitness, Tampered, random_rows
 TABLE_SIZE = 64
 
 
-def squares_table(shape: TraceShape, public_data=None) -> np.ndarray:
+def squares_table(shape: TraceShape) -> np.ndarray:
     """Preprocessed ``(2, H)``: row ``r`` holds ``(t, t²)`` with ``t = r mod TABLE_SIZE``."""
     t = np.arange(shape.height, dtype=np.uint64) % TABLE_SIZE
     return np.stack([t, t * t]).astype(np.uint32)
@@ -29,7 +29,8 @@ def squares_table(shape: TraceShape, public_data=None) -> np.ndarray:
 def build_air() -> Air:
     """Main ``x, sq, mult``; preprocessed ``table.t, table.sq``; bus ``square``."""
     b = AirBuilder("lookup")
-    table = b.preprocessed_group("table", ["t", "sq"], compute=squares_table)
+    table = b.preprocessed_group("table", ["t", "sq"], compute=squares_table,
+                                 fixed=True)
     x, sq, mult = b.main("x"), b.main("sq"), b.main("mult")
     b.send("square", [x, sq], name="lookup")
     b.receive("square", [table.t, table.sq], mult=mult, name="table")

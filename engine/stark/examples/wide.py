@@ -29,7 +29,7 @@ N_RANGE_COLUMNS = 2
 RANGE = 64
 
 
-def range_table(shape: TraceShape, public_data=None) -> np.ndarray:
+def range_table(shape: TraceShape) -> np.ndarray:
     """Preprocessed ``(H,)``: row ``r`` holds ``r mod RANGE``."""
     return (np.arange(shape.height) % RANGE).astype(np.uint32)
 
@@ -51,7 +51,7 @@ def _build(n_columns: int, seed: int):
         raise ValueError("the wide AIR needs at least 16 columns")
     perm = b.main_group("perm", ["a0", "a1", "b0", "b1"])
     checked = b.main_group("range", [f"x{k}" for k in range(N_RANGE_COLUMNS)] + ["mult"])
-    table = b.preprocessed("table.range", compute=range_table)
+    table = b.preprocessed("table.range", compute=range_table, fixed=True)
     free = list(b.main_group("free", [f"c{k}" for k in range(n_free)]))
     derived = list(b.main_group("derived", [f"d{k}" for k in range(n_derived)]))
     flags = free[:n_flags]
