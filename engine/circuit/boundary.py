@@ -62,10 +62,10 @@ def declare_selectors(b: AirBuilder) -> ColumnGroup:
     row), ``sel.is_reg`` (rows 0..31, the registers' rows of the final memory) and
     ``sel.is_row32`` (row 32, its first RAM word)."""
     return b.preprocessed_group("sel", ("first", "last", "is_reg", "is_row32"),
-                                compute=_selectors)
+                                compute=_selectors, fixed=True)
 
 
-def _selectors(shape: TraceShape, public_data=None) -> np.ndarray:
+def _selectors(shape: TraceShape) -> np.ndarray:
     out = np.zeros((4, shape.height), dtype=np.uint32)
     out[0, 0] = 1
     out[1, shape.real_rows - 1] = 1

@@ -12,7 +12,9 @@ One trace, one row index. The regions (``docs/circuit.md`` has the full table):
   two 32-bit bit vectors ``x``/``y`` (always boolean), carries, byte columns ``u``
   that are range-checked through the byte bus, and general helpers ``h``
   (:mod:`engine.circuit.alu`, :mod:`engine.circuit.muldiv`, :mod:`engine.circuit.syscalls`);
-* ``mult.*`` — multiplicities of the lookup tables (ROM, byte table, range table).
+* ``mult.*`` — multiplicities of the lookup tables (ROM, byte table, range table);
+* ``rom.*`` — the program ROM: one row per code word, then all-zero rows; the
+  verifier balances its rows against the image (:mod:`engine.circuit.program`).
 
 A segment's trace (``docs/continuations.md``) also holds, in *stage 0* (committed first,
 the only columns the global buses read):
@@ -25,9 +27,10 @@ the only columns the global buses read):
 * ``ft.*`` — this segment's slice of the run's final memory
   (:mod:`engine.circuit.final_table`), with ``fx.*`` outside stage 0.
 
-Preprocessed columns (recomputed by the verifier): ``rom.*`` (the program,
-:mod:`engine.circuit.program`), ``table.*`` (byte table and row index,
-:mod:`engine.circuit.tables`), ``sel.*`` (row selectors).
+Preprocessed columns, all *fixed* (they depend on the trace height alone, so their
+commitment is a key of the AIR, the parameters and the height, :mod:`engine.stark.keys`):
+``table.*`` (byte table and row index, :mod:`engine.circuit.tables`), ``sel.*`` (row
+selectors, :mod:`engine.circuit.boundary`).
 """
 from __future__ import annotations
 
@@ -116,12 +119,15 @@ BX_COLUMNS = ("last_ts", "c0", "c1", "c2")
 FT_COLUMNS = ("addr", "ro", "lo", "hi", "t", "real", "zinit")
 FX_COLUMNS = ("prev", "a0", "a1", "a2", "aa", "ab", "g0", "g1", "g2", "ga", "gb")
 MULT_COLUMNS = ("rom", "byte", "range")
+#: The program ROM's fields, one row per code word (:mod:`engine.circuit.program`).
+ROM_FIELDS = ("pc", "op", "rd", "rs1", "rs2", "use_rs2", "wr", "imm_lo", "imm_hi",
+              "kv_lo", "kv_hi", "target")
 
 
 @dataclass(frozen=True)
 class Columns:
     """Handles to every main column (current row); ``expr.next`` reads the next row.
-    Preprocessed groups are added by their regions (``rom``, ``table``, ``sel``)."""
+    Preprocessed groups are added by their regions (``table``, ``sel``)."""
 
     st: ColumnGroup
     bt: ColumnGroup
@@ -188,6 +194,7 @@ def declare_main(b: AirBuilder) -> dict[str, ColumnGroup]:
         "bx": b.main_group("bx", BX_COLUMNS),
         "fx": b.main_group("fx", FX_COLUMNS),
         "mult": b.main_group("mult", MULT_COLUMNS),
+        "rom": b.main_group("rom", ROM_FIELDS),
     }
 
 

@@ -6,8 +6,9 @@ derives from the program is computed from it alone, so the verifier, holding an
 image it checked against the expected image ID, recomputes the same things the
 prover used:
 
-* the program ROM (preprocessed columns, :mod:`engine.circuit.program`): the decoded
-  instruction at every word of ``[code_base, code_end)``;
+* the program ROM's rows (public messages on each segment's program-image bus,
+  :func:`engine.circuit.program.program_image_messages`): the decoded instruction at
+  every word of ``[code_base, code_end)``, which the ROM region of the trace must hold;
 * the initial memory (public messages on the global words bus,
   :func:`image_messages`): ``(addr, kind, lo, hi, 0)`` for the 32 registers (``sp = 0x0C00_0000``, the others
   0), every word of an executable range (kind ``CODE``, read-only, zero words

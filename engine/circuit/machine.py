@@ -7,10 +7,14 @@ that fits one trace is one segment). Public values: ``entry`` (the first pc),
 ``exit_lo``/``exit_hi`` (the exit code's halves), ``heap_lo``/``heap_hi`` (the heap
 start's halves, from the image), ``segment`` (the segment's index), ``is_first``,
 ``is_last``, and ``j_in``/``j_out`` (the journal bytes written before and by the end
-of the segment). Public data (what the preprocessed columns are computed from): a
-:class:`engine.circuit.image.MachineImage`. Public messages: the segment's slice of
-the journal (``journal_messages``) on the local journal bus and, once per run, the
-image on the global words bus (``image_messages``).
+of the segment). The preprocessed columns (the byte and range tables, the row
+selectors) are fixed: they depend on the height alone, so their roots are keys
+(:mod:`engine.stark.keys`), shipped for the default parameters in
+``engine/circuit/keys.json`` (:mod:`engine.circuit.keys` regenerates it); no public
+data is needed. Public messages (``engine.circuit.witness.segment_messages``): the
+segment's slice of the journal (``journal_messages``) on the local journal bus and the
+program ROM's rows (``program_image_messages``) on the local program-image bus; once
+per run, the image on the global words bus (``image_messages``).
 
 Operations that define the same quantity (the rd value, the RAM value, ``X``, ``Y``)
 do so in one constraint each, ``sum_f flag_f·(target - value_f)``: at most one flag
@@ -20,6 +24,7 @@ holds, and the AIR stays at a few hundred constraints.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from engine.circuit import (alu, boundary, cpu, final_table, memory, muldiv, program, syscalls,
                             tables)
@@ -28,6 +33,8 @@ from engine.circuit.columns import Columns, declare_main
 from engine.stark.air import Air, AirBuilder
 
 AIR_NAME = "rv32im"
+#: The preprocessed roots for the shipped parameters (``python -m engine.circuit.keys``).
+KEY_FILE = Path(__file__).with_name("keys.json")
 PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi", "segment", "is_first",
                  "is_last", "j_in", "j_out")
 
@@ -37,11 +44,10 @@ def build_air() -> Air:
     """The machine AIR (built once per process)."""
     b = AirBuilder(AIR_NAME)
     main = declare_main(b)
-    rom = program.declare(b)
     table = tables.declare(b)
     sel = boundary.declare_selectors(b)
     publics = {name: b.public(name) for name in PUBLIC_VALUES}
-    c = Columns(**main, rom=rom, table=table, sel=sel)
+    c = Columns(**main, table=table, sel=sel)
 
     # The machine's transitions also hold from each segment's last row into the next.
     with b.carried(boundary.carried_state(c), 1 - publics["is_last"]):
@@ -64,7 +70,7 @@ def build_air() -> Air:
         _defined(b, "rd", (m.c_lo, m.c_hi),
                  alu.results(c) + muldiv.results(c) + syscalls.results(c))
         _defined(b, "ram", (m.n_lo, m.n_hi), alu.ram_values(c) + syscalls.ram_values(c))
-    return b.build()
+    return b.build(key_file=KEY_FILE)
 
 
 def _defined(b: AirBuilder, name: str, target, cases) -> None:

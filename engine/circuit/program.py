@@ -1,6 +1,7 @@
-"""The program ROM: the decoded program as preprocessed columns, and its lookup.
+"""The program ROM: the decoded program as a region of the main trace, and its lookup.
 
-Row ``i < len(code_words)`` of the ROM describes the word at ``pc = code_base + 4i``:
+Row ``i < len(code_words)`` of the ROM describes the word at ``pc = code_base + 4i``
+(:func:`rom_table`):
 
     (pc, op, rd, rs1, rs2, use_rs2, wr, imm_lo, imm_hi, kv_lo, kv_hi, target)
 
@@ -18,22 +19,45 @@ Row ``i < len(code_words)`` of the ROM describes the word at ``pc = code_base + 
   ``auipc``, ``fence``: pc + 4) when that is the pc of an executable instruction,
   else 1, which no ROM row has: a jump the executor would fault on cannot be proven.
 
-Every real instruction row sends its pc and fields; the ROM receives them with the
-multiplicity column ``mult.rom``. The verifier derives the columns from the public
-image (:class:`engine.circuit.image.MachineImage`), which it checked against the
-image ID, so the ROM is bound to the image ID.
+**The fetch** (bus ``program``). Every real instruction row sends its pc and fields;
+the ROM receives them with the multiplicity column ``mult.rom``.
+
+**The ROM is bound to the image** (bus ``program_image``). The ROM is 12 ordinary
+main columns ``rom.*`` (committed with the main trace, not preprocessed, so that the
+preprocessed columns do not depend on the program and have a key per height,
+:mod:`engine.stark.keys`). The honest ROM holds the rows of :func:`rom_table` in rows
+``0 .. n − 1`` (``n`` code words) and zeros in every other real row. Each real row of
+the ROM receives its own 12 fields with multiplicity 1 and sends the all-zero message
+with multiplicity 1; the verifier sends every row of ``rom_table(image)`` once and
+receives the all-zero message ``n`` times (:func:`program_image_messages`, computed
+from the image the verifier checked against the image ID, in O(code words)). Net, for
+a message ``v``: ``#table(v) + [v = 0]·(R − n) − #ROM(v)``, so the bus balances
+exactly when the ROM's ``R`` real rows are, as a multiset, the table's rows and
+``R − n`` zero rows: no row changed, dropped, repeated or made up, in any order
+(LogUp needs every net multiplicity below p: they are at most ``R < 2^22``, and
+``docs/security.md`` counts the terms, ``H·|interactions|`` plus the verifier's
+``2n``). The AIR sends the zero row itself because the verifier's messages do not
+depend on the height (:func:`engine.circuit.witness.segment_messages`).
+
+**Why the zero rows cannot be fetched.** A CPU row's fetch has multiplicity
+``instruction`` (the sum of the instruction flags: 0 or 1, since the flags are
+boolean and their sum is, ``cpu.one_flag``) and sends the code
+``Σ_f code(f)·op_f``, which is the flag's code, at least 1 (``columns.OP_CODE``
+counts from 1), whenever the multiplicity is 1. So no fetch sends op code 0, and a
+zero row's (or a non-executable word's) ``mult.rom`` can balance nothing: the words
+that are not instructions cannot be executed, whatever the ROM's padding holds.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from engine.circuit.columns import INSTRUCTION_FLAGS, OP_CODE, Columns, flag_code
-from engine.stark.air import AirBuilder, ColumnGroup, TraceShape
+from engine.circuit.columns import INSTRUCTION_FLAGS, OP_CODE, ROM_FIELDS, Columns, flag_code
+from engine.stark.air import AirBuilder
+from engine.stark.logup_trace import PublicMessages
 from engine.vm.decode import F_IMM, F_OP, F_RD, F_RS1, F_RS2, Op
 
 ROM_BUS = "program"
-ROM_FIELDS = ("pc", "op", "rd", "rs1", "rs2", "use_rs2", "wr", "imm_lo", "imm_hi",
-              "kv_lo", "kv_hi", "target")
+IMAGE_BUS = "program_image"
 INVALID_TARGET = 1          # odd, so never the pc of a ROM row
 MASK32 = 0xFFFFFFFF
 
@@ -117,27 +141,26 @@ def _executable(image, pc: np.ndarray) -> np.ndarray:
     return inside & (CIRCUIT_CODE[ops] != 0)
 
 
-def declare(b: AirBuilder) -> ColumnGroup:
-    """The preprocessed ROM columns (``rom.*``), computed from the public image."""
-    return b.preprocessed_group("rom", ROM_FIELDS, compute=_compute_rom)
-
-
-def _compute_rom(shape: TraceShape, image) -> np.ndarray:
+def program_image_messages(image) -> PublicMessages:
+    """The verifier's side of the ``program_image`` bus: send every row of
+    ``rom_table(image)`` once, receive the all-zero row once per code word."""
     table = rom_table(image)
-    if table.shape[1] > shape.real_rows:
-        raise ValueError(f"the program has {table.shape[1]} words of code; a trace of "
-                         f"{shape.height} rows holds at most {shape.real_rows}")
-    out = np.zeros((len(ROM_FIELDS), shape.height), dtype=np.uint32)
-    out[:, :table.shape[1]] = table
-    return out
+    n = table.shape[1]
+    values = np.concatenate([table.T, np.zeros((1, len(ROM_FIELDS)), dtype=np.int64)])
+    multiplicities = np.ones(n + 1, dtype=np.int64)
+    multiplicities[n] = -n
+    return PublicMessages(IMAGE_BUS, values, multiplicities)
 
 
 def constrain(b: AirBuilder, c: Columns) -> None:
-    """Every instruction row looks its pc and decoded fields up in the ROM."""
-    cpu, op = c.cpu, c.op
+    """Every instruction row looks its pc and decoded fields up in the ROM; every real
+    ROM row is balanced against the verifier's image (module docstring)."""
+    cpu, op, rom = c.cpu, c.op, list(c.rom)
     code = sum((op[f] * flag_code(f) for f in INSTRUCTION_FLAGS), 0)
     with b.scope("rom"):
         b.send(ROM_BUS, [cpu.pc, code, cpu.rd, cpu.rs1, cpu.rs2, cpu.use_rs2,
                          cpu.wr - c.flags("brk", "other"), cpu.imm_lo, cpu.imm_hi, cpu.kv_lo,
                          cpu.kv_hi, cpu.target], mult=c.instruction, name="fetch")
-        b.receive(ROM_BUS, list(c.rom), mult=c.mult.rom, name="table")
+        b.receive(ROM_BUS, rom, mult=c.mult.rom, name="table")
+        b.receive(IMAGE_BUS, rom, name="row")
+        b.send(IMAGE_BUS, [0] * len(ROM_FIELDS), name="zero_row")

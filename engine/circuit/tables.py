@@ -41,10 +41,11 @@ def byte_table_row(tag: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 def declare(b: AirBuilder) -> ColumnGroup:
     """Preprocessed ``table.tag, table.val, table.msb`` (byte table) and ``table.idx``."""
-    return b.preprocessed_group("table", ("tag", "val", "msb", "idx"), compute=_compute)
+    return b.preprocessed_group("table", ("tag", "val", "msb", "idx"), compute=_compute,
+                                fixed=True)
 
 
-def _compute(shape: TraceShape, public_data=None) -> np.ndarray:
+def _compute(shape: TraceShape) -> np.ndarray:
     if shape.real_rows < BYTE_TABLE_ROWS:
         raise ValueError(f"the byte table needs {BYTE_TABLE_ROWS} real rows; a trace of "
                          f"{shape.height} rows has {shape.real_rows}")

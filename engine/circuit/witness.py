@@ -34,7 +34,7 @@ from engine.circuit.final_table import FIRST_RAM_WORD, LAST_RAM_WORD
 from engine.circuit.image import MachineImage, image_messages
 from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, SEGMENT_START_TS
-from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, rom_table
+from engine.circuit.program import CIRCUIT_CODE, ROM_FIELDS, program_image_messages, rom_table
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.tables import BYTE_TABLE_ROWS, TAG_MSB, TAG_U8, byte_table_row
 from engine.field.babybear import P, bb_random
@@ -62,10 +62,10 @@ class MachineWitness:
     """A main trace for the machine AIR and the public inputs that go with it.
 
     ``main``: ``(air.n_main, H)`` uint32 with random last ``shape.zk_rows`` rows.
-    ``publics``: public values by name. ``image``: the public data of the
-    preprocessed columns. ``public_messages``: the segment's journal slice on the
-    (local) journal bus; ``global_messages``: the image on the global words bus (once
-    per run: :meth:`check` adds them when the segment is the whole run).
+    ``publics``: public values by name. ``image``: the program image the witness was
+    made for. ``public_messages``: the segment's local public messages
+    (:func:`segment_messages`: the journal slice, the program ROM's rows);
+    ``global_messages``: the image on the global words bus (once per run).
     ``state_out``: the ``st`` values handed to the next segment (None for the last).
     """
 
@@ -80,7 +80,8 @@ class MachineWitness:
     state_out: np.ndarray | None = None
 
     def preprocessed(self) -> np.ndarray:
-        return self.air.compute_preprocessed(self.shape, self.image)
+        """The preprocessed columns (fixed: the tables and selectors of the height)."""
+        return self.air.compute_preprocessed(self.shape)
 
     def column(self, name: str) -> np.ndarray:
         """One main column by name (a view, uint32, ``(H,)``)."""
@@ -285,6 +286,7 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
         state_out = _state_of_row(rows, n)
         rows.truncate(n)
     _fill_state(rows, segment, state_out, shape)
+    _fill_rom(rows)
     _fill_boundary(rows, segment)
     _fill_final(rows, segment, shape)
     _multiplicities(rows)
@@ -302,8 +304,11 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
 def segment_messages(image: MachineImage, journal: bytes, j_in: int,
                      j_out: int) -> tuple[PublicMessages, ...]:
     """The public messages on a segment's local buses, which the verifier derives from
-    the image and the journal: the segment's journal slice ``journal[j_in:j_out]``."""
-    return (journal_messages(journal, j_in, j_out),)
+    the image and the journal, in O(code words + journal bytes): the segment's journal
+    slice ``journal[j_in:j_out]`` on the journal bus, and the program ROM's rows on the
+    program-image bus (:func:`engine.circuit.program.program_image_messages`), which
+    bind the ROM region to the image."""
+    return (journal_messages(journal, j_in, j_out), program_image_messages(image))
 
 
 def segment_publics(image: MachineImage, exit_code: int, index: int, count: int, j_in: int,
@@ -458,6 +463,14 @@ def _fill_state(rows: Rows, segment: SegmentRows, state_out, shape: TraceShape) 
             state_out[ST_COLUMNS.index(f"r{k}")] = int(segment.state_random[k]) % P
         for k, name in enumerate(ST_COLUMNS):
             rows.col(f"st.{name}")[last] = state_out[k]
+
+
+def _fill_rom(rows: Rows) -> None:
+    """The program ROM: the image's decoded words in rows ``0 .. n - 1``, zeros in the
+    other real rows (``engine.circuit.program``)."""
+    table = rom_table(rows.image)
+    for k, name in enumerate(ROM_FIELDS):
+        rows.col(f"rom.{name}")[:table.shape[1]] = table[k]
 
 
 def _fill_boundary(rows: Rows, segment: SegmentRows) -> None:

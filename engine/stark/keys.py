@@ -50,8 +50,8 @@ from engine.stark.air import Air
 from engine.stark.params import ProofParams
 from engine.stark.pcs import CommittedMatrices, commit, commitment_root
 
-__all__ = ["KEY_FILE_FORMAT", "PROVING_KEYS_KEPT", "ProvingKey", "clear", "key_id",
-           "preprocessed_root", "proving_key", "read_key_file", "write_key_file"]
+__all__ = ["KEY_FILE_FORMAT", "PROVING_KEYS_KEPT", "ProvingKey", "clear", "computed_root",
+           "key_id", "preprocessed_root", "proving_key", "read_key_file", "write_key_file"]
 
 #: The ``format`` of a key file.
 KEY_FILE_FORMAT = "zkwb-preprocessed-roots-v1"
@@ -114,7 +114,7 @@ def preprocessed_root(air: Air, params: ProofParams, log_height: int) -> bytes:
         with _lock:
             root = _roots.get(memo)
         if root is None:
-            root = commitment_root([_matrix(air, params, log_height)], params)
+            root = computed_root(air, params, log_height)
             _remember_root(memo, root)
     return root
 
@@ -156,26 +156,29 @@ def clear() -> None:
 
 def write_key_file(path, air: Air, params: ProofParams, log_heights) -> dict:
     """Compute the roots of ``air``'s preprocessed columns under ``params`` at each
-    ``2^log_height`` and write them to ``path`` as a key file (JSON); returns what was
-    written. Entries already in the file for other keys (other parameters) are kept."""
+    ``2^log_height`` and write them to ``path`` as a key file (JSON, replacing what
+    was there); returns what was written."""
     path = Path(path)
-    entries: dict[str, dict] = {}
-    if path.exists():
-        old = json.loads(path.read_text())
-        if old.get("format") == KEY_FILE_FORMAT and old.get("air") == air.name:
-            entries = {e["key"]: e for e in old.get("entries", [])}
-    for log_height in log_heights:
-        root = commitment_root([_matrix(air, params, log_height)], params)
-        entries[key_id(air, params, log_height)] = {
-            "key": key_id(air, params, log_height), "log_height": int(log_height),
-            "params": [int(w) for w in params.to_words()], "root": root.hex()}
-    document = {"format": KEY_FILE_FORMAT, "air": air.name,
-                "entries": sorted(entries.values(),
-                                  key=lambda e: (e["params"], e["log_height"]))}
-    path.write_text(json.dumps(document, indent=1) + "\n")
+    entries = [{"key": key_id(air, params, log_height), "log_height": int(log_height),
+                "params": [int(w) for w in params.to_words()],
+                "root": computed_root(air, params, log_height).hex()}
+               for log_height in sorted(set(log_heights))]
+    document = {"format": KEY_FILE_FORMAT, "air": air.name, "entries": entries}
+    lines = ",\n".join("  " + json.dumps(entry) for entry in entries)
+    path.write_text(f'{{"format": {json.dumps(KEY_FILE_FORMAT)}, "air": {json.dumps(air.name)},\n'
+                    f' "entries": [\n{lines}\n ]}}\n')
     with _lock:
         _files.pop(str(path), None)
     return document
+
+
+def computed_root(air: Air, params: ProofParams, log_height: int) -> bytes:
+    """The root of ``air``'s fixed preprocessed columns computed now (the LDE and
+    tree of the columns; no memo, no key file): what a key file must hold."""
+    if not air.fixed_preprocessed:
+        raise ValueError(f"AIR {air.name!r} has preprocessed columns that depend on public "
+                         "data (or none): they have no key")
+    return commitment_root([_matrix(air, params, log_height)], params)
 
 
 def read_key_file(path) -> dict[str, bytes]:

@@ -26,8 +26,10 @@ IMAGE_ID_TAG = b"zkwb/image-id/v2\x00"
 # The version of the RV32IM machine AIR that proves these programs. A change to the
 # circuit's semantics bumps it, so old image IDs never verify against a new circuit.
 # 2: every syscall result is constrained (brk, read counts, -ENOSYS, -EBADF); the heap
-# start is part of the image ID.
-CIRCUIT_VERSION = 3
+# start is part of the image ID. 3: the segment AIR (continuations). 4: the program ROM
+# is a main-trace region balanced against the image's public messages (the
+# preprocessed columns no longer depend on the program).
+CIRCUIT_VERSION = 4
 
 
 def image_id(entry: int, code_ranges: list[tuple[int, int]], heap_start: int,

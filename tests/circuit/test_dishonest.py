@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine.circuit.columns import OP_CODE, ROM_FIELDS
 from engine.circuit.image import MachineImage
-from engine.circuit.syscalls import journal_messages
+from engine.circuit.witness import segment_messages
 from engine.segments.witness import generate_witness
 from engine.vm import execute, load_elf
 from tests.circuit.support import (Edit, asm_witness, failed_constraints, prove_segment,
@@ -557,13 +558,88 @@ def test_instruction_run_as_another_operation_is_rejected():
     assert not failed_constraints(report)
 
 
+def rom_row(edit: Edit, pc: int) -> int:
+    """The ROM row describing the word at ``pc``."""
+    return (pc - edit.witness.image.code_base) // 4
+
+
+def test_rom_changed_with_the_fetch_is_rejected_by_the_image():
+    """The attacker changes an immediate in the ROM region too, so the fetch finds it:
+    the ROM no longer holds the image's rows (``program_image``)."""
+    edit, row = one_op("addi", 7, 9)
+    pc = edit[("cpu.pc", row)]
+    edit[("cpu.imm_lo", row)] = 10                         # claim addi x7, x5, 10 ...
+    edit[("rom.imm_lo", rom_row(edit, pc))] = 10           # ... and that the ROM says so
+    edit.set_bits("x", row, 17)
+    edit.set_rd(row, 17)
+    report = assert_rejected(edit, bus="program_image")
+    assert unbalanced_buses(report) == {"program_image"}
+    assert not failed_constraints(report)
+
+
+def test_rom_op_changed_with_the_fetch_is_rejected_by_the_image():
+    edit, row = one_op("add", 7, 9)
+    pc = edit[("cpu.pc", row)]
+    edit.set_flag(row, "sub")                              # claim sub x7, x5, x6 ...
+    edit[("rom.op", rom_row(edit, pc))] = OP_CODE["sub"]   # ... in the ROM too
+    edit.set_bits("x", row, (7 - 9) & NEG1)
+    edit[("alu.k0", row)], edit[("alu.k1", row)] = 1, 1
+    edit.set_rd(row, (7 - 9) & NEG1)
+    report = assert_rejected(edit, bus="program_image")
+    assert unbalanced_buses(report) == {"program_image"}
+    assert not failed_constraints(report)
+
+
+def test_rom_row_repeated_in_a_padding_row_is_rejected():
+    """A second copy of a fetched row, in place of a padding row, taking one of its
+    fetches: the fetches balance, the ROM's multiset does not."""
+    edit, row = one_op("add", 7, 9)
+    source = rom_row(edit, edit[("cpu.pc", row)])
+    padding = len(edit.witness.image.code_words)
+    assert edit[("mult.rom", source)] == 1
+    for field in ROM_FIELDS:
+        assert edit[(f"rom.{field}", padding)] == 0
+        edit[(f"rom.{field}", padding)] = edit[(f"rom.{field}", source)]
+    edit[("mult.rom", source)], edit[("mult.rom", padding)] = 0, 1
+    report = assert_rejected(edit, bus="program_image")
+    assert unbalanced_buses(report) == {"program_image"}
+    assert not failed_constraints(report)
+
+
+@pytest.mark.parametrize("field,value", [("pc", 0), ("op", OP_CODE["add"]), ("target", 1)])
+def test_a_padding_rom_row_made_non_zero_is_rejected(field, value):
+    edit, _ = one_op("add", 7, 9)
+    padding = len(edit.witness.image.code_words) + 3
+    if field == "pc":
+        # A made-up instruction right after the code: an add at a pc the image lacks.
+        edit[("rom.pc", padding)] = edit.witness.image.code_base + 4 * padding
+        edit[("rom.op", padding)] = OP_CODE["add"]
+    else:
+        edit[(f"rom.{field}", padding)] = value
+    report = assert_rejected(edit, bus="program_image")
+    assert unbalanced_buses(report) == {"program_image"}
+
+
+def test_the_rom_needs_no_order():
+    """The image's rows in any order (and their multiplicities with them) satisfy the
+    AIR: the fetch is a lookup, not a read at a position."""
+    edit, _ = one_op("add", 7, 9)
+    n = len(edit.witness.image.code_words)
+    columns = [edit.index[f"rom.{f}"] for f in ROM_FIELDS] + [edit.index["mult.rom"]]
+    order = np.random.default_rng(3).permutation(n)
+    edit.main[np.ix_(columns, np.arange(n))] = edit.main[np.ix_(columns, order)]
+    assert edit.check().ok
+
+
 def test_witness_checked_against_another_programs_image_is_rejected():
     edit, _ = one_op("add", 7, 9)
     other, _ = one_op("sub", 7, 9)
     witness = edit.result(image=other.witness.image,
                           public_messages=other.witness.public_messages)
     report = witness.check()
-    assert {"program"} <= unbalanced_buses(report)
+    # The trace's ROM is its own program's, so the fetches balance; the other image's
+    # rows do not match it.
+    assert unbalanced_buses(report) == {"program_image"}
 
 
 # --- journal, exit code, halting, padding -------------------------------------------------
@@ -578,7 +654,7 @@ def journal_program() -> Asm:
 
 
 def with_claimed_journal(edit: Edit, journal: bytes) -> Edit:
-    edit.messages = (journal_messages(journal),)
+    edit.messages = segment_messages(edit.witness.image, journal, 0, len(journal))
     edit.publics["j_out"] = len(journal)
     return edit
 

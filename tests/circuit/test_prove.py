@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.circuit.syscalls import journal_messages
-from engine.circuit.witness import MachineWitness, segment_publics
+from engine.circuit.witness import MachineWitness, segment_messages, segment_publics
 from tests.circuit.support import Edit, asm_witness, guest_witness, prove_segment, verify_segment
 from tests.circuit.test_dishonest import (CONSTRAINT_REASON, journal_program, one_op,
                                          verifier_reason, with_claimed_journal)
@@ -43,7 +42,7 @@ def verdict(witness: MachineWitness, proof, **claim):
     journal = claim.get("journal", witness.journal)
     publics = segment_publics(image, exit_code, 0, 1, 0, len(journal))
     return verify_segment(proof, publics=publics, image=image,
-                          public_messages=(journal_messages(journal),))
+                          public_messages=segment_messages(image, journal, 0, len(journal)))
 
 
 @pytest.mark.parametrize("name,data", [("fibonacci", b"25"), ("hello", b"zk!")])
@@ -67,8 +66,8 @@ def test_proof_presented_with_another_programs_image_is_rejected():
     other, _ = one_op("sub", 7, 9)
     proof = proof_of(witness.witness)
     assert verdict(witness.witness, proof).valid
-    assert_rejected(verdict(witness.witness, proof, image=other.witness.image),
-                    "the preprocessed columns do not match the public data")
+    # The image reaches the transcript through the program-image bus's public messages.
+    assert_rejected(verdict(witness.witness, proof, image=other.witness.image), CLAIM_REASON)
 
 
 def test_proof_of_a_wrong_sum_is_rejected():
@@ -129,7 +128,8 @@ def test_receipt_of_a_run_with_a_moved_heap_is_rejected():
     publics = segment_publics(image, run.exit_code, 0, 1, 0, len(run.journal))
     claim = claim_bytes(honest.image_id, run.exit_code, run.journal)
     proof = prove_segment(witness, claim=claim, check=False, publics=publics, image=image,
-                          public_messages=(journal_messages(run.journal),))
+                          public_messages=segment_messages(image, run.journal, 0,
+                                                           len(run.journal)))
     receipt = Receipt(image_id=honest.image_id, exit_code=run.exit_code, journal=run.journal,
                       params=DEFAULT_PARAMS, security_bits=proof.security_bits,
                       image=ProgramImage.from_program(honest),

@@ -9,6 +9,7 @@ import pytest
 from engine.circuit.image import MachineImage
 from engine.circuit.machine import build_air
 from engine.circuit.memory import KIND_CODE, KIND_RAM, KIND_REG
+from engine.circuit.program import ROM_FIELDS, rom_table
 from engine.circuit.image import image_messages
 from engine.circuit.syscalls import journal_messages
 from engine.circuit.witness import segment_publics
@@ -28,13 +29,23 @@ SAMPLES = [("hello", b"Hello, circuit!"), ("fibonacci", b"25"), ("primes", b"200
 def test_machine_air_has_degree_three_and_a_modest_size():
     air = build_air()
     assert air.degree == 3
-    assert air.n_main <= 250
+    assert air.n_main <= 260
     assert len(air.constraints) < 400
-    assert {b.name for b in air.buses} == {"program", "range", "memory", "byte", "journal",
-                                           "state", "words"}
+    assert {b.name for b in air.buses} == {"program", "program_image", "range", "memory", "byte",
+                                           "journal", "state", "words"}
     assert {b.name for b in air.buses if b.is_global} == {"state", "words"}
     assert tuple(air.public_names) == ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi",
                                        "segment", "is_first", "is_last", "j_in", "j_out")
+
+
+def test_the_rom_region_holds_the_image_then_zeros():
+    witness = guest_witness("hello", b"Hello, circuit!")
+    table = rom_table(witness.image)
+    n, real = table.shape[1], witness.shape.real_rows
+    rom = np.stack([witness.column(f"rom.{f}") for f in ROM_FIELDS])
+    assert np.array_equal(rom[:, :n], table)
+    assert not rom[:, n:real].any()
+    assert "rom.pc" not in witness.air.prep_names
 
 
 @pytest.mark.parametrize("name,data", SAMPLES)
@@ -137,6 +148,15 @@ def test_public_inputs_match_the_witness():
         assert set(memory.multiplicities.tolist()) == {1}
         assert journal.values.tolist() == [[k, b] for k, b in enumerate(run.journal)]
         assert set(journal.multiplicities.tolist()) == {-1}
+    # The program ROM's rows on the program-image bus: each sent once, and the zero row
+    # received once per code word (the ROM region sends one per real row).
+    rom = witness.public_messages[1]
+    assert rom.bus == "program_image"
+    table = rom_table(image)
+    n = table.shape[1]
+    assert rom.values.tolist() == table.T.tolist() + [[0] * len(ROM_FIELDS)]
+    assert rom.multiplicities.tolist() == [1] * n + [-n]
+    assert len(witness.public_messages) == 2
 
 
 def test_reading_past_the_input_and_empty_writes_are_proven():
