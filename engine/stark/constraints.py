@@ -14,6 +14,7 @@ Constraint ``i`` is ``air.constraints[i]`` (the author's, then LogUp's) and gets
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -145,7 +146,8 @@ def evaluate_constraints_at_point(air, *, main_local, main_next, prep_local=(),
             return opened[(leaf.op, leaf.data[1])][leaf.data[0]]
         return scalars[leaf.op][leaf.data[0]]
 
-    values = symbolic.evaluate([c.expr for c in air.constraints], leaf_value)
+    roots, order = _constraint_order(air)
+    values = symbolic.evaluate(roots, leaf_value, order)
     alpha = as_ext(alpha)
     total, power = Ext.ZERO, Ext.ONE
     for c, v in zip(air.constraints, values):
@@ -166,6 +168,20 @@ def alpha_powers(alpha, n: int) -> np.ndarray:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+_orders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _constraint_order(air) -> tuple[list, list]:
+    """The constraints' roots and their topological order, once per AIR (a verifier
+    checking many proofs of one AIR walks the DAG once)."""
+    cached = _orders.get(air)
+    if cached is None:
+        roots = [c.expr for c in air.constraints]
+        cached = (roots, symbolic.topological_order(roots))
+        _orders[air] = cached
+    return cached
+
 
 def _prover_inputs(air, main, prep, aux, selectors, publics, challenges, aux_publics,
                    stride, start, stop, check_values) -> tuple[dict, int, int]:

@@ -17,6 +17,8 @@ the quotient needs.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from numba import njit, prange
 
@@ -115,9 +117,21 @@ def quotient_degree(air, shape: TraceShape) -> int:
     numerator's degree); with degree-3 constraints that is ``4H - 3``, i.e. blowup 4.
     """
     h = shape.height
-    numerator = max((selector_degree(c.when, shape) + c.degree * (h - 1)
-                     for c in air.constraints), default=0)
+    numerator = max((selector_degree(when, shape) + degree * (h - 1)
+                     for when, degree in _constraint_kinds(air)), default=0)
     return max(numerator - h, 0)
+
+
+_kinds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _constraint_kinds(air) -> frozenset:
+    """The distinct (selector, degree) pairs of ``air``'s constraints, once per AIR."""
+    kinds = _kinds.get(air)
+    if kinds is None:
+        kinds = frozenset((c.when, c.degree) for c in air.constraints)
+        _kinds[air] = kinds
+    return kinds
 
 
 def quotient_chunks(air, shape: TraceShape) -> int:

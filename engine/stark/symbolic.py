@@ -247,19 +247,21 @@ def topological_order(roots: Iterable[Expr]) -> list[Expr]:
     return order
 
 
-def evaluate(roots: Sequence[Expr], leaf_value: Callable[[Expr], object]) -> list:
+def evaluate(roots: Sequence[Expr], leaf_value: Callable[[Expr], object],
+             order: Sequence[Expr] | None = None) -> list:
     """Evaluate ``roots`` with Python field arithmetic, each shared node once.
 
     ``leaf_value(leaf)`` returns the value of every non-constant leaf as an
     ``engine.field.scalar.Fp``, ``Ext`` or int; constants become ``Fp``. The results
     are whatever the arithmetic gives (``Fp`` or ``Ext``). This is the slow,
     obviously-correct evaluator: the verifier uses it at one point, tests use it as
-    the reference for the compiled ones.
+    the reference for the compiled ones. ``order``: ``topological_order(roots)``, if
+    the caller keeps it (it costs about as much as the evaluation).
     """
     from engine.field.scalar import Fp
 
     values: dict[int, object] = {}
-    for node in topological_order(roots):
+    for node in topological_order(roots) if order is None else order:
         if node.op == "const":
             value = Fp(node.data[0])
         elif node.is_leaf:
