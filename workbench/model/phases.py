@@ -17,7 +17,7 @@ PHASE_LABELS = {
     "global challenges": "Drawing the challenges that link the segments (proof of work)",
     "check": "Checking the witness against the constraints",
     "verify receipt": "Verifying the receipt just made",
-    "preprocessed": "Program columns (preprocessed)",
+    "preprocessed": "Fixed tables (preprocessed columns)",
     "commit main": "Committing the trace",
     "logup": "LogUp: the bus columns",
     "quotient": "Evaluating the constraints (quotient)",
