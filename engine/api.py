@@ -371,7 +371,7 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
     if challenges is None:
         raise _Rejected("the receipt's global proof of work does not pass: its segments "
                         "were proved for another claim, or the receipt was altered")
-    # 6. Only now anything of size H: the public inputs, the preprocessed columns.
+    # 6. Each seal against its public inputs (the preprocessed root is the height's key).
     return _verify_seals(receipt, image, image_sends, challenges, bounds, air, policy,
                          lowest, centibits, verdict, on_event, cancel)
 
