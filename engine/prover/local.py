@@ -144,18 +144,23 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
     air = build_air()
     count = len(spans)
     seeds = [_stage0_seed(secret, k) for k in range(count)]
-    roots = []
+    roots, kept = [], None
     with reporter.phase("stage0"):
         for k, witness in enumerate(recorded()):
             reporter.check_cancel()
             roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
+            # A run of one segment keeps its witness for phase two (memory holds one
+            # witness either way; neither phase writes to it) instead of recording it
+            # again.
+            kept = witness if count == 1 else None
     if len(roots) != count:
         raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
     with reporter.phase("global challenges"):
         nonce, challenges = grind_global_challenges(air, claim, roots, params.global_pow_bits)
 
     proved, shares = [], []
-    witnesses = recorded()
+    witnesses = iter([kept]) if kept is not None else recorded()
+    kept = None
     for k, (first, cycles) in enumerate(spans):
         reporter.check_cancel()
         with reporter.phase("witness"):
