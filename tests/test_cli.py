@@ -116,3 +116,16 @@ def test_version_names_the_package_version(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"zkwb {engine.__version__}"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """``zkwb image-id … | head -c 0``: the pipe closes under the command, which stops
+    without a traceback (exit 141, as a shell reports SIGPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)            # nobody reads: the first write breaks the pipe
+    done = subprocess.run([sys.executable, "-m", "engine", "image-id", guest_path("hello"),
+                           "--json"], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                          timeout=120)
+    os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

@@ -2,11 +2,13 @@
 command group, each adding its commands with ``add_commands(sub)``.
 
 Exit codes (engine.cli.common): 0 success (``verify``: valid); 1 ``verify``: invalid;
-2 usage error or unreadable input; 3 guest fault.
+2 usage error or unreadable input; 3 guest fault; 141 the reader of the output went away
+(a closed pipe).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from engine import __version__
@@ -32,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zkwb: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``zkwb inspect R | head``): stop quietly,
+        # and keep Python from reporting the pipe again when it flushes at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def _parser() -> argparse.ArgumentParser:
