@@ -98,21 +98,18 @@ def preprocessed_root(air: Air, params: ProofParams, log_height: int) -> bytes:
     AIR whose preprocessed columns are not all fixed, or columns that cannot be
     computed at that height."""
     memo = _memo_key(air, params, log_height)
-    with _lock:
-        root = _roots.get(memo)
-        if root is not None:
-            _roots.move_to_end(memo)
-            return root
-        key = _proving.get(memo)
-        if key is not None:
-            return key.root
+    root = _recall(_roots, memo)
+    if root is not None:
+        return root
+    key = _recall(_proving, memo)
+    if key is not None:
+        return key.root
     root = _from_key_file(air, params, log_height)
     if root is not None:
         _remember_root(memo, root)
         return root
     with _computing(memo):
-        with _lock:
-            root = _roots.get(memo)
+        root = _recall(_roots, memo)
         if root is None:
             root = computed_root(air, params, log_height)
             _remember_root(memo, root)
@@ -125,14 +122,11 @@ def proving_key(air: Air, params: ProofParams, log_height: int) -> ProvingKey:
     :data:`PROVING_KEYS_KEPT` are kept). Raises ``ValueError`` as
     :func:`preprocessed_root` does."""
     memo = _memo_key(air, params, log_height)
-    with _lock:
-        key = _proving.get(memo)
-        if key is not None:
-            _proving.move_to_end(memo)
-            return key
+    key = _recall(_proving, memo)
+    if key is not None:
+        return key
     with _computing(memo):
-        with _lock:
-            key = _proving.get(memo)
+        key = _recall(_proving, memo)
         if key is None:
             matrix = _matrix(air, params, log_height)
             matrix.flags.writeable = False
@@ -143,6 +137,15 @@ def proving_key(air: Air, params: ProofParams, log_height: int) -> ProvingKey:
                     _proving.popitem(last=False)
             _remember_root(memo, key.root)
     return key
+
+
+def _recall(table: OrderedDict, memo: tuple):
+    """``table[memo]`` (None if absent), made the most recently used entry."""
+    with _lock:
+        value = table.get(memo)
+        if value is not None:
+            table.move_to_end(memo)
+        return value
 
 
 def clear() -> None:
