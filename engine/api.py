@@ -372,7 +372,7 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected("the receipt's global proof of work does not pass: its segments "
                         "were proved for another claim, or the receipt was altered")
     # 6. Each seal against its public inputs (the preprocessed root is the height's key).
-    return _verify_seals(receipt, image, image_sends, challenges, bounds, air, policy,
+    return _verify_seals(receipt, claim, image, image_sends, challenges, bounds, air, policy,
                          lowest, centibits, verdict, on_event, cancel)
 
 
@@ -419,13 +419,12 @@ def _decoded_seal(air, params, k: int, segment, centibits: int, count: int):
     return proof
 
 
-def _verify_seals(receipt: Receipt, image, image_sends, challenges, bounds, air, policy,
-                  lowest, centibits, verdict, on_event, cancel):
+def _verify_seals(receipt: Receipt, claim: bytes, image, image_sends, challenges, bounds, air,
+                  policy, lowest, centibits, verdict, on_event, cancel):
     from engine.circuit.witness import segment_messages, segment_publics
     from engine.stark import verify as stark_verify
     from engine.stark.stage0 import global_sum_balances
 
-    claim = claim_bytes(receipt.image_id, receipt.exit_code, receipt.journal)
     count = receipt.segment_count
     shares, first = [], None
     for k, segment in enumerate(receipt.segments):
