@@ -316,7 +316,7 @@ class _Machine:
                     self.log = _grown(self.log, min(
                         max(int(self.st[k.S_NEED]), 2 * self.log.shape[0]), MAX_LOG_BYTES))
                 else:
-                    raise _fault(self.program, self.st, self.journal, self.log)
+                    raise _fault(self.program, self.st, self.journal, self.log, self.regs)
         finally:
             self.seconds += time.perf_counter() - start
 
@@ -366,7 +366,44 @@ def _grown(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _fault(program: Program, st, journal, log) -> GuestFault:
+_LOADS = {0: "lb", 1: "lh", 2: "lw", 4: "lbu", 5: "lhu"}
+_STORES = {0: "sb", 1: "sh", 2: "sw"}
+_CSR_NAMES = {0xC00: "cycle", 0xC01: "time", 0xC02: "instret",
+              0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth"}
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _fault_detail(code: int, insn: int | None, regs) -> str:
+    """The faulting instruction's mnemonic, effective address and a hint, for the
+    memory and CSR faults; empty otherwise. The registers are the ones before the
+    faulting instruction (it did not execute)."""
+    if insn is None:
+        return ""
+    opcode, funct3, rs1 = insn & 0x7F, (insn >> 12) & 7, (insn >> 15) & 31
+    base = int(regs[rs1]) & 0xFFFFFFFF if regs is not None else None
+    if opcode == 0x03 and funct3 in _LOADS and code in (k.FAULT_LOAD_ALIGN, k.FAULT_LOAD_RANGE):
+        name, imm = _LOADS[funct3], _signed(insn >> 20, 12)
+    elif opcode == 0x23 and funct3 in _STORES and code in (
+            k.FAULT_STORE_ALIGN, k.FAULT_STORE_RANGE, k.FAULT_STORE_CODE):
+        name, imm = _STORES[funct3], _signed(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
+    elif opcode == 0x73 and funct3 != 0 and code == k.FAULT_ILLEGAL:
+        csr = insn >> 20
+        return (f" (csr instruction on {_CSR_NAMES.get(csr, f'csr 0x{csr:03x}')}; hint: zkwb has "
+                "no CSRs but the cycle counter (rdcycle/rdinstret/rdtime))")
+    else:
+        return ""
+    text = f" ({name} x{(insn >> 7) & 31 if opcode == 0x03 else (insn >> 20) & 31}, {imm}(x{rs1})"
+    if base is not None:
+        text += f", effective address 0x{(base + imm) & 0xFFFFFFFF:08x}"
+    if code in (k.FAULT_LOAD_ALIGN, k.FAULT_STORE_ALIGN):
+        text += "; hint: compile with -mstrict-align"
+    return text + ")"
+
+
+def _fault(program: Program, st, journal, log, regs=None) -> GuestFault:
     pc = int(st[k.S_PC])
     code = int(st[k.S_FAULT])
     idx = (pc - program.code_base) >> 2
@@ -379,7 +416,7 @@ def _fault(program: Program, st, journal, log) -> GuestFault:
         return CycleLimitExceeded(
             f"the guest ran {cycles} cycles without exiting (the limit; raise it with "
             "--max-cycles)", pc, insn, cycles, journal_bytes, log_bytes)
-    reason = _FAULT_MESSAGES.get(code, f"fault {code}")
+    reason = _FAULT_MESSAGES.get(code, f"fault {code}") + _fault_detail(code, insn, regs)
     sym = program.symbol_at(pc)
     if sym is not None:
         reason += f" in {sym.name}+0x{pc - sym.address:x}"

@@ -273,3 +273,21 @@ def test_registers_start_at_zero_with_sp_at_top_of_memory():
     regs = run(prog).registers
     assert regs[2] == 0x0C000000
     assert all(regs[i] == 0 for i in range(32) if i not in (2, 10, 17))
+
+
+@pytest.mark.parametrize("setup,detail", [
+    (lambda p: (p.li(5, DATA_BASE + 1), p.op("lw", 6, 5, 0)),
+     f"(lw x6, 0(x5), effective address 0x{DATA_BASE + 1:08x}; hint: compile with -mstrict-align)"),
+    (lambda p: (p.li(5, DATA_BASE + 2), p.store("sw", 6, 5, 0)),
+     f"(sw x6, 0(x5), effective address 0x{DATA_BASE + 2:08x}; hint: compile with -mstrict-align)"),
+    (lambda p: (p.li(5, 0), p.store("sb", 6, 5, 0)), "(sb x6, 0(x5), effective address 0x00000000)"),
+    (lambda p: p.emit(0xC0002573), "csr instruction on cycle; hint: zkwb has no CSRs but the cycle"),
+])
+def test_fault_names_mnemonic_address_and_hint(setup, detail):
+    prog = Asm()
+    prog.data += bytes(16)
+    setup(prog)
+    prog.exit(code=0)
+    with pytest.raises(GuestFault) as info:
+        run(prog)
+    assert detail in info.value.reason
