@@ -70,6 +70,7 @@ def _load(data: bytes, name: str) -> Program:
         elf = ELFFile(io.BytesIO(data))
         segments, contents = _loadable_segments(elf, data, name)
         symbols = _function_symbols(elf)
+        lines = _line_table(elf)
     except ElfError:
         raise
     except (_PyElfError, struct.error, ValueError, KeyError, IndexError, OverflowError,
@@ -108,7 +109,7 @@ def _load(data: bytes, name: str) -> Program:
                    heap_start=heap_start,
                    image_id=image_id(entry, list(code_ranges), heap_start, word_addresses,
                                      word_values),
-                   symbols=symbols, file_size=len(data), name=name)
+                   symbols=symbols, lines=lines, file_size=len(data), name=name)
 
 
 def _check_header(data: bytes, name: str) -> None:
@@ -212,6 +213,43 @@ def _initial_words(segments: list[LoadSegment], contents: list[bytes]):
         merged = np.bitwise_or.reduceat(val, start)
         addr, val = uniq.astype(np.uint32), merged.astype(np.uint32)
     return addr, val
+
+
+MAX_LINE_ROWS = 2_000_000
+
+
+def _line_table(elf: ELFFile) -> tuple[tuple[int, str, int], ...]:
+    """(address, file name, line) rows of the DWARF line table, sorted by address, for
+    fault messages (addr2line-style). Debug information is optional: an ELF without it,
+    or with a line table pyelftools cannot read, has no rows (the program still loads)."""
+    try:
+        if not elf.has_dwarf_info():
+            return ()
+        dwarf = elf.get_dwarf_info()
+        rows: list[tuple[int, str, int]] = []
+        for cu in dwarf.iter_CUs():
+            program = dwarf.line_program_for_CU(cu)
+            if program is None:
+                continue
+            header = program.header
+            names = [f.name.decode("utf-8", "replace") for f in header["file_entry"]]
+            base = 0 if header["version"] >= 5 else 1
+            for entry in program.get_entries():
+                state = entry.state
+                if state is None:
+                    continue
+                if state.end_sequence:
+                    rows.append((state.address, "", 0))
+                    continue
+                index = state.file - base
+                file = names[index] if 0 <= index < len(names) else "?"
+                rows.append((state.address, file, state.line))
+                if len(rows) >= MAX_LINE_ROWS:
+                    break
+        rows.sort()
+        return tuple(rows)
+    except Exception:   # noqa: BLE001 - optional debug information, never fatal
+        return ()
 
 
 def _function_symbols(elf: ELFFile) -> tuple[Symbol, ...]:

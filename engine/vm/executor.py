@@ -420,4 +420,7 @@ def _fault(program: Program, st, journal, log, regs=None) -> GuestFault:
     sym = program.symbol_at(pc)
     if sym is not None:
         reason += f" in {sym.name}+0x{pc - sym.address:x}"
+    line = program.line_at(pc)
+    if line is not None:
+        reason += f" at {line[0]}:{line[1]}"
     return GuestFault(reason, pc, insn, cycles, journal_bytes, log_bytes)

@@ -1,6 +1,7 @@
 """A loaded guest program: its memory image, decoded code, symbols and image ID."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,12 +62,23 @@ class Program:
     heap_start: int
     image_id: bytes
     symbols: tuple[Symbol, ...] = field(default=())
+    #: DWARF line rows (address, file, line), sorted by address, line 0 where a sequence
+    #: ends (no source there); empty without -g.
+    lines: tuple[tuple[int, str, int], ...] = field(default=(), repr=False)
     file_size: int = 0
     name: str = "<memory>"
 
     @property
     def image_id_hex(self) -> str:
         return self.image_id.hex()
+
+    def line_at(self, address: int) -> tuple[str, int] | None:
+        """The source file and line of ``address`` from the DWARF line table (the last row
+        at or below it, as addr2line does), if the ELF has one."""
+        i = bisect.bisect_right(self.lines, (address, "\U0010ffff", 1 << 62)) - 1
+        if i < 0 or self.lines[i][2] == 0:
+            return None
+        return self.lines[i][1], self.lines[i][2]
 
     def symbol_at(self, address: int) -> Symbol | None:
         """The function symbol containing ``address``, if any."""
