@@ -39,8 +39,9 @@ LINK_FLAGS = ("-nostartfiles", "-Wl,--gc-sections", "-Wl,-z,max-page-size=4096",
               "-Wl,--build-id=none")
 # picolibc.specs turns this define, given when linking, into --defsym=vfprintf=__i_vfprintf.
 INTEGER_PRINTF = "-DPICOLIBC_INTEGER_PRINTF_SCANF"
-# The C++ support object: not in the Makefile's SDK_OBJS (the samples are C).
-CXX_SUPPORT = "new.cpp"
+# Linked by zkwb cc besides the Makefile's SDK_OBJS (the samples do without them): the
+# readable link error for fopen/open/close/lseek, and operator new/delete for C++.
+SUPPORT_SOURCES = ("nofiles.c", "new.cpp")
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".c++", ".C", ".cp", ".CPP")
 SOURCE_SUFFIXES = (".c", ".S", ".s") + CXX_SUFFIXES
 # Single-letter extensions zkwb executes; everything else in a -march string is refused.
@@ -148,10 +149,10 @@ def _cache_root() -> str:
 
 
 def sdk_objects(gcc: str) -> list[str]:
-    """The SDK's objects (crt0 first) and the C++ support object, compiled with ``gcc``
+    """The SDK's objects (crt0 first) and the support objects, compiled with ``gcc``
     into a per-user cache, keyed by the compiler's version, the sources and the flags."""
     folder = sdk_dir()
-    sources = sdk_sources() + [os.path.join(folder, CXX_SUPPORT)]
+    sources = sdk_sources() + [os.path.join(folder, name) for name in SUPPORT_SOURCES]
     version = subprocess.run([gcc, "--version"], capture_output=True, text=True,
                              check=False).stdout
     key = hashlib.sha256()
