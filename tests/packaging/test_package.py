@@ -330,3 +330,36 @@ def test_dpkg_installs_a_menu_entry_and_commands_on_the_path_and_removes_them(de
     assert remove.returncode == 0, remove.stdout + remove.stderr
     assert not Path("/opt/zkwb").exists(), "dpkg --purge left files in /opt/zkwb"
     assert not Path("/usr/bin/zkwb").exists()
+
+
+def test_installed_zkwb_new_build_prove_verify_a_fresh_project(deb, installed, bare_env,
+                                                               tmp_path):
+    # The package ships the guest SDK and recommends Debian's cross compiler and picolibc;
+    # only the compiler's folder is added to the bare PATH (still no Python on it).
+    gcc = Path(require_tool("riscv64-unknown-elf-gcc"))
+    recommends = subprocess.run(["dpkg-deb", "--field", str(deb), "Recommends"],
+                                capture_output=True, text=True, check=True).stdout
+    assert "gcc-riscv64-unknown-elf" in recommends and "picolibc-riscv64-unknown-elf" in recommends
+    assert (installed / "_internal" / "resources" / "guests" / "sdk" / "crt0.S").is_file()
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("riscv64-unknown-elf-gcc", "riscv64-unknown-elf-g++"):
+        (tools / name).symlink_to(gcc.with_name(name))
+    env = bare_env()
+    env["PATH"] = f"{tools}:{env['PATH']}"
+    zkwb = installed / "zkwb"
+    out = run(zkwb, "new", "demo", "--dir", str(tmp_path), env=env)
+    assert out.returncode == 0, out.stderr
+    project = tmp_path / "demo"
+    assert str(zkwb) in (project / "Makefile").read_text()
+    out = run(zkwb, "build", str(project), env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    elf, receipt = project / "demo.elf", project / "demo.zkr"
+    out = run(zkwb, "prove", str(elf), "--input", str(project / "input.txt"), "-o", str(receipt),
+              "--json", env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    out = run(zkwb, "verify", str(receipt), "--elf", str(elf), "--json", env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    verdict = json.loads(out.stdout)
+    assert verdict["valid"] is True and verdict["pinned"] is True
+    assert bytes.fromhex(verdict["journal_hex"]) == b"4 numbers, mean 2.625000\n"
