@@ -42,3 +42,28 @@ def describe_seconds(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
+
+
+def group_hex(hex_text: str, group: int = 8) -> str:
+    """``"d5ec3727 9647edd6 …"``: a long hex digest in groups of ``group`` digits, so a
+    label can wrap it between groups instead of growing as wide as all 64 digits."""
+    return " ".join(hex_text[i:i + group] for i in range(0, len(hex_text), group))
+
+
+def ordinal(n: int) -> str:
+    """``"1st"``, ``"2nd"``, ``"3rd"``, ``"4th"``, ``"11th"``, ``"22nd"``..."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def describe_share(part: int, total: int) -> str:
+    """``"42.0%"``; ``"<0.1%"`` for a part that is not zero but rounds to 0.0%."""
+    if total <= 0 or part <= 0:
+        return "0%" if part <= 0 else "–"
+    share = part / total
+    if share < 0.0005:
+        return "<0.1%"
+    return f"{share:.1%}"

@@ -30,6 +30,7 @@ from engine.codec import DecodeError
 from engine.ml import MlClaim, decode_journal, image_bytes, load_digits, read_model
 from engine.ml.dataset import models_dir
 from engine.runtime.resources import guest_path
+from workbench.model.formatting import group_hex
 from workbench.views import theme
 
 GUEST = "digits_mlp"
@@ -161,7 +162,7 @@ class ClaimView(QGroupBox):
         self.status.setText(status)
         self.image.set_image(claim.image)
         self.predicted.setText(str(claim.predicted_class))
-        self.digest.setText(claim.model_digest_hex)
+        self.digest.setText(group_hex(claim.model_digest_hex))
         self.digest.setToolTip("SHA-256 of the model blob: the model's public commitment")
         if self.bars is not None:
             self.plot.removeItem(self.bars)
@@ -230,7 +231,8 @@ class MlPanel(QWidget):
         model_form = QFormLayout(model_box)
         from engine.ml import commitment
         self.model_digest = commitment(self.blob).hex()
-        digest = QLabel(self.model_digest, wordWrap=True, objectName="mlBlobDigest")
+        digest = QLabel(group_hex(self.model_digest), wordWrap=True, objectName="mlBlobDigest")
+        digest.setToolTip(self.model_digest)
         digest.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         digest.setTextInteractionFlags(Qt.TextSelectableByMouse)
         model_form.addRow("File", QLabel(os.path.basename(model_path())))

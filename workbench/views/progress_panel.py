@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from workbench.model.formatting import describe_seconds
+from workbench.views.elided_label import ElidedLabel
 
 STEPS = 1000
 
@@ -22,8 +23,8 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.phase = QLabel("Ready", objectName="phaseLabel")
-        self.phase.setMinimumWidth(260)
+        self.phase = ElidedLabel("Ready", objectName="phaseLabel")
+        self.phase.setMinimumWidth(200)
         self.bar = QProgressBar(objectName="progressBar")
         self.bar.setRange(0, STEPS)
         self.bar.setValue(0)

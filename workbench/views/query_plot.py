@@ -45,7 +45,7 @@ class QueryPlot(QWidget):
         self.plot.setMenuEnabled(False)
         for axis in ("left", "bottom"):
             self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
-        self._summary = QLabel(objectName="querySummary")
+        self._summary = QLabel(objectName="querySummary", wordWrap=True)
         self._stack.addWidget(self._empty)
         self._stack.addWidget(self.plot)
         layout.addWidget(self._summary)

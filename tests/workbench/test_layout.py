@@ -1,0 +1,50 @@
+"""Layout: no content pushes the window past the screen (issue 16, item 2).
+
+The offscreen platform has no window manager to hold a window inside the screen: a
+top-level whose layout needs more room than it has is simply widened. So the window is
+sized as a maximized one would be on a 1280×800 and a 1920×1080 screen, every example of
+the Examples menu (and samples with long digests and verdicts) is executed, every tab is
+shown, and the window must keep within the screen's width, its minimum width too.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.workbench.helpers import execute_and_wait
+
+SCREENS = ((1280, 800), (1920, 1080))
+
+
+def _examples(window):
+    """The actions of the Examples menu, by their text."""
+    menu = next(a.menu() for a in window.menuBar().actions() if "xamples" in a.text())
+    return [a for a in menu.actions() if not a.isSeparator()]
+
+
+def _assert_within(window, qapp, width: int, what: str) -> None:
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        qapp.processEvents()
+        tab = window.tabs.tabText(index)
+        assert window.width() <= width, f"{what}, tab {tab}: window {window.width()} px wide"
+        assert window.minimumSizeHint().width() <= width, (
+            f"{what}, tab {tab}: needs {window.minimumSizeHint().width()} px")
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_example_and_tab_fits_the_screen_after_execute(window, qtbot, qapp, screen):
+    width, height = screen
+    window.resize(width, height - 40)
+    window.show()
+    qtbot.waitExposed(window)
+    _assert_within(window, qapp, width, "at start")
+    examples = _examples(window)
+    assert examples, "the Examples menu is empty"
+    for action in examples:
+        action.trigger()
+        execute_and_wait(qtbot, window, timeout_ms=120_000)
+        _assert_within(window, qapp, width, action.text())
+    window.open_sample("sha256")
+    execute_and_wait(qtbot, window)
+    _assert_within(window, qapp, width, "sha256")
+
