@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
+from workbench.model.formatting import ordinal
 from workbench.model.lod import envelope
 from workbench.model.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView,
                                         class_totals, memory_accesses, register_series)
@@ -299,7 +300,7 @@ class TracePlot(QWidget):
             item.addItem(scatter)
         self._hex(True)
         item.setLabel("left", "byte address")
-        shown = f"every {stride}th access" if stride > 1 else "every access"
+        shown = f"every {ordinal(stride)} access" if stride > 1 else "every access"
         self._info.setText(f"{len(cycles):,} RAM accesses shown ({shown})")
 
     def _draw_classes(self, item, colors) -> None:
