@@ -172,3 +172,20 @@ def test_many_qt_calls_do_not_use_up_none_or_true(qapp):
         emitter.changed.emit(True)
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
     assert before[0] > 1000
+
+
+def test_every_menu_gives_each_entry_its_own_shortcut_letter(window):
+    def letters(menu):
+        keys = []
+        for act in menu.actions():
+            text = act.text().replace("&&", "")
+            if "&" in text:
+                keys.append(text[text.index("&") + 1].lower())
+        return keys
+
+    menus = [act.menu() for act in window.menuBar().actions() if act.menu()]
+    assert len(menus) >= 4
+    assert len(set(letters(window.menuBar()))) == len(letters(window.menuBar()))
+    for menu in menus:
+        keys = letters(menu)
+        assert keys and len(set(keys)) == len(keys), (menu.title(), keys)

@@ -9,6 +9,7 @@ receipts are real proofs of two small guests (tests/workbench_model/receipts.py)
 from __future__ import annotations
 
 import itertools
+import os
 import time
 
 import pytest
@@ -124,3 +125,14 @@ def test_a_verification_draws_its_query_marks_together(window, qtbot, receipts):
     assert plot.draw_count - before <= 4, plot.draw_count - before
     gaps = [b - a for a, b in itertools.pairwise(ticks)] or [0.0]
     print(f"longest gap between 10 ms ticks while verifying: {max(gaps) * 1000:.0f} ms")
+
+
+def test_only_receipts_that_decode_become_recent_files(window, qtbot, receipts, tmp_path):
+    from workbench.views.settings import Settings
+    junk = tmp_path / "junk.zkr"
+    junk.write_bytes(b"not a receipt at all")
+    proven, _ = _verify(window, qtbot, str(junk))
+    assert not proven
+    assert str(junk) not in Settings().recent_files()
+    proven, _ = _verify(window, qtbot, receipts["hello"])
+    assert os.path.abspath(receipts["hello"]) in Settings().recent_files()

@@ -56,7 +56,7 @@ def build_actions(window) -> SimpleNamespace:
     file_menu.addAction(a.open)
     recent = file_menu.addMenu("Open &recent")
     recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
-    sample_menu = file_menu.addMenu("Open &sample")
+    sample_menu = file_menu.addMenu("Open sa&mple")
     for name, _path in samples():
         sample_menu.addAction(name, lambda n=name: window.open_sample(n))
     file_menu.addSeparator()

@@ -198,7 +198,8 @@ class MainWindow(QMainWindow):
         self.verify_panel.show_message(f"Verifying {os.path.basename(path)}…")
         self.query_plot.reset("Verifying… each query turns green or red as it is checked.")
         self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
-        self.settings.add_recent_file(path)
+        # Recent files get the receipt once it decodes (Outcomes.show_receipt_check):
+        # a junk or truncated file is not worth reopening.
         self._start("verify", tasks.run_receipt_check, path, expected, self.program)
         return True
 

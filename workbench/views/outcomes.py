@@ -211,6 +211,8 @@ class Outcomes:
         summary = summary_of_check(check)
         verdict = summary.verdict()
         w.verify_panel.show_result(summary)
+        if check.receipt is not None:      # it decoded: a receipt, valid or not
+            w.settings.add_recent_file(check.path)
         name = os.path.basename(check.path)
         w.ml_example.on_verified(summary.journal, verdict.proven, name, unpinned_note(summary))
         w.proof_panel.finish(verdict.summary)
