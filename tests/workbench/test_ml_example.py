@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox
 
 import engine
 from engine.codec import DecodeError
@@ -23,6 +24,9 @@ def test_the_example_is_in_the_examples_menu_and_shows_its_tab(window):
     assert window.program.name.startswith("digits_mlp")
     assert window.tabs.currentWidget() is window.ml_example.panel
     assert TAB_TITLE in _tab_titles(window)
+    # The journal publishes the digit: its box must not call it private.
+    title = window.ml_example.panel.findChild(QGroupBox, "mlDigitBox").title()
+    assert "private" not in title.lower() and "journal" in title
 
 
 def test_a_data_set_digit_executes_to_the_reference_prediction(window, qtbot):

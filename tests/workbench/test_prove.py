@@ -171,3 +171,34 @@ def test_without_a_path_the_receipt_goes_to_the_users_receipts_folder(window, qt
     assert os.path.dirname(path) == str(tmp_path / "data" / "zkwb" / "receipts")
     assert os.path.basename(path).startswith("hello-") and path.endswith(".zkr")
     assert os.path.getsize(path) > 1000
+
+
+def test_quitting_mid_proof_asks_and_no_keeps_the_proof(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    asked: list[str] = []
+
+    def answer(reply):
+        def question(_parent, title, text, *_args):
+            asked.append(text)
+            return reply
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    window.show()
+    assert window.request_quit() is True            # idle: quits without asking
+    assert asked == [] and not window.isVisible()
+    window.show()
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 300)
+    target = tmp_path / "kept.zkr"
+    window.start_prove(str(target))
+    qtbot.waitUntil(lambda: window.runner.task_name == "prove", timeout=COLD_CACHE_MS)
+    window.actions.quit.trigger()
+    assert len(asked) == 1 and "proof is running" in asked[0]
+    assert window.isVisible() and window.runner.task_name == "prove"
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    window.actions.quit.trigger()
+    assert len(asked) == 2 and not window.isVisible()
+    assert not window.runner.busy or window.runner.cancel_requested
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=COLD_CACHE_MS)
+    assert not target.exists()

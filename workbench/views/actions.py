@@ -43,7 +43,7 @@ def build_actions(window) -> SimpleNamespace:
                             "Ctrl+Shift+E", "Save the trace's columns as a NumPy archive")
     a.export_plot = action("Export &plot as PNG…", ask(dialogs.ask_export_plot), "Ctrl+Shift+S",
                            "Save the current tab as a PNG image")
-    a.quit = action("&Quit", window.close, QKeySequence.Quit)
+    a.quit = action("&Quit", window.request_quit, QKeySequence.Quit)
     a.execute = action("&Execute", window.start_execute, ["Ctrl+E", "F5"],
                        "Run the program on the private input (no proof)")
     a.prove = action("&Prove", lambda: window.start_prove(), ["Ctrl+P", "F6"],

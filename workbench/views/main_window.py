@@ -400,7 +400,28 @@ class MainWindow(QMainWindow):
         self.settings.set_theme(name)
 
     # -- closing --------------------------------------------------------------------
+    def request_quit(self) -> bool:
+        """File → Quit: close the window, after asking if a proof would be lost."""
+        return self.confirm_quit() and self.close()
+
+    def confirm_quit(self) -> bool:
+        """True unless a proof is running and the user chooses to keep it."""
+        if self.runner.task_name != "prove" or self.runner.cancel_requested:
+            return True
+        answer = QMessageBox.question(
+            self, "Quit ZK Workbench?",
+            f"A proof is running ({self.runner.elapsed():,.0f} s so far). Quitting stops it "
+            "and writes no receipt.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:
+        # The window manager's close button asks as File → Quit does; a close from
+        # code (tests, the application quitting) does not.
+        if event.spontaneous() and not self.confirm_quit():
+            event.ignore()
+            return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.runner.shutdown(seconds=3.0)

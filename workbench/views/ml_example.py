@@ -201,7 +201,9 @@ class MlPanel(QWidget):
         self._digits = None
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
-        digit_box = QGroupBox("Digit (private)")
+        # The digit is the guest's public input: the journal publishes it with the class
+        # and scores (docs/ml.md). The model is what stays private.
+        digit_box = QGroupBox("Digit (public: written to the journal)", objectName="mlDigitBox")
         digit_layout = QVBoxLayout(digit_box)
         self.canvas = DigitCanvas()
         digit_layout.addWidget(self.canvas, 0, Qt.AlignHCenter)
