@@ -66,9 +66,17 @@ def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
     assert panel.state() == VALID
     assert "matches the expected hello.elf" in panel.field("image")
 
+    # The Save dialog proposes the program's name in a writable folder, not the
+    # samples' folder the last Open used; then the folder of the last save.
+    from workbench.views.dialogs import save_receipt_start
+    start = save_receipt_start(window)
+    assert os.path.basename(start) == "hello.zkr"
+    assert os.path.dirname(start) != window.settings.last_folder()
+    assert os.access(os.path.dirname(start), os.W_OK)
     copy = tmp_path / "copy.zkr"
     assert window.save_receipt(str(copy))
     assert copy.read_bytes() == open(path, "rb").read()
+    assert save_receipt_start(window) == str(tmp_path / "hello.zkr")
 
 
 def test_a_tampered_receipt_dropped_shows_invalid_with_a_reason(window, qtbot, tmp_path):

@@ -50,11 +50,15 @@ def ask_export_plot(window) -> None:
         window.export_plot(path if path.lower().endswith(".png") else path + ".png")
 
 
+def save_receipt_start(window) -> str:
+    """The path the Save receipt dialog proposes: the program's name with .zkr, in a
+    writable folder (``Settings.save_folder``)."""
+    stem = os.path.splitext(window.program.name)[0] if window.program else "receipt"
+    return os.path.join(window.settings.save_folder(), f"{stem}.zkr")
+
+
 def ask_save_receipt(window) -> None:
-    source = window.last_proof.receipt_path if window.last_proof else "receipt.zkr"
-    path, _ = QFileDialog.getSaveFileName(window, "Save receipt",
-                                          os.path.join(window.settings.last_folder(),
-                                                       os.path.basename(source)),
+    path, _ = QFileDialog.getSaveFileName(window, "Save receipt", save_receipt_start(window),
                                           "Receipts (*.zkr)")
     if path:
         window.save_receipt(path if path.endswith(".zkr") else path + ".zkr")

@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
             self.notify(f"Could not save {os.path.basename(path)}: {e}", "error")
             return False
         self.settings.add_recent_file(path)
+        self.settings.set_save_folder(path)
         self.statusBar().showMessage(f"Saved the receipt to {path}")
         return True
 

@@ -58,5 +58,19 @@ class Settings:
     def set_last_folder(self, path: str) -> None:
         self._q.setValue("lastFolder", os.path.dirname(os.path.abspath(path)))
 
+    def save_folder(self) -> str:
+        """Where a receipt is saved by default: the folder of the last save if it is
+        still writable, else Documents, else home. Not ``last_folder``: that is often
+        the read-only folder of the bundled samples."""
+        from PySide6.QtCore import QStandardPaths
+        documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+        for folder in (str(self._q.value("saveFolder", "")), documents):
+            if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
+                return folder
+        return os.path.expanduser("~")
+
+    def set_save_folder(self, path: str) -> None:
+        self._q.setValue("saveFolder", os.path.dirname(os.path.abspath(path)))
+
     def sync(self) -> None:
         self._q.sync()
