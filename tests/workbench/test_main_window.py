@@ -189,3 +189,32 @@ def test_every_menu_gives_each_entry_its_own_shortcut_letter(window):
     for menu in menus:
         keys = letters(menu)
         assert keys and len(set(keys)) == len(keys), (menu.title(), keys)
+
+
+def test_open_starts_in_the_samples_until_a_file_of_the_users_is_opened(window, tmp_path):
+    from workbench.views.settings import samples_folder
+    settings = Settings()
+    settings._q.remove("lastFolder")
+    assert settings.last_folder() == samples_folder()
+    assert os.path.isfile(os.path.join(samples_folder(), "hello.elf"))
+    elf = tmp_path / "mine.elf"
+    elf.write_bytes(open(guest_path("primes"), "rb").read())
+    assert window.open_program(str(elf))
+    assert Settings().last_folder() == str(tmp_path)
+
+
+def test_the_open_dialog_lists_the_samples_in_its_sidebar(window, monkeypatch):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWidgets import QFileDialog
+
+    from workbench.views import dialogs
+    from workbench.views.settings import samples_folder
+    shown = []
+    monkeypatch.setattr(QFileDialog, "exec",
+                        lambda self: shown.append((self.directory().absolutePath(),
+                                                   self.sidebarUrls())) or 0)
+    before = window.program
+    dialogs.ask_open_program(window)
+    assert len(shown) == 1 and window.program is before       # cancelled: nothing opened
+    _folder, urls = shown[0]
+    assert QUrl.fromLocalFile(samples_folder()) in urls

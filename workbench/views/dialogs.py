@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QFileDialog
+
+from workbench.views.settings import samples_folder
 
 
 def ask_open_program(window) -> None:
-    path, _ = QFileDialog.getOpenFileName(window, "Open guest program",
-                                          window.settings.last_folder(),
-                                          "RISC-V programs (*.elf);;All files (*)")
-    if path:
-        window.open_program(path)
+    dialog = QFileDialog(window, "Open guest program", window.settings.last_folder(),
+                         "RISC-V programs (*.elf);;All files (*)")
+    dialog.setFileMode(QFileDialog.ExistingFile)
+    # The bundled samples one click away, wherever the dialog starts.
+    samples = QUrl.fromLocalFile(samples_folder())
+    dialog.setSidebarUrls([u for u in dialog.sidebarUrls() if u != samples] + [samples])
+    if dialog.exec() and dialog.selectedFiles():
+        window.open_program(dialog.selectedFiles()[0])
 
 
 def ask_verify_receipt(window) -> None:
@@ -34,7 +40,7 @@ def ask_input_file(window) -> None:
 def ask_export_trace(window) -> None:
     name = os.path.splitext(window.program.name)[0] if window.program else "trace"
     path, _ = QFileDialog.getSaveFileName(window, "Export trace",
-                                          os.path.join(window.settings.last_folder(),
+                                          os.path.join(window.settings.save_folder(),
                                                        f"{name}-trace.npz"),
                                           "NumPy archives (*.npz)")
     if path:
@@ -44,7 +50,7 @@ def ask_export_trace(window) -> None:
 def ask_export_plot(window) -> None:
     label = window.tabs.tabText(window.tabs.currentIndex()).lower()
     path, _ = QFileDialog.getSaveFileName(window, "Export plot as PNG",
-                                          os.path.join(window.settings.last_folder(),
+                                          os.path.join(window.settings.save_folder(),
                                                        f"{label}.png"), "PNG images (*.png)")
     if path:
         window.export_plot(path if path.lower().endswith(".png") else path + ".png")

@@ -8,6 +8,12 @@ from PySide6.QtCore import QByteArray, QSettings
 MAX_RECENT = 10
 
 
+def samples_folder() -> str:
+    """The folder of the bundled sample guests (the checkout's or the package's)."""
+    from engine.runtime.resources import guest_path
+    return os.path.dirname(os.path.abspath(guest_path("hello")))
+
+
 def open_settings() -> QSettings:
     """The workbench's settings file (``~/.config/zkwb/workbench.ini`` on Linux)."""
     return QSettings(QSettings.IniFormat, QSettings.UserScope, "zkwb", "workbench")
@@ -52,8 +58,9 @@ class Settings:
         self._q.setValue("theme", name)
 
     def last_folder(self) -> str:
+        """Where Open starts: the folder of the last file opened, else the samples."""
         folder = str(self._q.value("lastFolder", ""))
-        return folder if os.path.isdir(folder) else os.path.expanduser("~")
+        return folder if os.path.isdir(folder) else samples_folder()
 
     def set_last_folder(self, path: str) -> None:
         self._q.setValue("lastFolder", os.path.dirname(os.path.abspath(path)))
