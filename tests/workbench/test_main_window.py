@@ -218,3 +218,22 @@ def test_the_open_dialog_lists_the_samples_in_its_sidebar(window, monkeypatch):
     assert len(shown) == 1 and window.program is before       # cancelled: nothing opened
     _folder, urls = shown[0]
     assert QUrl.fromLocalFile(samples_folder()) in urls
+
+
+def test_the_window_reopens_the_last_program_the_user_opened(qtbot, tmp_path):
+    from workbench import MainWindow
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.open_sample("primes")
+    assert first.close()
+    second = MainWindow()                       # the next start
+    qtbot.addWidget(second)
+    assert second.program.name == "primes.elf" and second.expected_program is second.program
+    assert second.private_input() == first.private_input()   # a sample comes with its input
+    elf = tmp_path / "mine.elf"
+    elf.write_bytes(open(guest_path("sort"), "rb").read())
+    assert second.open_program(str(elf))
+    elf.unlink()                                # gone by the next start: the default sample
+    third = MainWindow()
+    qtbot.addWidget(third)
+    assert third.program.name == "hello.elf" and third.expected_program is None

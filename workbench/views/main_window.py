@@ -76,7 +76,17 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self.statusBar().showMessage("Open a RISC-V guest (Ctrl+O), drop one on the window, "
                                      "or press Execute to run the sample")
-        self.open_sample(DEFAULT_SAMPLE, remember=False, expected=False)
+        self._open_at_start()
+
+    def _open_at_start(self) -> None:
+        """The program the user opened last (a sample with its input), else the default
+        sample, which is not an expected program."""
+        last = self.settings.last_program()
+        by_path = {os.path.abspath(path): name for name, path in samples()}
+        if last is not None and last in by_path:
+            self.open_sample(by_path[last], remember=False)
+        elif last is None or not self.open_program(last, remember=False):
+            self.open_sample(DEFAULT_SAMPLE, remember=False, expected=False)
 
     # -- automation contract -------------------------------------------------------
     @property
@@ -126,6 +136,7 @@ class MainWindow(QMainWindow):
         if remember:
             self.settings.add_recent_file(path)
             self.settings.set_last_folder(path)
+            self.settings.set_last_program(path)
         self.statusBar().showMessage(f"Opened {program.name} ({len(program.symbols)} functions, "
                                      f"image ID {program.image_id_hex[:16]}…)")
         self.update_actions()

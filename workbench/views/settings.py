@@ -65,6 +65,14 @@ class Settings:
     def set_last_folder(self, path: str) -> None:
         self._q.setValue("lastFolder", os.path.dirname(os.path.abspath(path)))
 
+    def last_program(self) -> str | None:
+        """The program the user opened last, if it still exists (reopened at start)."""
+        path = str(self._q.value("lastProgram", ""))
+        return path if path and os.path.isfile(path) else None
+
+    def set_last_program(self, path: str) -> None:
+        self._q.setValue("lastProgram", os.path.abspath(path))
+
     def save_folder(self) -> str:
         """Where a receipt is saved by default: the folder of the last save if it is
         still writable, else Documents, else home. Not ``last_folder``: that is often
