@@ -112,3 +112,18 @@ def test_a_verified_receipt_renders_its_claim(window, qtbot, tmp_path):
     assert view.scores() == [int(s) for s in scores[0]]
     assert view.digest.text().replace(" ", "") == engine.ml.commitment(blob).hex()
     assert np.array_equal(view.image.image().reshape(-1), image)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_empty_score_chart_has_the_themes_background(window, name):
+    from workbench.views import theme
+    before = window.settings.theme()
+    window.set_theme(name)
+    try:
+        window.open_ml_example()
+        plot = window.ml_example.panel.claim_view.plot
+        assert window.ml_example.panel.claim_view.scores() == []     # no claim yet
+        want = theme.plot_colors()["background"]
+        assert plot.backgroundBrush().color().name() == want
+    finally:
+        window.set_theme(before)

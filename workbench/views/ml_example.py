@@ -153,9 +153,16 @@ class ClaimView(QGroupBox):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
-        self.plot.setLabel("left", "score")
+        self.plot.setLabel("left", "score (the model's output per class)")
+        self.plot.setLabel("bottom", "digit class")
         self.bars: pg.BarGraphItem | None = None
+        self._style()          # empty, it has the theme's colours too, not pyqtgraph's black
         layout.addWidget(self.plot, 1)
+
+    def _style(self) -> None:
+        colors = theme.plot_colors()              # follow the light or dark palette
+        self.plot.setBackground(colors["background"])
+        theme.style_plot_item(self.plot.getPlotItem(), colors)
 
     def show_claim(self, claim: MlClaim, status: str) -> None:
         self.claim = claim
@@ -166,9 +173,7 @@ class ClaimView(QGroupBox):
         self.digest.setToolTip("SHA-256 of the model blob: the model's public commitment")
         if self.bars is not None:
             self.plot.removeItem(self.bars)
-        colors = theme.plot_colors()              # follow the light or dark palette
-        self.plot.setBackground(colors["background"])
-        theme.style_plot_item(self.plot.getPlotItem(), colors)
+        self._style()
         brushes = [pg.mkBrush("#2f9e44" if i == claim.predicted_class else "#4a7bd0")
                    for i in range(len(claim.scores))]
         self.bars = pg.BarGraphItem(x=np.arange(len(claim.scores)), height=list(claim.scores),
