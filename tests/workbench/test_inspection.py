@@ -62,3 +62,20 @@ def test_plot_exports_as_png(window, qtbot, tmp_path):
     path = tmp_path / "trace.png"
     assert window.export_plot(str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_ram_legend_follows_a_theme_switch(window, qtbot):
+    from workbench.views import theme
+    before = window.settings.theme()
+    window.open_sample("primes")
+    execute_and_wait(qtbot, window)
+    plot = window.trace_plot
+    try:
+        for name in (theme.LIGHT, theme.DARK):
+            window.set_theme(name)
+            plot.set_kind(PC)
+            plot.set_kind(MEMORY)
+            legend = plot.plot.getPlotItem().legend
+            assert legend.brush().color().name() == theme.plot_colors()["background"], name
+    finally:
+        window.set_theme(before)

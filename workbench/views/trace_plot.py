@@ -289,9 +289,12 @@ class TracePlot(QWidget):
 
     def _draw_memory(self, item, colors) -> None:
         cycles, addresses, is_store, stride = memory_accesses(self.view)
-        legend = item.addLegend(offset=(-10, 10), labelTextColor=colors["foreground"],
-                                brush=pg.mkBrush(colors["background"]),
-                                pen=pg.mkPen(colors["muted"]))
+        legend = item.addLegend(offset=(-10, 10))
+        # addLegend returns the legend made by an earlier draw as it was: colour it for
+        # the theme now in use (it stayed white after a switch to the dark theme).
+        legend.setBrush(pg.mkBrush(colors["background"]))
+        legend.setPen(pg.mkPen(colors["muted"]))
+        legend.setLabelTextColor(colors["foreground"])
         legend.setVisible(True)
         for mask, name, color in ((~is_store, "load", colors["series"][0]),
                                   (is_store, "store", colors["series"][1])):
