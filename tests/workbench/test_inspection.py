@@ -79,3 +79,17 @@ def test_the_ram_legend_follows_a_theme_switch(window, qtbot):
             assert legend.brush().color().name() == theme.plot_colors()["background"], name
     finally:
         window.set_theme(before)
+
+
+def test_the_profile_never_shows_a_zero_share_for_a_function_with_cycles(window, qtbot):
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 2000)
+    execute_and_wait(qtbot, window)
+    table = window.profile.table
+    shares = {table.item(row, 0).text(): (int(table.item(row, 2).text().replace(",", "")),
+                                           table.item(row, 3).text())
+              for row in range(table.rowCount())}
+    assert any(text == "<0.1%" for _, text in shares.values())     # tiny ones exist
+    for name, (cycles, text) in shares.items():
+        assert cycles == 0 or text not in ("0%", "0.0%"), name
+        assert text.endswith("%"), name

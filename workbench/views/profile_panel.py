@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from workbench.model.formatting import describe_share
 from workbench.model.profile import FunctionCycles
 from workbench.views import theme
 from workbench.views.tables import make_table, set_row
@@ -65,10 +66,10 @@ class ProfilePanel(QWidget):
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            share = line.cycles / self.total if self.total else 0.0
             name = line.name + (f"  ({', '.join(line.aliases)})" if line.aliases else "")
             address = f"0x{line.address:08x}" if line.address >= 0 else "–"
-            set_row(self.table, row, [name, address, f"{line.cycles:,}", f"{share:6.1%}"],
+            set_row(self.table, row, [name, address, f"{line.cycles:,}",
+                                      describe_share(line.cycles, self.total)],
                     [None, line.address, line.cycles, line.cycles])
         self.table.setSortingEnabled(True)
         self.table.sortItems(2, Qt.DescendingOrder)
