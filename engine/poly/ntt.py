@@ -25,7 +25,8 @@ Memory: results are new arrays and inputs are never modified; ``out=`` (on ``ntt
 ``intt``, ``coset_ntt``, ``coset_lde``) writes into a caller's array instead, e.g. to reuse a buffer
 across calls; it must not overlap the input. There is no in-place transform: the
 four-step algorithm reads its input while it writes its output. ``coset_lde`` keeps
-each column's coefficients in an n-point temporary.
+coefficients in a temporary of n points per column (one column on the calling thread,
+up to ``LDE_CHUNK_COLUMNS`` on several).
 
 Threads: jobs of at least ``PARALLEL_MIN_POINTS`` output points use Numba's threads
 (``numba.set_num_threads`` limits them), smaller ones the calling thread. Every kernel

@@ -41,6 +41,9 @@ LANES = 32
 # operating system pauses (other processes on the cores) then delays only its current
 # item, not a fixed share of the work.
 PARTS_PER_THREAD = 16
+# Columns per pass of a threaded LDE: its coefficient buffer holds this many columns
+# (16 × 2^20 points: 64 MiB), so the LDE's extra memory does not grow with the width.
+LDE_CHUNK_COLUMNS = 16
 
 _U0 = np.uint64(0)
 _U1 = np.uint64(1)
@@ -74,8 +77,9 @@ def low_degree_extend(src: np.ndarray, dst: np.ndarray,
     """``dst[j] = transform(scale · inverse_transform(src[j]))``: the coset LDE.
 
     ``src``: (m, n), ``dst``: (m, N); ``small``/``big``: tables of sizes n and N;
-    ``scale``: ``(shift^i / n, companions)`` for ``i < n``. Each column goes through
-    both transforms while its n-point temporary is still in cache.
+    ``scale``: ``(shift^i / n, companions)`` for ``i < n``. On one thread each column
+    goes through both transforms while its n-point temporary is still in cache; on
+    several, chunks of ``LDE_CHUNK_COLUMNS`` columns go through each transform in turn.
 
     The scale multiplies the coefficients as the inverse transform stores them (row by
     row, contiguous) rather than as the forward transform gathers them (``LANES``
@@ -83,13 +87,20 @@ def low_degree_extend(src: np.ndarray, dst: np.ndarray,
     """
     if threads <= 1:
         _lde_serial(src, dst, scale[0], scale[1], small, big)
-    elif dst.shape[0] >= threads:
-        _dynamic(_lde_by_columns, src, dst, scale[0], scale[1], small, big)
-    else:
-        coeffs = np.empty(src.shape, dtype=np.uint32)
-        none = (np.zeros(0, dtype=np.uint32),) * 2
-        transform(src, coeffs, src.shape[1], True, none, scale, small, threads)
-        transform(coeffs, dst, src.shape[1], False, none, none, big, threads)
+        return
+    # On threads, the two transforms run one after the other over a chunk of columns
+    # at a time, the coefficients in one buffer reused for every chunk. Fusing them per
+    # column in a prange (each iteration allocating its temporaries) measured 3x slower
+    # on 2 threads (64 columns 2^18 -> 2^20: 1.02 s against 0.32 s) and slower than one
+    # thread (0.61 s).
+    m, n = src.shape
+    chunk = min(m, max(threads, LDE_CHUNK_COLUMNS))
+    coeffs = np.empty((chunk, n), dtype=np.uint32)
+    none = (np.zeros(0, dtype=np.uint32),) * 2
+    for start in range(0, m, chunk):
+        k = min(chunk, m - start)
+        transform(src[start:start + k], coeffs[:k], n, True, none, scale, small, threads)
+        transform(coeffs[:k], dst[start:start + k], n, False, none, none, big, threads)
 
 
 def _dynamic(kernel, *args) -> None:
@@ -143,16 +154,6 @@ def _lde_serial(src, dst, scale, scale_q, small, big):
     s = _scratch(big)
     coeffs = np.empty(src.shape[1], dtype=np.uint32)
     for col in range(dst.shape[0]):
-        _column(src[col], coeffs, s, coeffs.size, True, none, none, scale, scale_q, small)
-        _column(coeffs, dst[col], s, coeffs.size, False, none, none, none, none, big)
-
-
-@njit(nogil=True, cache=True, parallel=True)
-def _lde_by_columns(src, dst, scale, scale_q, small, big):
-    none = np.zeros(0, dtype=np.uint32)
-    for col in prange(dst.shape[0]):
-        s = _scratch(big)
-        coeffs = np.empty(src.shape[1], dtype=np.uint32)
         _column(src[col], coeffs, s, coeffs.size, True, none, none, scale, scale_q, small)
         _column(coeffs, dst[col], s, coeffs.size, False, none, none, none, none, big)
 
