@@ -21,7 +21,7 @@ import tempfile
 
 from engine.cli.common import EXIT_OK, EXIT_USAGE
 from engine.errors import ZkwbError
-from engine.runtime.resources import resources_dir
+from engine.runtime.resources import guests_dir
 
 CROSS_PREFIX = "riscv64-unknown-elf-"
 DEBIAN_PACKAGES = "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"
@@ -62,7 +62,7 @@ class ToolchainError(ZkwbError):
 
 def sdk_dir() -> str:
     """The guest SDK: resources/guests/sdk beside the engine, or inside the package."""
-    return os.path.join(resources_dir(), "guests", "sdk")
+    return os.path.join(guests_dir(), "sdk")
 
 
 def toolchain_file() -> str:

@@ -16,9 +16,14 @@ def resources_dir() -> str:
     return os.path.join(source_root, "resources")
 
 
+def guests_dir() -> str:
+    """The folder of the prebuilt sample guests (and the guest SDK)."""
+    return os.path.join(resources_dir(), "guests")
+
+
 def guest_path(name: str) -> str:
     """Path of the prebuilt sample guest ``name`` (e.g. ``"sha256"``)."""
-    path = os.path.join(resources_dir(), "guests", f"{name}.elf")
+    path = os.path.join(guests_dir(), f"{name}.elf")
     if not os.path.isfile(path):
         raise InputError(f"no bundled guest named {name!r} (looked for {path})")
     return path
@@ -32,5 +37,4 @@ def primes_input(limit: int) -> bytes:
 
 def sample_guests() -> list[str]:
     """Names of the bundled sample guests."""
-    folder = os.path.join(resources_dir(), "guests")
-    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".elf"))
+    return sorted(f[:-4] for f in os.listdir(guests_dir()) if f.endswith(".elf"))

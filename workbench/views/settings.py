@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+from engine.runtime.resources import guests_dir
 
 MAX_RECENT = 10
 
 
 def samples_folder() -> str:
     """The folder of the bundled sample guests (the checkout's or the package's)."""
-    from engine.runtime.resources import guest_path
-    return os.path.dirname(os.path.abspath(guest_path("hello")))
+    return os.path.abspath(guests_dir())
 
 
 def open_settings() -> QSettings:
@@ -77,7 +78,6 @@ class Settings:
         """Where a receipt is saved by default: the folder of the last save if it is
         still writable, else Documents, else home. Not ``last_folder``: that is often
         the read-only folder of the bundled samples."""
-        from PySide6.QtCore import QStandardPaths
         documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
         for folder in (str(self._q.value("saveFolder", "")), documents):
             if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
