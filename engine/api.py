@@ -130,7 +130,8 @@ def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DE
           detached: bool = False, max_cycles: int | None = None, check: bool = True,
           row_check: bool = False, log_segment_height: int | None = None,
           on_event: EventCallback | None = None,
-          cancel: CancelToken | None = None) -> ProveResult:
+          cancel: CancelToken | None = None, cluster=None,
+          workers: int | None = None) -> ProveResult:
     """Execute ``program`` on ``input_data`` and prove the run, however long.
 
     A run longer than one trace is proved as segments of ``2^log_segment_height`` rows
@@ -146,16 +147,24 @@ def prove(program: Program, input_data: bytes = b"", *, params: ProofParams = DE
     run, ``InputError`` for an unsupported segment height,
     ``engine.errors.ProvingError`` when a check fails or the receipt does not verify,
     and ``Cancelled``.
+
+    ``cluster`` (a Dask scheduler address, ``tcp://HOST:8786``, or a
+    ``distributed.Client``) or ``workers`` (a number of local worker processes, started
+    for this proof and closed after) prove the segments on Dask workers instead of in
+    this process (``docs/distributed.md``); the receipt is the same. Without them Dask
+    is not imported. An unreachable scheduler raises ``InputError`` within seconds.
     """
     use_small_pages()
+    if cluster is not None and workers is not None:
+        raise InputError("give a cluster or a number of local workers, not both")
     with compile_timer() as compiling:
         result = _prove(program, input_data, params, detached, max_cycles, check,
-                        row_check, log_segment_height, on_event, cancel)
+                        row_check, log_segment_height, on_event, cancel, cluster, workers)
     return dataclasses.replace(result, compile_seconds=compiling.seconds)
 
 
 def _prove(program, input_data, params, detached, max_cycles, check, row_check,
-           log_segment_height, on_event, cancel) -> ProveResult:
+           log_segment_height, on_event, cancel, cluster=None, workers=None) -> ProveResult:
     from engine.prover import DEFAULT_LOG_SEGMENT_HEIGHT, prove_run
 
     phases: dict[str, float] = {}
@@ -170,12 +179,21 @@ def _prove(program, input_data, params, detached, max_cycles, check, row_check,
     start = time.perf_counter()
     if log_segment_height is None:
         log_segment_height = DEFAULT_LOG_SEGMENT_HEIGHT
-    proved = prove_run(program, input_data,
-                       claim_of=lambda run: claim_bytes(program.image_id, run.exit_code,
-                                                        run.journal),
-                       params=params, log_segment_height=log_segment_height,
-                       max_cycles=max_cycles, check=check, row_check=row_check,
-                       reporter=reporter)
+    def claim_of(run):
+        return claim_bytes(program.image_id, run.exit_code, run.journal)
+
+    if cluster is None and workers is None:
+        proved = prove_run(program, input_data, claim_of=claim_of, params=params,
+                           log_segment_height=log_segment_height, max_cycles=max_cycles,
+                           check=check, row_check=row_check, reporter=reporter)
+    else:
+        from engine.distributed import prove_run_distributed
+
+        proved = prove_run_distributed(program, input_data, claim_of=claim_of, params=params,
+                                       log_segment_height=log_segment_height,
+                                       max_cycles=max_cycles, check=check,
+                                       row_check=row_check, reporter=reporter,
+                                       cluster=cluster, workers=workers)
     run = proved.run
     segments = tuple(SegmentSeal(s.log_height, s.journal_end, s.seal) for s in proved.segments)
     receipt = Receipt(image_id=program.image_id, exit_code=run.exit_code, journal=run.journal,

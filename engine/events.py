@@ -29,6 +29,11 @@ after another in index order. Every other event emitted between a
 (phases, progress, the trace, commitments, FRI layers, queries) belongs to that
 segment; the existing events carry no segment field. Events before the first
 :class:`SegmentStarted` (executing, the witness) belong to the run as a whole.
+Proved on a cluster (``engine.prove(..., cluster=...)``), segments run in parallel:
+each gets a :class:`SegmentStarted` when a worker starts it and a
+:class:`SegmentFinished` when its seal came back and checked, both naming the worker,
+in any order across segments (a segment re-proved after a bad seal or a lost worker
+starts again), and no events of its proof's phases.
 A verifier emits :class:`SegmentVerified` once the check of a segment's seal ends,
 and the query events before it belong to that segment. A run that fits one trace is
 one segment: ``SegmentsPlanned(1, H, cycles)``, ``SegmentStarted(0, 1, 0, cycles)``,
@@ -135,21 +140,25 @@ class SegmentsPlanned:
 class SegmentStarted:
     """The prover begins segment ``index`` of ``count`` (0-based): ``cycles`` cycles of
     the run, from cycle ``first_cycle`` on. Events until its :class:`SegmentFinished`
-    belong to it."""
+    belong to it. ``worker``: the Dask worker's address when the segment is proved on
+    a cluster (``docs/distributed.md``), None in this process."""
 
     index: int
     count: int
     first_cycle: int
     cycles: int
+    worker: str | None = None
 
 
 @dataclass(frozen=True)
 class SegmentFinished:
-    """Segment ``index`` of ``count`` is proven, after ``seconds`` of wall time."""
+    """Segment ``index`` of ``count`` is proven, after ``seconds`` of wall time
+    (``worker``: as in :class:`SegmentStarted`)."""
 
     index: int
     count: int
     seconds: float
+    worker: str | None = None
 
 
 @dataclass(frozen=True)

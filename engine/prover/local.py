@@ -23,6 +23,7 @@ from engine.circuit.witness import MachineWitness
 from engine.errors import InputError, ProvingError
 from engine.events import Reporter, SegmentFinished, SegmentsPlanned, SegmentStarted
 from engine.segments import final_table, plan_segments
+from engine.segments.plan import SegmentPlan
 from engine.segments.witness import SegmentWitnesses
 from engine.stark import encode_proof
 from engine.stark import prove as stark_prove
@@ -86,17 +87,33 @@ def check_segment_height(log_height: int) -> int:
     return log_height
 
 
-def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[SegmentedRun], bytes],
-              params: ProofParams,
-              log_segment_height: int = DEFAULT_LOG_SEGMENT_HEIGHT,
-              max_cycles: int | None = None, check: bool = True, row_check: bool = True,
-              reporter: Reporter | None = None, secret: bytes | None = None) -> ProvedRun:
-    """Prove ``program`` on ``input_data`` in segments of at most
-    ``2^log_segment_height`` rows. ``claim_of(run)``: the claim bytes every segment's
-    transcript and the global challenges absorb, from the counted run. Raises what the executor raises (a fault, the
-    cycle limit), ``ProvingError`` when a run cannot be proven in such segments or a
-    witness does not satisfy the AIR (with ``check``; ``row_check``: see
-    ``engine.stark.prove``), and ``Cancelled``."""
+@dataclass(frozen=True, eq=False)
+class PlannedRun:
+    """A counted run ready to prove: its plan (``plan.run`` cut into segments of the
+    chosen height), the circuit's image, the claim, the segments' trace height, the
+    witness source and each segment's ``(first_cycle, cycles)``."""
+    plan: SegmentPlan
+    image: MachineImage
+    claim: bytes
+    log_height: int
+    witnesses: SegmentWitnesses
+    spans: tuple[tuple[int, int], ...]
+    secret: bytes
+
+    @property
+    def count(self) -> int:
+        return len(self.spans)
+
+
+def plan_run(program: Program, input_data: bytes, *, claim_of: Callable[[SegmentedRun], bytes],
+             params: ProofParams, log_segment_height: int = DEFAULT_LOG_SEGMENT_HEIGHT,
+             max_cycles: int | None = None, reporter: Reporter | None = None,
+             secret: bytes | None = None) -> PlannedRun:
+    """Execute the run once (phase ``execute``), cut it into segments of at most
+    ``2^log_segment_height`` rows (one segment in the smallest trace that holds it when
+    it fits one), check that it fits them and emit :class:`SegmentsPlanned`. Raises
+    what the executor raises, ``ProvingError`` when the run cannot be proven in such
+    segments, ``InputError`` for an unsupported height, and ``Cancelled``."""
     reporter = reporter or Reporter()
     check_segment_height(log_segment_height)
     secret = secrets.token_bytes(32) if secret is None else secret
@@ -123,11 +140,72 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
     count = plan.segment_count
     rows = plan.run.rows_per_segment
     reporter.emit(SegmentsPlanned(count, rows, plan.run.cycles))
-    spans = [(k * rows, min(rows, plan.run.rows - k * rows)) for k in range(count)]
-    proved = prove_segments(lambda: iter(witnesses), spans, image, claim=claim, params=params,
-                            check=check, row_check=row_check, reporter=reporter,
-                            secret=secret)
-    return ProvedRun(plan.run, proved)
+    spans = tuple((k * rows, min(rows, plan.run.rows - k * rows)) for k in range(count))
+    return PlannedRun(plan, image, claim, log_height, witnesses, spans, bytes(secret))
+
+
+def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[SegmentedRun], bytes],
+              params: ProofParams,
+              log_segment_height: int = DEFAULT_LOG_SEGMENT_HEIGHT,
+              max_cycles: int | None = None, check: bool = True, row_check: bool = True,
+              reporter: Reporter | None = None, secret: bytes | None = None) -> ProvedRun:
+    """Prove ``program`` on ``input_data`` in segments of at most
+    ``2^log_segment_height`` rows. ``claim_of(run)``: the claim bytes every segment's
+    transcript and the global challenges absorb, from the counted run. Raises what the executor raises (a fault, the
+    cycle limit), ``ProvingError`` when a run cannot be proven in such segments or a
+    witness does not satisfy the AIR (with ``check``; ``row_check``: see
+    ``engine.stark.prove``), and ``Cancelled``."""
+    reporter = reporter or Reporter()
+    planned = plan_run(program, input_data, claim_of=claim_of, params=params,
+                       log_segment_height=log_segment_height, max_cycles=max_cycles,
+                       reporter=reporter, secret=secret)
+    proved = prove_segments(lambda: iter(planned.witnesses), planned.spans, planned.image,
+                            claim=planned.claim, params=params, check=check,
+                            row_check=row_check, reporter=reporter, secret=planned.secret)
+    return ProvedRun(planned.plan.run, proved)
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseOne:
+    """What phase one leaves: every segment's stage-0 root, the state each one hands
+    to the next (``state_outs[k]``, None for the last), and for a run of one segment
+    its witness (phase two proves it without recording it again)."""
+    roots: list[bytes]
+    state_outs: list
+    kept: MachineWitness | None
+
+
+def commit_segments(recorded: Iterator[MachineWitness], count: int, params: ProofParams,
+                    seeds: Sequence[bytes], reporter: Reporter) -> PhaseOne:
+    """Phase one: commit each recorded witness's stage-0 columns with its seed (phase
+    ``stage0``). Raises ``ProvingError`` unless there are ``count`` witnesses."""
+    air = build_air()
+    roots, states, kept = [], [], None
+    with reporter.phase("stage0"):
+        for k, witness in enumerate(recorded):
+            reporter.check_cancel()
+            roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
+            states.append(None if witness.state_out is None else witness.state_out.copy())
+            # A run of one segment keeps its witness for phase two (memory holds one
+            # witness either way; neither phase writes to it) instead of recording it
+            # again.
+            kept = witness if count == 1 else None
+    if len(roots) != count:
+        raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
+    return PhaseOne(roots, states, kept)
+
+
+def prove_segment(witness: MachineWitness, image: MachineImage, *, claim: bytes,
+                  params: ProofParams, seed: bytes, challenges, check: bool = True,
+                  row_check: bool = True, on_event=None, cancel=None):
+    """Phase two of one segment: the STARK proof of ``witness`` with its stage-0
+    ``seed`` and the run's global ``challenges`` (an ``engine.stark`` proof; encode it
+    with ``engine.stark.encode_proof``)."""
+    return stark_prove(build_air(), witness.main, public_values=witness.publics,
+                       public_data=image, public_messages=witness.public_messages,
+                       claim=claim, params=params, check=check, on_event=on_event,
+                       cancel=cancel, stage0_seed=seed, global_challenges=challenges,
+                       row_check=row_check)
 
 
 def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
@@ -143,43 +221,40 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
     secret = secrets.token_bytes(32) if secret is None else secret
     air = build_air()
     count = len(spans)
-    seeds = [_stage0_seed(secret, k) for k in range(count)]
-    roots, kept = [], None
-    with reporter.phase("stage0"):
-        for k, witness in enumerate(recorded()):
-            reporter.check_cancel()
-            roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
-            # A run of one segment keeps its witness for phase two (memory holds one
-            # witness either way; neither phase writes to it) instead of recording it
-            # again.
-            kept = witness if count == 1 else None
-    if len(roots) != count:
-        raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
+    seeds = [segment_seed(secret, k) for k in range(count)]
+    first = commit_segments(recorded(), count, params, seeds, reporter)
+    roots = first.roots
     with reporter.phase("global challenges"):
         nonce, challenges = grind_global_challenges(air, claim, roots, params.global_pow_bits)
 
     proved, shares = [], []
-    witnesses = iter([kept]) if kept is not None else recorded()
-    kept = None
-    for k, (first, cycles) in enumerate(spans):
+    witnesses = iter([first.kept]) if first.kept is not None else recorded()
+    first = None
+    for k, (first_cycle, cycles) in enumerate(spans):
         reporter.check_cancel()
         with reporter.phase("witness"):
             witness = next(witnesses)
-        reporter.emit(SegmentStarted(k, count, first, cycles))
+        reporter.emit(SegmentStarted(k, count, first_cycle, cycles))
         start = time.perf_counter()
-        proof = stark_prove(air, witness.main, public_values=witness.publics,
-                            public_data=image, public_messages=witness.public_messages,
-                            claim=claim, params=params, check=check, on_event=reporter.emit,
-                            cancel=reporter.cancel, stage0_seed=seeds[k],
-                            global_challenges=challenges, row_check=row_check)
+        proof = prove_segment(witness, image, claim=claim, params=params, seed=seeds[k],
+                              challenges=challenges, check=check, row_check=row_check,
+                              on_event=reporter.emit, cancel=reporter.cancel)
         if check and proof.stage0_root != roots[k]:
             raise ProvingError(f"segment {k} was recorded differently in the two phases")
         shares.append(proof.logup_sum[4:8])
         seconds = time.perf_counter() - start
         proved.append(ProvedSegment(proof.log_height, witness.publics["j_out"],
-                                    encode_proof(proof), first, cycles, proof.security_bits,
-                                    seconds))
+                                    encode_proof(proof), first_cycle, cycles,
+                                    proof.security_bits, seconds))
         reporter.emit(SegmentFinished(k, count, seconds))
+    return assemble(air, proved, shares, image, challenges, nonce, params, check)
+
+
+def assemble(air, proved: Sequence[ProvedSegment], shares, image: MachineImage, challenges,
+             nonce: int, params: ProofParams, check: bool = True) -> ProvedSegments:
+    """The proved set: with ``check``, the segments' global shares must balance with
+    the image's messages (else ``ProvingError``); the set's security is the lowest of
+    the segments' and the global sum's."""
     image_sends = (image_messages(image),)
     if check and not global_sum_balances(air, shares, image_sends, challenges):
         raise ProvingError("the segments' memory and state do not balance across boundaries")
@@ -189,11 +264,18 @@ def prove_segments(recorded: Callable[[], Iterator[MachineWitness]],
     return ProvedSegments(tuple(proved), nonce, centibits / 100)
 
 
+def segment_seed(secret: bytes, index: int) -> bytes:
+    """The 32-byte seed of segment ``index``'s stage-0 zero-knowledge rows, from the
+    prover's secret (both phases, on any machine, commit the same root with it)."""
+    return _stage0_seed(secret, index)
+
+
 def _stage0_seed(secret: bytes, index: int) -> bytes:
     return hashlib.sha256(b"zkwb/stage0-seed/v1" + secret + index.to_bytes(8, "little")).digest()
 
 
-__all__ = ["DEFAULT_LOG_SEGMENT_HEIGHT", "MIN_LOG_SEGMENT_HEIGHT", "ProvedRun", "ProvedSegment",
-           "ProvedSegments",
-           "check_segment_height", "prove_run", "prove_segments"]
+__all__ = ["DEFAULT_LOG_SEGMENT_HEIGHT", "MIN_LOG_SEGMENT_HEIGHT", "PhaseOne", "PlannedRun",
+           "ProvedRun", "ProvedSegment", "ProvedSegments", "assemble", "check_segment_height",
+           "commit_segments", "plan_run", "prove_run", "prove_segment", "prove_segments",
+           "segment_seed"]
 
