@@ -61,7 +61,9 @@ def test_window_shows_another_programs_receipt_as_invalid_naming_both(window, qt
     assert panel.message() == f"✘ Invalid: {reason}"
     assert panel.state() == INVALID and panel.verdict_color() == theme.plot_colors()["failed"]
     assert "does NOT match the expected hello.elf" in panel.field("image")
-    assert window.notice() == f"fibonacci.zkr: Invalid: {reason}"
+    # Told once, in the panel: not in the banner too.
+    assert window.notice() == ""
+    assert window.progress.text() == "Verification of fibonacci.zkr finished (see Verification)"
 
 
 def test_window_with_only_the_start_sample_verifies_unpinned(window, qtbot, programs, receipts):

@@ -22,6 +22,7 @@ from engine.runtime.resources import resources_dir
 from engine.vm import load_elf
 from workbench.model import files, tasks
 from workbench.model.samples import DEFAULT_SAMPLE, sample_input, samples
+from workbench.model.screen import EXECUTE, EXPORT, PROVE, VERIFY
 from workbench.model.session import NO_RECEIPT, NO_TRACE, Session
 from workbench.views import theme
 from workbench.views.about import about_html
@@ -40,9 +41,10 @@ from workbench.views.query_plot import QueryPlot
 from workbench.views.result_panel import ResultPanel
 from workbench.views.segment_strip import SegmentStrip
 from workbench.views.runner import TaskRunner
+from workbench.views.session_view import SessionView
 from workbench.views.settings import Settings
 from workbench.views.trace_plot import TracePlot
-from workbench.views.verify_panel import HINT, VerifyPanel
+from workbench.views.verify_panel import VerifyPanel
 
 
 def icon_path() -> str:
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.outcomes = Outcomes(self)
         self.ml_example = MlExample(self)
+        self.view = SessionView(self)
         self.actions = build_actions(self)
         self._drops = FileDrops(self, self.handle_dropped_paths)
         self._restore_window()
@@ -124,10 +127,12 @@ class MainWindow(QMainWindow):
             self.notify(f"Cannot open {os.path.basename(path)}: {e}", "error")
             return False
         self.session.open(program, expected)
+        self._notice.hide()             # it was about the last program
         self.verify_panel.set_expected(*self.session.expected())
         self.program_panel.show_program(program)
         self.disassembly.set_program(program)
-        self.results.clear()
+        self.proof_panel.clear()
+        self.view.render()
         self.trace_plot.show_message("Press Execute (Ctrl+E) to run the program and see its "
                                      "trace.")
         self.profile.show_message("Execute the program to see where its cycles go.")
@@ -137,8 +142,8 @@ class MainWindow(QMainWindow):
             self.settings.add_recent_file(path)
             self.settings.set_last_folder(path)
             self.settings.set_last_program(path)
-        self.statusBar().showMessage(f"Opened {program.name} ({len(program.symbols)} functions, "
-                                     f"image ID {program.image_id_hex[:16]}…)")
+        self.statusBar().showMessage(f"Press Execute (Ctrl+E) to run {program.name}, or Prove "
+                                     "(Ctrl+P) to prove it")
         self.update_actions()
         return True
 
@@ -166,10 +171,10 @@ class MainWindow(QMainWindow):
         """Execute the loaded program on the private input in a worker; False if not started."""
         if not self._ready_to_run():
             return False
-        self.results.clear("Running…")
         self.trace_plot.show_message("Executing… the trace appears here when the run ends.")
         self.profile.show_message("Executing…")
-        self._start("execute", tasks.run_execution, self.program, self.private_input())
+        self._start(EXECUTE, self.program.name, tasks.run_execution, self.program,
+                    self.private_input())
         return True
 
     def start_prove(self, receipt_path: str | None = None) -> bool:
@@ -182,15 +187,13 @@ class MainWindow(QMainWindow):
         if not self._ready_to_run():
             return False
         path = receipt_path or default_receipt_path(self.program.name)
-        self.results.clear("Proving…")
         self.trace_plot.show_message("Proving… the committed trace appears here as soon as "
                                      "the witness exists.")
         self.profile.show_message("Proving…")
-        self.query_plot.reset("Proving… the query positions appear here when FRI draws them.")
         self.proof_panel.begin(f"Proof of {self.program.name}")
-        self.verify_panel.show_message(HINT)
         self.tabs.setCurrentWidget(self.query_plot)
-        self._start("prove", tasks.run_proof, self.program, self.private_input(), path)
+        self._start(PROVE, self.program.name, tasks.run_proof, self.program,
+                    self.private_input(), path)
         return True
 
     def verify_file(self, path: str) -> bool:
@@ -206,12 +209,11 @@ class MainWindow(QMainWindow):
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
         expected = self.session.expected_image_id(self.verify_panel.pinned_image_id())
-        self.verify_panel.show_message(f"Verifying {os.path.basename(path)}…")
-        self.query_plot.reset("Verifying… each query turns green or red as it is checked.")
         self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
         # Recent files get the receipt once it decodes (Outcomes.show_receipt_check):
         # a junk or truncated file is not worth reopening.
-        self._start("verify", tasks.run_receipt_check, path, expected, self.program)
+        self._start(VERIFY, os.path.basename(path), tasks.run_receipt_check, path, expected,
+                    self.program)
         return True
 
     def save_receipt(self, path: str) -> bool:
@@ -233,7 +235,6 @@ class MainWindow(QMainWindow):
         if self.runner.busy and not self.runner.cancel_requested:
             self.runner.cancel()
             self.progress.cancelling()
-            self.statusBar().showMessage("Cancelling…")
 
     def handle_dropped_paths(self, paths: list[str]) -> None:
         """A drop: ``.elf`` opens, ``.zkr`` verifies, anything else is refused politely."""
@@ -267,7 +268,7 @@ class MainWindow(QMainWindow):
             return False
         if self.runner.busy:
             return False
-        return self._start("export", tasks.run_trace_export, path, trace,
+        return self._start(EXPORT, os.path.basename(path), tasks.run_trace_export, path, trace,
                            self.program.image_id, self.program.name)
 
     def export_plot(self, path: str) -> bool:
@@ -285,9 +286,9 @@ class MainWindow(QMainWindow):
         return True
 
     def notify(self, text: str, level: str = "info") -> None:
-        """Show a message in the banner above the panels and in the status bar."""
+        """Show a message in the banner above the panels (only there: the status bar
+        keeps its hint, the panels their own state)."""
         self._notice.show_message(text, level)
-        self.statusBar().showMessage(text, 15000)
         self.noticeShown.emit(text)
 
     def notice(self) -> str:
@@ -387,10 +388,15 @@ class MainWindow(QMainWindow):
         self._notice.hide()
         return True
 
-    def _start(self, name: str, task, *args) -> bool:
+    def _start(self, name: str, subject: str, task, *args) -> bool:
+        """Start task ``name`` on ``subject`` (a program's or a receipt's name): the
+        session records it, and the panels it replaces say so before it runs."""
         self.outcomes.cycles_so_far = 0
+        self._notice.hide()
+        self.session.begin(name, subject)
         self.progress.begin("Starting")
         started = self.runner.start(name, task, *args)
+        self.view.render()
         self.update_actions()
         return started
 

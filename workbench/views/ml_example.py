@@ -290,6 +290,14 @@ class MlExample:
             self.w.tabs.addTab(self.panel, TAB_TITLE)
         return self.panel
 
+    def show_tab(self, visible: bool) -> None:
+        """Keep the Digits tab only while it belongs (``workbench.model.screen``: a
+        digit classifier loaded, or a claim of one shown); it is added when a claim is
+        shown or the example opened."""
+        if not visible and self.panel is not None and self.w.tabs.indexOf(self.panel) >= 0:
+            self.w.tabs.removeTab(self.w.tabs.indexOf(self.panel))
+            self.active = False
+
     def activate(self, index: int = 0) -> bool:
         """Open the MLP guest, show the tab and use data set image ``index``."""
         if not self.w.open_program(guest_path(GUEST)):

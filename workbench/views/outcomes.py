@@ -25,6 +25,7 @@ from engine import ProofParams, events
 from workbench.model import tasks
 from workbench.model.phases import phase_label
 from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
+from workbench.model.screen import CANCELLED, DONE, FAILED
 from workbench.model.segments import SegmentProgress
 from workbench.model.trace_data import TraceView
 from workbench.model.verdict import summary_of_check
@@ -125,6 +126,7 @@ class Outcomes:
     # -- when it ends ---------------------------------------------------------------
     def on_succeeded(self, name: str, result) -> None:
         w = self.w
+        w.session.end(DONE)
         w.segment_strip.show_segments(self.segments)
         if name == "execute":
             self.show_execution(result)
@@ -133,10 +135,11 @@ class Outcomes:
         elif name == "verify":
             self.show_receipt_check(result)
         elif name == "export":
-            w.progress.finish(f"Saved {os.path.basename(result)}")
             w.statusBar().showMessage(f"Saved the trace to {result}")
-            w.exportFinished.emit(result)
+        w.view.render()
         w.update_actions()
+        if name == "export":
+            w.exportFinished.emit(result)
 
     def on_failed(self, name: str, error) -> None:
         w = self.w
@@ -144,10 +147,17 @@ class Outcomes:
         if failure.unexpected:
             traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
         message, outcome, fault = failure.message, failure.outcome, failure.fault
+        if name == "prove" and failure.cancelled:
+            message = "Cancelled: no receipt was written."
+        w.session.end(CANCELLED if failure.cancelled else FAILED)
         self.segments.stop(cancelled=failure.cancelled)
         w.segment_strip.show_segments(self.segments)
-        w.progress.finish(message, done=False)
+        if name == "verify" and not failure.cancelled:
+            w.session.check_failed(message)
+        w.view.render()
         if name in ("execute", "prove"):
+            # Told once, in the Execution panel: what failed, and what the guest wrote
+            # until then.
             w.results.show_failure(outcome, message,
                                    fault.journal if fault else b"", fault.log if fault else b"",
                                    fault.cycles if fault else self.cycles_so_far or None)
@@ -163,14 +173,12 @@ class Outcomes:
         elif name == "prove":
             w.proof_panel.finish("cancelled, no receipt written" if failure.cancelled
                                  else "failed")
-            if failure.cancelled:
-                message = "Cancelled: no receipt was written."
             w.proveFailed.emit(message)
         elif name == "verify":
-            w.verify_panel.show_message(message)
             if not failure.cancelled:
                 w.verifyFinished.emit(False, message)
-        w.notify(message, "info" if failure.cancelled else "error")
+        elif not failure.cancelled:
+            w.notify(message, "error")      # an export: no panel of its own
         w.update_actions()
 
     def show_execution(self, outcome: tasks.ExecutionOutcome) -> None:
@@ -185,9 +193,7 @@ class Outcomes:
             w.trace_plot.show_message(outcome.trace_note)
             w.profile.show_message(outcome.trace_note + " The profile is computed from the "
                                    "trace.")
-        done = f"Exited with code {result.exit_code} after {result.cycles:,} cycles"
-        w.progress.finish(done)
-        w.statusBar().showMessage(f"{done} ({result.mhz:.1f} MHz)")
+        w.view.render()
         w.executeFinished.emit(execution_report(outcome, w.program.image_id_hex))
 
     def show_proof(self, outcome: tasks.ProofOutcome) -> None:
@@ -200,22 +206,21 @@ class Outcomes:
             w.profile.show_profile(execution.profile)
         summary = proof_summary(outcome)
         w.proof_panel.finish(summary)
-        name = os.path.basename(outcome.receipt_path)
-        w.progress.finish(f"Proved: {name}")
-        w.notify(f"Proved and saved the receipt to {outcome.receipt_path} ({summary}). Drop it "
-                 "back on the window (or File → Verify receipt…) to check it.", "info")
+        w.view.render()
+        w.notify(f"Proved and saved the receipt to {outcome.receipt_path}. Drop it back on the "
+                 "window (or File → Verify receipt…) to check it.", "info")
         w.proveFinished.emit(outcome.receipt_path)
 
     def show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
         w = self.w
         summary = summary_of_check(check)
         verdict = summary.verdict()
+        w.session.checked(summary)
         w.verify_panel.show_result(summary)
         if check.receipt is not None:      # it decoded: a receipt, valid or not
             w.settings.add_recent_file(check.path)
         name = os.path.basename(check.path)
         w.ml_example.on_verified(summary.journal, verdict.proven, name, unpinned_note(summary))
         w.proof_panel.finish(verdict.summary)
-        w.progress.finish(f"{name}: {verdict.summary}", done=verdict.proven)
-        w.notify(f"{name}: {verdict.summary}", "info" if verdict.proven else "error")
+        w.view.render()
         w.verifyFinished.emit(verdict.proven, f"{name}: {verdict.summary}")

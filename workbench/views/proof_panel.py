@@ -52,6 +52,15 @@ class ProofPanel(QWidget):
         self._stack.addWidget(page)
         layout.addWidget(self._stack)
 
+    def clear(self) -> None:
+        """Nothing proved or verified yet (another program was opened)."""
+        self.title = ""
+        self.timings, self.commitments = [], []
+        self._stack.setCurrentIndex(0)
+
+    def is_empty(self) -> bool:
+        return self._stack.currentIndex() == 0
+
     def begin(self, title: str) -> None:
         """A new proof or verification starts: forget the last one."""
         self.title = title

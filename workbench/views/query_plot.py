@@ -17,16 +17,10 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.model.queries import QuerySampling
+from workbench.model.screen import QUERIES_HINT
 from workbench.views import theme
 
-EMPTY_STATE = (
-    "<h3>Query sampling</h3>"
-    "<p>While a proof is made, this shows the <b>low-degree extension domain</b> "
-    "(4 × the trace height points), the <b>query positions</b> as Fiat–Shamir draws "
-    "them, and the <b>FRI layers</b> halving as they fold.</p>"
-    "<p>When a receipt is verified, each query turns <span style='color:#1c9a3e'>green"
-    "</span> or <span style='color:#d02a2a'>red</span> as it is checked.</p>"
-    "<p><i>Press Prove (Ctrl+P), or drop a receipt (.zkr) on the window.</i></p>")
+EMPTY_STATE = QUERIES_HINT
 
 
 class QueryPlot(QWidget):
@@ -64,6 +58,11 @@ class QueryPlot(QWidget):
         self._empty.setText(message or EMPTY_STATE)
         self._summary.setText("")
         self._stack.setCurrentWidget(self._empty)
+
+    def show_message(self, message: str) -> None:
+        """The explanation shown while there is nothing to draw (the plot, when there
+        is, stays)."""
+        self._empty.setText(message)
 
     def summary(self) -> str:
         return self._summary.text()

@@ -69,8 +69,6 @@ class ResultPanel(QWidget):
             self._fields["cycles"].setText(f"{cycles:,}")
         self._fields["trace"].setText(message)
         self._show_output(journal, log, 0)
-        if not log:
-            self.log.setPlainText(message)
 
     def _show_output(self, journal: bytes, log: bytes, dropped: int) -> None:
         self.journal.setPlainText(describe_journal(journal))

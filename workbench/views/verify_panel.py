@@ -13,14 +13,14 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QPlainTextEdit, Q
                                QVBoxLayout, QWidget)
 
 from workbench.model.formatting import describe_journal, hex_dump
+from workbench.model.screen import VERIFY_HINT
 from workbench.model.verdict import (FIGURES, NOT_VERIFIED, VerifySummary, expected_image_hint,
                                      figures, parse_image_id)
 from workbench.views import theme
 
 __all__ = ["HINT", "VerifyPanel"]
 
-HINT = ("Drop a receipt (.zkr) anywhere on the window, or use File → Verify receipt…, "
-        "to check it here.")
+HINT = VERIFY_HINT
 
 
 class VerifyPanel(QWidget):
