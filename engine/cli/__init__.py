@@ -12,11 +12,11 @@ import os
 import sys
 
 from engine import __version__
-from engine.cli import bench, ml, receipts, run, toolchain, warm_up
+from engine.cli import bench, ml, receipts, run, toolchain, warm_up, worker
 from engine.cli.common import EXIT_USAGE, report_error, report_fault
 from engine.errors import GuestFault, ZkwbError
 
-GROUPS = (run, receipts, ml, bench, warm_up, toolchain)
+GROUPS = (run, receipts, ml, bench, warm_up, toolchain, worker)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,13 @@ def add_commands(sub) -> None:
                    help="also check every constraint on every row before proving (about an "
                         "eighth slower; names the constraint a bad witness breaks). The "
                         "receipt is verified before it is written either way")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--cluster", metavar="tcp://HOST:8786",
+                       help="prove the segments on the workers of this Dask scheduler "
+                            "(docs/distributed.md; start workers with `zkwb worker`)")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="prove the segments on N worker processes started on this "
+                            "machine for the run (a Dask LocalCluster)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(run=_cmd_prove)
 
@@ -95,7 +102,8 @@ def _cmd_prove(args) -> int:
     data = read_input(args.input)
     bar = Progress("proving", enabled=not args.json)
     state = {"phase": "execute", "segment": None, "count": 0, "cycles": 0, "rows": 0,
-             "done": 0, "proven": 0}
+             "done": 0, "proven": 0, "proving": {}}
+    workers = {}
 
     def show() -> None:
         if state["segment"] is None or state["count"] < 2:
@@ -103,6 +111,12 @@ def _cmd_prove(args) -> int:
             return
         total = max(state["cycles"], 1)
         filled = round(30 * state["done"] / total)
+        if state["proving"]:
+            # On a cluster: the segments in flight, each with its worker.
+            doing = ", ".join(f"{k + 1} on {w}" for k, w in sorted(state["proving"].items()))
+            bar.update(f"[{'#' * filled}{'.' * (30 - filled)}] {state['proven']}/"
+                       f"{state['count']} segments proven; proving {doing}")
+            return
         bar.update(f"[{'#' * filled}{'.' * (30 - filled)}] {state['done']:,}/{state['cycles']:,} "
                    f"cycles, segment {state['segment'] + 1}/{state['count']} "
                    f"({state['proven']} proven): {state['phase']}")
@@ -112,9 +126,16 @@ def _cmd_prove(args) -> int:
             state.update(count=event.count, cycles=event.cycles, rows=event.rows_per_segment)
         elif isinstance(event, SegmentStarted):
             state["segment"] = event.index
+            if event.worker is not None:
+                state["proving"][event.index] = event.worker
         elif isinstance(event, SegmentFinished):
             state["proven"] += 1
-            state["done"] = min(state["cycles"], (event.index + 1) * state["rows"])
+            if event.worker is None:
+                state["done"] = min(state["cycles"], (event.index + 1) * state["rows"])
+            else:
+                state["proving"].pop(event.index, None)
+                workers[event.index] = event.worker
+                state["done"] = min(state["cycles"], state["proven"] * state["rows"])
         elif isinstance(event, PhaseStarted):
             state["phase"] = event.phase
         elif isinstance(event, ProgressEvent):
@@ -126,7 +147,7 @@ def _cmd_prove(args) -> int:
     try:
         result = prove(program, data, detached=args.detached, max_cycles=args.max_cycles,
                        log_segment_height=log_height, row_check=args.check,
-                       on_event=on_event)
+                       on_event=on_event, cluster=args.cluster, workers=args.workers)
     finally:
         bar.close()
     encoded = encode_receipt(result.receipt)
@@ -135,7 +156,8 @@ def _cmd_prove(args) -> int:
     segments = [{"index": k, "trace_rows": 1 << s.log_trace_height,
                  "first_cycle": f.first_cycle, "cycles": f.cycles,
                  "journal_end": s.journal_end, "seal_bytes": len(s.seal),
-                 "seconds": round(f.seconds, 3)}
+                 "seconds": round(f.seconds, 3),
+                 **({"worker": workers[k]} if k in workers else {})}
                 for k, (s, f) in enumerate(zip(receipt.segments, result.segment_figures))]
     if args.json:
         print_json({"receipt": args.output, "bytes": len(encoded),
