@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 
-from engine.circuit.capacity import image_fits, max_journal_bytes
+from engine.circuit.capacity import COUNTER_BITS, image_fits, max_journal_bytes
 from engine.codec import DecodeError
 from engine.runtime.compile_time import compile_timer
 from engine.runtime.memory import use_small_pages
@@ -370,6 +370,10 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
             raise _Rejected(f"{bits:.2f} bits of conjectured security for the global sum "
                             f"over {receipt.segment_count:,} segments is below the "
                             f"policy's floor of {policy.min_security_bits:g}")
+    # The cycle counter's values stay below p (engine.circuit.cpu).
+    if sum(real_rows) > 1 << COUNTER_BITS:
+        raise _Rejected(f"the segments hold {sum(real_rows):,} rows; a run has at most "
+                        f"2^{COUNTER_BITS} (the cycle counter's range)")
     # 5. Every seal, decoded into no more than an honest proof of its shape holds: the
     # global challenges need every segment's stage-0 root before any is verified.
     roots = []
@@ -445,11 +449,13 @@ def _verify_seals(receipt: Receipt, claim: bytes, image, image_sends, challenges
 
     count = receipt.segment_count
     shares, first = [], None
+    first_cycle = 0
     for k, segment in enumerate(receipt.segments):
         proof = _decoded_seal(air, receipt.params, k, segment,
                               centibits[segment.log_trace_height], count)
         j_in, j_out = bounds[k]
-        publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out)
+        publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out, first_cycle)
+        first_cycle += (1 << segment.log_trace_height) - receipt.params.zk_rows
         result = stark_verify(air, proof, public_values=publics, public_data=image,
                               public_messages=segment_messages(image, receipt.journal, j_in,
                                                                j_out),

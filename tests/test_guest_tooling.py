@@ -95,6 +95,59 @@ def test_float_printf_is_the_same_under_zkwb_and_qemu(tmp_path):
     assert run_qemu(tmp_path / "i.elf").stdout != expected
 
 
+TIMERS_C = r"""#include <stdio.h>
+#include <sys/time.h>
+#include <time.h>
+#include <zkwb.h>
+int main(void)
+{
+    clock_t c0 = clock();
+    time_t t0 = time(NULL);
+    struct timeval tv0, tv1;
+    struct timespec ts0, ts1, res;
+    gettimeofday(&tv0, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    volatile unsigned sink = 0;
+    for (unsigned i = 0; i < 20000; i++)
+        sink += i;
+    clock_t c1 = clock();
+    gettimeofday(&tv1, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    clock_getres(CLOCK_MONOTONIC, &res);
+    long long us0 = tv0.tv_sec * 1000000LL + tv0.tv_usec;
+    long long us1 = tv1.tv_sec * 1000000LL + tv1.tv_usec;
+    long long ns0 = ts0.tv_sec * 1000000000LL + ts0.tv_nsec;
+    long long ns1 = ts1.tv_sec * 1000000000LL + ts1.tv_nsec;
+    printf("clock advances %d\n", c1 > c0);
+    printf("gettimeofday advances %d, usec < 1e6 %d\n", us1 > us0, tv1.tv_usec < 1000000);
+    printf("clock_gettime advances %d, nsec < 1e9 %d, res > 0 %d\n", ns1 > ns0,
+           ts1.tv_nsec < 1000000000L, res.tv_nsec > 0 || res.tv_sec > 0);
+    printf("time is seconds %d, CLOCKS_PER_SEC %ld\n", t0 >= 0, (long)CLOCKS_PER_SEC);
+    printf("zkwb_cycles advances %d\n", zkwb_cycles() > (uint64_t)c1);
+    fprintf(stderr, "%ld %ld %lld %lld %lld\n", (long)c0, (long)c1, (long long)t0, us1, ns1);
+    return 0;
+}
+"""
+
+
+def test_timers_read_the_cycle_counter_under_zkwb_and_qemu(tmp_path):
+    (tmp_path / "t.c").write_text(TIMERS_C)
+    built = zkwb("cc", "-O2", "-o", "t.elf", "t.c", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    expected = (b"clock advances 1\ngettimeofday advances 1, usec < 1e6 1\n"
+                b"clock_gettime advances 1, nsec < 1e9 1, res > 0 1\n"
+                b"time is seconds 1, CLOCKS_PER_SEC 1000000\nzkwb_cycles advances 1\n")
+    assert run_qemu(tmp_path / "t.elf").stdout == expected
+    runs = [json.loads(zkwb("execute", "t.elf", "--json", cwd=tmp_path).stdout)
+            for _ in range(2)]
+    assert bytes.fromhex(runs[0]["journal_hex"]) == expected
+    # Deterministic: the same times in every run, a 1 MHz clock over zkwb's cycles.
+    assert runs[0]["log"] == runs[1]["log"]
+    c0, c1, t0, us1, ns1 = (int(v) for v in runs[0]["log"].split())
+    assert 0 < c0 < c1 < runs[0]["cycles"] and c1 - c0 > 20000
+    assert t0 == 0 and c1 <= us1 < runs[0]["cycles"] and ns1 == 1000 * (ns1 // 1000)
+
+
 def test_fopen_fails_to_link_with_a_message_saying_what_to_use(tmp_path):
     src = tmp_path / "f.c"
     src.write_text('#include <stdio.h>\nint main(void){FILE *f = fopen("x", "r");'

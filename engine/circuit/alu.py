@@ -16,6 +16,7 @@ a 32-bit value does not fit in the field and a wrap modulo p would go unnoticed.
     shifts               rs1                     one-hot of the shift amount
     mul*                 rs1                     rs2        (engine.circuit.muldiv)
     div*, rem*           quotient                rs2        (engine.circuit.muldiv)
+    rdcycle              the row's cycle count   -          (engine.circuit.cpu)
 
 Results: add/sub write ``X``; slt writes the borrow corrected by the signs
 (``ult ⊕ sa ⊕ sb``); logic ops combine ``x_i·y_i``; shifts are bilinear forms in the
@@ -209,6 +210,7 @@ def results(c: Columns) -> list[tuple]:
         (op["lhu"], sel_half, 0),
         (op["lw"], y_lo, y_hi),
         (c.flags("const", "jalr"), cpu.kv_lo, cpu.kv_hi),
+        (op["rdcycle"], x_lo, x_hi),
     ]
 
 

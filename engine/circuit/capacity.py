@@ -16,6 +16,10 @@ import numpy as np
 N_REGISTERS = 32
 #: Journal bytes one copy row writes at most (one word).
 JOURNAL_BYTES_PER_ROW = 4
+#: The cycle counter's width (``engine.circuit.cpu``): the segments of one proof hold at
+#: most ``2^COUNTER_BITS`` rows in all (a verifier refuses more), so every counter value
+#: is below p. The executor's longest run (``MAX_RUN_ROWS``) fits with a segment to spare.
+COUNTER_BITS = 29
 
 
 def max_journal_bytes(real_rows: int) -> int:

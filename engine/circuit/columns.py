@@ -43,12 +43,13 @@ from engine.stark.symbolic import Expr
 # Immediate forms share their register form's flag: the ROM gives the immediate and
 # whether rs2 is read. LUI, AUIPC, JAL and FENCE are one operation, CONST: rd gets a
 # value the ROM computed (imm, pc + imm, pc + 4) and the pc moves to a ROM target.
+# RDCYCLE reads the cycle counter (rdcycle, rdtime, rdinstret; engine.circuit.cpu).
 ROM_OPS = ("add", "sub", "slt", "sltu", "xor", "or", "and", "sll", "srl", "sra",
            "beq", "bne", "blt", "bge", "bltu", "bgeu",
            "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw",
            "const", "jalr",
            "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu",
-           "ecall")
+           "ecall", "rdcycle")
 OP_CODE = {name: k + 1 for k, name in enumerate(ROM_OPS)}
 
 # An ecall row is one of five kinds, told apart by a7; all carry the ROM code of ecall.

@@ -6,8 +6,9 @@ interactions. One trace is one *segment* of a run (``docs/continuations.md``; a 
 that fits one trace is one segment). Public values: ``entry`` (the first pc),
 ``exit_lo``/``exit_hi`` (the exit code's halves), ``heap_lo``/``heap_hi`` (the heap
 start's halves, from the image), ``segment`` (the segment's index), ``is_first``,
-``is_last``, and ``j_in``/``j_out`` (the journal bytes written before and by the end
-of the segment). The preprocessed columns (the byte and range tables, the row
+``is_last``, ``j_in``/``j_out`` (the journal bytes written before and by the end
+of the segment) and ``first_cycle`` (the rows of the run before the segment: what the
+cycle counter reads on its row 0). The preprocessed columns (the byte and range tables, the row
 selectors) are fixed: they depend on the height alone, so their roots are keys
 (:mod:`engine.stark.keys`), shipped for the default parameters in
 ``engine/circuit/keys.json`` (:mod:`engine.circuit.keys` regenerates it); no public
@@ -36,7 +37,7 @@ AIR_NAME = "rv32im"
 #: The preprocessed roots for the shipped parameters (``python -m engine.circuit.keys``).
 KEY_FILE = Path(__file__).with_name("keys.json")
 PUBLIC_VALUES = ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi", "segment", "is_first",
-                 "is_last", "j_in", "j_out")
+                 "is_last", "j_in", "j_out", "first_cycle")
 
 
 @functools.cache

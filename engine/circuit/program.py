@@ -75,6 +75,7 @@ _CIRCUIT_OP = {
     Op.MUL: "mul", Op.MULH: "mulh", Op.MULHSU: "mulhsu", Op.MULHU: "mulhu",
     Op.DIV: "div", Op.DIVU: "divu", Op.REM: "rem", Op.REMU: "remu",
     Op.ECALL: "ecall",
+    Op.RDCYCLE: "rdcycle",
 }
 # Decoder op -> circuit code (0 for words that cannot be executed).
 CIRCUIT_CODE = np.zeros(max(int(op) for op in Op) + 1, dtype=np.int64)

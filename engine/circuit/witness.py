@@ -279,7 +279,10 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
     _classify(rows)
     _cpu(rows)
     _memory(rows)
-    witness_alu.fill(rows)
+    # Every segment before this one is full (the prover cuts a run into segments of one
+    # height), so the run's rows before it are index · real rows.
+    first_cycle = segment.index * shape.real_rows
+    witness_alu.fill(rows, first_cycle)
     witness_syscalls.fill(rows)
     state_out = None
     if not last:
@@ -294,7 +297,7 @@ def segment_witness(image: MachineImage, segment: SegmentRows, *,
     main = rows.matrix
     main[:, shape.real_rows:] = bb_random(rng, (air.n_main, shape.zk_rows))
     publics = segment_publics(image, segment.exit_code, segment.index, segment.count,
-                              segment.j_in, segment.j_out)
+                              segment.j_in, segment.j_out, first_cycle)
     journal = bytes(segment.journal)
     messages = segment_messages(image, journal, segment.j_in, segment.j_out)
     return MachineWitness(air, shape, main, publics, image, journal, messages,
@@ -312,13 +315,14 @@ def segment_messages(image: MachineImage, journal: bytes, j_in: int,
 
 
 def segment_publics(image: MachineImage, exit_code: int, index: int, count: int, j_in: int,
-                    j_out: int) -> dict[str, int]:
+                    j_out: int, first_cycle: int = 0) -> dict[str, int]:
     """The public values of segment ``index`` of ``count``, which the verifier derives
-    from the claim, the image and the journal positions the receipt states."""
+    from the claim, the image, the journal positions the receipt states and the heights
+    of the segments before it (``first_cycle``: their real rows in all)."""
     return {"entry": image.entry, "exit_lo": exit_code & 0xFFFF, "exit_hi": exit_code >> 16,
             "heap_lo": image.heap_start & 0xFFFF, "heap_hi": image.heap_start >> 16,
             "segment": index, "is_first": int(index == 0), "is_last": int(index == count - 1),
-            "j_in": j_in, "j_out": j_out}
+            "j_in": j_in, "j_out": j_out, "first_cycle": first_cycle}
 
 
 # --- rows and CPU ------------------------------------------------------------------------

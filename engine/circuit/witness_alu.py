@@ -52,7 +52,9 @@ def set_result(rows, mask: np.ndarray, values: np.ndarray) -> None:
     rows.set("mem.c_hi", mask, values >> 16)
 
 
-def fill(rows) -> None:
+def fill(rows, first_cycle: int = 0) -> None:
+    """The ALU region of every instruction row; ``first_cycle``: the run's rows before
+    the segment (what the cycle counter reads on row 0)."""
     g = rows.get
     a = g("mem.a_lo") + (g("mem.a_hi") << 16)
     b = g("mem.b_lo") + (g("mem.b_hi") << 16)
@@ -65,6 +67,10 @@ def fill(rows) -> None:
     _loads_stores(rows, ram_old)
     jumps = rows.is_("const", "jalr")
     set_result(rows, jumps, (g("cpu.kv_lo") + (g("cpu.kv_hi") << 16))[jumps])
+    counter = rows.is_("rdcycle")
+    cycles = first_cycle + np.flatnonzero(counter)
+    set_bits(rows, "x", counter, cycles)
+    set_result(rows, counter, cycles)
     _multiply(rows, a, operand)
     _divide(rows, a, operand)
 

@@ -65,11 +65,21 @@ class Op(IntEnum):
     REMU = 48
     # Not an instruction: a ROM slot between executable segments. Fetching it faults.
     NOT_CODE = 49
+    # ``csrrs rd, cycle|time|instret, x0`` (rdcycle, rdtime, rdinstret): rd gets the
+    # number of rows the run executed before this one (docs/guest-abi.md, "The cycle
+    # counter"). The high halves (cycleh, timeh, instreth) decode as ``lui rd, 0``.
+    RDCYCLE = 50
 
 
 # Columns of a decoded table (shape (n, 5), int64); imm is sign-extended to a Python
 # int in [-2^31, 2^31) and, for shifts by immediate, is the 5-bit shift amount.
 F_OP, F_RD, F_RS1, F_RS2, F_IMM = range(5)
+
+#: The counter CSRs zkwb executes: cycle, time and instret all read the row count
+#: (one row per cycle, one instruction per row but for multi-row syscalls), and their
+#: high halves read 0 (a run has fewer than 2^29 rows).
+LOW_COUNTERS = (0xC00, 0xC01, 0xC02)
+HIGH_COUNTERS = (0xC80, 0xC81, 0xC82)
 
 _BRANCH_OPS = {0: Op.BEQ, 1: Op.BNE, 4: Op.BLT, 5: Op.BGE, 6: Op.BLTU, 7: Op.BGEU}
 _LOAD_OPS = {0: Op.LB, 1: Op.LH, 2: Op.LW, 4: Op.LBU, 5: Op.LHU}
@@ -144,6 +154,13 @@ def decode(words: np.ndarray) -> np.ndarray:
     # is read-only so fence.i has nothing to synchronise.
     put((opcode == 0x0F) & ((funct3 == 0) | (funct3 == 1)), Op.FENCE, False, False, False, None)
     put(w == 0x00000073, Op.ECALL, False, False, False, None)
+    # The counters, read with csrrs and rs1 = x0 (what rdcycle & co. assemble to); any
+    # other CSR access stays illegal.
+    csr = w >> 20
+    reads_counter = (opcode == 0x73) & (funct3 == 2) & (rs1 == 0)
+    put(reads_counter & np.isin(csr, LOW_COUNTERS), Op.RDCYCLE, True, False, False, None)
+    put(reads_counter & np.isin(csr, HIGH_COUNTERS), Op.LUI, True, False, False,
+        np.zeros_like(w))
     put(w == 0x00100073, Op.EBREAK, False, False, False, None)
     return out
 

@@ -392,7 +392,8 @@ def _fault_detail(code: int, insn: int | None, regs) -> str:
     elif opcode == 0x73 and funct3 != 0 and code == k.FAULT_ILLEGAL:
         csr = insn >> 20
         return (f" (csr instruction on {_CSR_NAMES.get(csr, f'csr 0x{csr:03x}')}; hint: zkwb has "
-                "no CSRs but the cycle counter (rdcycle/rdinstret/rdtime))")
+                "no CSRs but the cycle counter, read only as csrrs rd, cycle|time|instret[h], "
+                "x0: rdcycle, rdtime, rdinstret)")
     else:
         return ""
     text = f" ({name} x{(insn >> 7) & 31 if opcode == 0x03 else (insn >> 20) & 31}, {imm}(x{rs1})"

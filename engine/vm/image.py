@@ -28,8 +28,9 @@ IMAGE_ID_TAG = b"zkwb/image-id/v2\x00"
 # 2: every syscall result is constrained (brk, read counts, -ENOSYS, -EBADF); the heap
 # start is part of the image ID. 3: the segment AIR (continuations). 4: the program ROM
 # is a main-trace region balanced against the image's public messages (the
-# preprocessed columns no longer depend on the program).
-CIRCUIT_VERSION = 4
+# preprocessed columns no longer depend on the program). 5: the cycle counter (rdcycle,
+# rdtime, rdinstret execute and are constrained; the first_cycle public value).
+CIRCUIT_VERSION = 5
 
 
 def image_id(entry: int, code_ranges: list[tuple[int, int]], heap_start: int,

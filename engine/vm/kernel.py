@@ -60,7 +60,7 @@ MASK32 = 0xFFFFFFFF
 ILLEGAL, LUI, AUIPC, JAL, JALR, BEQ, BNE, BLT, BGE, BLTU, BGEU, LB, LH, LW, LBU, LHU, \
     SB, SH, SW, ADDI, SLTI, SLTIU, XORI, ORI, ANDI, SLLI, SRLI, SRAI, ADD, SUB, SLL, SLT, \
     SLTU, XOR, SRL, SRA, OR, AND, FENCE, ECALL, EBREAK, MUL, MULH, MULHSU, MULHU, DIV, \
-    DIVU, REM, REMU, NOT_CODE = range(50)
+    DIVU, REM, REMU, NOT_CODE, RDCYCLE = range(51)
 
 MEM_LO = GUEST_MEMORY_START
 MEM_HI = GUEST_MEMORY_END
@@ -291,6 +291,11 @@ def run(st, regs, mem, code, code_words, code_base, code_ranges, inp, journal, l
             result = _muldiv(op, a, b)
         elif op == FENCE:
             uses_rs1 = False
+        elif op == RDCYCLE:
+            # The rows executed before this one (the run's row index). rs1 is x0 and
+            # is read like any instruction's rs1; the circuit proves the value.
+            result = cycles & MASK32
+            writes_rd = True
         elif op == ECALL:
             status = _syscall_row(st, regs, mem, code_ranges, inp, journal, log, pc, track,
                                   record, trace, row, clk4, reg_ts, mem_ts, heap_start)

@@ -35,7 +35,8 @@ def test_machine_air_has_degree_three_and_a_modest_size():
                                            "journal", "state", "words"}
     assert {b.name for b in air.buses if b.is_global} == {"state", "words"}
     assert tuple(air.public_names) == ("entry", "exit_lo", "exit_hi", "heap_lo", "heap_hi",
-                                       "segment", "is_first", "is_last", "j_in", "j_out")
+                                       "segment", "is_first", "is_last", "j_in", "j_out",
+                                       "first_cycle")
 
 
 def test_the_rom_region_holds_the_image_then_zeros():
@@ -134,7 +135,7 @@ def test_public_inputs_match_the_witness():
                         "exit_hi": run.exit_code >> 16,
                         "heap_lo": heap_start & 0xFFFF, "heap_hi": heap_start >> 16,
                         "segment": 0, "is_first": 1, "is_last": 1, "j_in": 0,
-                        "j_out": len(run.journal)}
+                        "j_out": len(run.journal), "first_cycle": 0}
     witness = guest_witness("hello", b"Hello, circuit!")
     assert witness.journal == bytes(run.journal)
     image = MachineImage.from_program(program)

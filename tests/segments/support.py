@@ -87,3 +87,4 @@ class _Presented:
         self.main = witness.main
         self.publics = publics
         self.public_messages = witness.public_messages
+        self.state_out = witness.state_out

@@ -67,7 +67,8 @@ def _rejected(receipt: Receipt, *expected: str) -> str:
 
 def _reindexed(count: int):
     """Prove each witness as the segment of its position in a set of ``count``."""
-    return lambda k, w: {"segment": k, "is_first": int(k == 0), "is_last": int(k == count - 1)}
+    return lambda k, w: {"segment": k, "is_first": int(k == 0), "is_last": int(k == count - 1),
+                         "first_cycle": k * w.shape.real_rows}
 
 
 def _forged(witnesses, *, journal=None, exit_code=0, edit=None):

@@ -44,8 +44,9 @@ def _build(tmp_path, faulting, address, debug):
     ("sh t1, 0(t0)", "0x20001", ["misaligned store", "sh x6, 0(x5)", "0x00020001",
                                  "-mstrict-align"]),
     ("lb t1, -4(t0)", "0x2", ["outside guest memory", "lb x6, -4(x5)", "0xfffffffe"]),
-    ("rdcycle t1", "0", ["illegal instruction", "csr instruction on cycle",
-                         "no CSRs but the cycle counter"]),
+    # csrrs t1, cycle, t0: the counter read with a non-zero rs1 (it would set bits)
+    (".word 0xc002a373", "0", ["illegal instruction", "csr instruction on cycle",
+                              "no CSRs but the cycle counter", "csrrs rd, cycle"]),
     (".word 0x30002373", "0", ["illegal instruction", "csr 0x300"]),  # csrr t1, mstatus
 ])
 def test_fault_names_instruction_function_and_line(tmp_path, faulting, address, expected):

@@ -222,7 +222,8 @@ def test_fence_is_a_no_op():
     (0x02000013 | (1 << 12), "illegal instruction"),     # slli with shamt[5] set (RV64 only)
     (0x00000053, "illegal instruction"),                 # fadd.s: no F extension
     (0x30200073, "illegal instruction"),                 # mret
-    (0xC0002573, "illegal instruction"),                 # csrr a0, cycle: no Zicsr
+    (0xC0001573, "illegal instruction"),                 # csrrw a0, cycle, x0: read-only
+    (0x30002573, "illegal instruction"),                 # csrr a0, mstatus: no other CSRs
 ])
 def test_fault_names_pc_instruction_and_reason(word, reason):
     prog = Asm()
@@ -281,7 +282,9 @@ def test_registers_start_at_zero_with_sp_at_top_of_memory():
     (lambda p: (p.li(5, DATA_BASE + 2), p.store("sw", 6, 5, 0)),
      f"(sw x6, 0(x5), effective address 0x{DATA_BASE + 2:08x}; hint: compile with -mstrict-align)"),
     (lambda p: (p.li(5, 0), p.store("sb", 6, 5, 0)), "(sb x6, 0(x5), effective address 0x00000000)"),
-    (lambda p: p.emit(0xC0002573), "csr instruction on cycle; hint: zkwb has no CSRs but the cycle"),
+    (lambda p: p.emit(0xC002A573),        # csrrs a0, cycle, t0: the counter is read with x0
+     ("csr instruction on cycle; hint: zkwb has no CSRs but the cycle counter, read only as "
+      "csrrs rd, cycle|time|instret[h], x0")),
 ])
 def test_fault_names_mnemonic_address_and_hint(setup, detail):
     prog = Asm()

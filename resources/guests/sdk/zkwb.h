@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,6 +102,35 @@ __attribute__((noreturn)) static inline void zkwb_exit(int code)
     zkwb_syscall(ZKWB_SYS_EXIT, code, 0, 0);
     __builtin_trap(); /* unreachable: exit does not return */
 }
+
+/*
+ * The cycle counter: the rows the run executed before this call's rdcycle, proven by
+ * the circuit and the same in every run (docs/guest-abi.md, "The cycle counter").
+ * Under qemu it reads the host's counter. clock(), time(), gettimeofday() and
+ * clock_gettime() read it too, at a nominal 1 MHz (sdk/time.c).
+ */
+static inline uint64_t zkwb_cycles(void)
+{
+    uint32_t hi, lo, again;
+    /* The usual rv32 read of a 64-bit counter: read again if the low half wrapped
+       between the two reads of the high half (zkwb's high half is always 0). */
+    do {
+        __asm__ volatile("rdcycleh %0" : "=r"(hi));
+        __asm__ volatile("rdcycle %0" : "=r"(lo));
+        __asm__ volatile("rdcycleh %0" : "=r"(again));
+    } while (hi != again);
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* picolibc declares the POSIX clocks only for targets with POSIX timers; the SDK
+   defines them (sdk/time.c: every clock is the cycle counter). */
+#ifndef _POSIX_TIMERS
+#ifndef CLOCK_MONOTONIC
+#define CLOCK_MONOTONIC ((clockid_t)4)
+#endif
+int clock_gettime(clockid_t clock_id, struct timespec *tp);
+int clock_getres(clockid_t clock_id, struct timespec *res);
+#endif
 
 /*
  * Reads the whole private input into a malloc'd buffer, NUL-terminated for
