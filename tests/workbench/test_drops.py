@@ -64,7 +64,8 @@ def test_dropping_a_garbage_receipt_shows_invalid_with_the_reason(window, qtbot,
         drop_files(window, str(receipt))
     assert blocker.args[0] is False
     assert_shown_rejection(blocker.args[1], "this is not a zkwb receipt")
-    assert window.verify_panel.message().startswith("✘ Invalid: this is not a zkwb receipt")
+    assert window.verify_panel.headline() == "✘ Invalid: This file is not a zkwb receipt."
+    assert_shown_rejection(window.verify_panel.message(), "this is not a zkwb receipt")
     assert window.program is not None and window.actions.execute.isEnabled()
 
 
@@ -78,7 +79,8 @@ def test_dropping_a_truncated_receipt_shows_invalid_with_the_reason(window, qtbo
     # Cut inside the program image: its length field promises more than the file holds.
     reason = "length of the program image section"
     assert_shown_rejection(blocker.args[1], reason)
-    assert window.verify_panel.message().startswith(f"✘ Invalid: the receipt: {reason}")
+    assert window.verify_panel.headline().startswith("✘ Invalid: ")
+    assert window.verify_panel.detail().startswith(f"Technical reason: the receipt: {reason}")
 
 
 def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot, tmp_path):
@@ -89,7 +91,9 @@ def test_a_receipt_with_a_forged_seal_shows_invalid_and_its_claim(window, qtbot,
     assert blocker.args[0] is False
     assert_shown_rejection(blocker.args[1], "the seal is malformed")
     panel = window.verify_panel
-    assert panel.message().startswith("✘ Invalid: the seal is malformed")
+    assert panel.headline() == ("✘ Invalid: The proof inside the receipt is damaged: it "
+                                "cannot be read.")
+    assert panel.detail().startswith("Technical reason: the seal is malformed")
     # The sample shown at start is not an expected program: the image is not compared.
     assert "not compared with an expected program" in panel.field("image")
     assert panel.journal_text() == "Hello, ZK Workbench!"

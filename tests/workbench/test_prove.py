@@ -25,9 +25,27 @@ EXPECTED_HELLO = "Valid: hello.elf, the expected program, produced this claim"
 
 
 def _prove(qtbot, window, path) -> str:
-    with qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
+    """Prove, and wait for the automatic check of the fresh receipt too."""
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as checked, \
+            qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
         assert window.start_prove(str(path))
+    assert checked.args[0] is True, checked.args
     return blocker.args[0]
+
+
+def test_a_fresh_proofs_receipt_is_verified_automatically(window, qtbot, tmp_path):
+    window.open_sample("fibonacci")
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS) as checked, \
+            qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as proved:
+        assert window.start_prove(str(tmp_path / "fib.zkr"))
+    assert checked.args == [True, ("fib.zkr: Valid: fibonacci.elf, the expected program, "
+                                   "produced this claim")]
+    assert proved.args[0] == str(tmp_path / "fib.zkr")
+    assert window.verify_panel.state() == VALID
+    assert (window.query_plot.queries.status == PASSED).all()
+    # The banner still says where the receipt is, once; the verdict is in its panel.
+    assert window.notice().startswith(f"Proved and saved the receipt to {tmp_path / 'fib.zkr'}")
+    assert not window.runner.busy and window.actions.prove.isEnabled()
 
 
 def test_prove_save_and_verify_the_receipt_by_drop(window, qtbot, tmp_path):
@@ -173,7 +191,8 @@ def test_first_proof_compiles_the_prover_as_a_phase_of_its_own(monkeypatch):
 def test_without_a_path_the_receipt_goes_to_the_users_receipts_folder(window, qtbot, tmp_path,
                                                                        monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    with qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
+    with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS), \
+            qtbot.waitSignal(window.proveFinished, timeout=COLD_CACHE_MS) as blocker:
         assert window.start_prove()
     path = blocker.args[0]
     assert os.path.dirname(path) == str(tmp_path / "data" / "zkwb" / "receipts")

@@ -165,10 +165,14 @@ def test_a_real_proof_is_one_segment_and_keeps_the_strip_hidden(window, qtbot, t
     """The engine's own events today: one segment, planned, proven; the strip stays
     hidden and no time left is shown."""
     window.open_sample("fibonacci")
-    with qtbot.waitSignal(window.proveFinished, timeout=300_000):
-        assert window.start_prove(str(tmp_path / "fib.zkr"))
     segments = window.outcomes.segments
-    assert segments.states() == [PROVEN] and segments.count == 1
-    assert segments.cycles == window.last_proof.result.execution.cycles
+    when_proved = []
+    window.proveFinished.connect(lambda _path: when_proved.append(
+        (segments.states(), segments.count, segments.cycles)))
+    with qtbot.waitSignal(window.verifyFinished, timeout=300_000), \
+            qtbot.waitSignal(window.proveFinished, timeout=300_000):   # and its check
+        assert window.start_prove(str(tmp_path / "fib.zkr"))
+    assert when_proved[0][:2] == ([PROVEN], 1)
+    assert when_proved[0][2] == window.last_proof.result.execution.cycles
     assert window.segment_strip.isHidden() and window.progress.eta_text() == ""
     assert window.trace_plot.views["proof"].segment == ""

@@ -127,7 +127,9 @@ def test_tampered_receipts_are_rejected_for_their_reason(receipts, tmp_path):
         assert_rejected(check, reason)
         verdict = summary_of_check(check).verdict()
         assert verdict.state == INVALID, name
-        assert verdict.headline == f"✘ Invalid: {check.reason}", name
+        assert verdict.headline.startswith("✘ Invalid: "), name
+        assert verdict.headline != f"✘ Invalid: {check.reason}", f"{name}: not in plain words"
+        assert verdict.detail == f"Technical reason: {check.reason}", name
 
 
 def test_the_figures_of_a_verified_receipt_and_of_an_unreadable_one():

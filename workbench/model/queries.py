@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PENDING, PASSED, FAILED = 0, 1, 2
+PENDING, PASSED, FAILED, NOT_CHECKED = 0, 1, 2, 3
+
+#: How each status reads in the legend; the plot gives each its own shape too, so that
+#: pass and fail are told apart without colour.
+STATUS_WORDS = {PENDING: "drawn, not checked yet", PASSED: "✔ passed", FAILED: "✘ failed",
+                NOT_CHECKED: "not checked (the check stopped before it)"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ class QuerySampling:
         self.layer_sizes: list[int] = []
         self.positions = np.zeros(0, dtype=np.int64)
         self.status = np.zeros(0, dtype=np.int8)
+        #: The layer whose opening broke (0: the LDE domain, where the trace's
+        #: commitments are opened), and what broke there; None while nothing did.
+        self.broken_layer: int | None = None
+        self.broken_label = ""
 
     @property
     def drawable(self) -> bool:
@@ -71,6 +80,26 @@ class QuerySampling:
             return False
         self.status[index] = PASSED if passed else FAILED
         return True
+
+    def finish_check(self, valid: bool, explanation=None) -> None:
+        """The verification ended. Rejected: the queries it did not get to are shown as
+        not checked, and the layer that broke (``explanation``, a
+        ``workbench.model.explain.Explanation``) is marked. A Merkle opening checks
+        every query at once, so when one breaks no query is to blame: all are shown as
+        not checked rather than failed."""
+        if valid:
+            return
+        batch = explanation is not None and explanation.batch
+        self.status[self.status == PENDING] = NOT_CHECKED
+        if batch:
+            self.status[self.status == FAILED] = NOT_CHECKED
+        if explanation is not None and explanation.commitment is not None:
+            self.broken_layer = 0
+        elif explanation is not None and explanation.fri_layer is not None:
+            self.broken_layer = explanation.fri_layer
+        if self.broken_layer is not None and self.broken_layer >= len(self.layers()):
+            self.broken_layer = len(self.layers()) - 1 if self.layers() else None
+        self.broken_label = explanation.where if explanation is not None else ""
 
     def layers(self) -> list[int]:
         """The layer sizes drawn, the LDE domain first (the domain alone before FRI)."""
@@ -115,7 +144,12 @@ class QuerySampling:
         if self.positions.size:
             passed = int((self.status == PASSED).sum())
             failed = int((self.status == FAILED).sum())
+            unchecked = int((self.status == NOT_CHECKED).sum())
             text += f" · {self.positions.size} queries"
             if passed or failed:
                 text += f" · {passed} passed" + (f", {failed} FAILED" if failed else "")
+            if unchecked:
+                text += f" · {unchecked} not checked"
+        if self.broken_label:
+            text += f" · broke at {self.broken_label.removeprefix('✘ ')}"
         return text

@@ -24,6 +24,7 @@ import string
 from dataclasses import dataclass
 
 from engine.runtime.compile_time import describe_verify_time
+from workbench.model.explain import Explanation, explain
 from workbench.model.formatting import describe_size
 
 VALID, UNPINNED, INVALID, NOT_VERIFIED = "valid", "unpinned", "invalid", "not verified"
@@ -60,6 +61,9 @@ class VerifySummary:
     program_name: str = ""
     expected_name: str = ""
     segment_count: int | None = None
+    #: The commitments the verifier read, in order (names of its ``Committed`` events):
+    #: a rejection names the one whose opening broke.
+    commitments: tuple[str, ...] = ()
 
     @property
     def pinned(self) -> bool:
@@ -75,15 +79,24 @@ class VerifySummary:
     def verdict(self) -> Verdict:
         return verdict_of(self)
 
+    def explanation(self) -> Explanation | None:
+        """Why the seal does not prove the claim, plainly and technically (None unless
+        the receipt was rejected for its own sake, not for being another program's)."""
+        if self.valid is not False or self.image_id_matches is False:
+            return None
+        return explain(self.reason, self.commitments)
+
 
 @dataclass(frozen=True)
 class Verdict:
     """``state`` (``VALID``...), the panel's ``headline``, the line under the image ID
-    (``image_note``) and a one-line ``summary`` for signals and notices."""
+    (``image_note``), a one-line ``summary`` for signals and notices (the engine's
+    words), and ``detail``: under a headline in plain words, the technical reason."""
     state: str
     headline: str
     image_note: str
     summary: str
+    detail: str = ""
 
     @property
     def color_role(self) -> str:
@@ -185,8 +198,9 @@ def verdict_of(summary: VerifySummary) -> Verdict:
         reason = mismatch_reason(summary)
         return Verdict(INVALID, f"✘ Invalid: {reason}", note, f"Invalid: {reason}")
     if not summary.valid:
-        return Verdict(INVALID, f"✘ Invalid: {summary.reason}", note,
-                       f"Invalid: {summary.reason}")
+        explanation = summary.explanation()
+        return Verdict(INVALID, f"✘ Invalid: {explanation.plain}", note,
+                       f"Invalid: {summary.reason}", f"Technical reason: {summary.reason}")
     if match:
         who = (f"{summary.expected_name}, the expected program," if summary.expected_name
                else f"the expected program ({expected})")

@@ -196,24 +196,28 @@ class MainWindow(QMainWindow):
                     self.private_input(), path)
         return True
 
-    def verify_file(self, path: str) -> bool:
+    def verify_file(self, path: str, after_proof: bool = False) -> bool:
         """Check the receipt at ``path`` in a worker; ``verifyFinished(valid, summary)``.
 
         The receipt must be for the expected image: one pinned in the panel, else the
         program the user loaded (``expected_program``); a receipt for any other image
         is Invalid. With neither, it is checked against the image it carries (or, if
         detached, the loaded program's) and the verdict says it was not compared with
-        an expected program.
+        an expected program. A fresh proof's receipt is verified so at once
+        (``after_proof``: the banner keeps saying where it was saved, the Proof tab the
+        proof's phases).
         """
         if self.runner.busy:
             self.notify("A task is running: wait for it or press Cancel first.", "warning")
             return False
         expected = self.session.expected_image_id(self.verify_panel.pinned_image_id())
-        self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
+        if not after_proof:
+            self.proof_panel.begin(f"Verification of {os.path.basename(path)}")
+        self.tabs.setCurrentWidget(self.query_plot)     # where each query is checked
         # Recent files get the receipt once it decodes (Outcomes.show_receipt_check):
         # a junk or truncated file is not worth reopening.
         self._start(VERIFY, os.path.basename(path), tasks.run_receipt_check, path, expected,
-                    self.program)
+                    self.program, after_proof=after_proof)
         return True
 
     def save_receipt(self, path: str) -> bool:
@@ -388,11 +392,15 @@ class MainWindow(QMainWindow):
         self._notice.hide()
         return True
 
-    def _start(self, name: str, subject: str, task, *args) -> bool:
+    def _start(self, name: str, subject: str, task, *args, after_proof: bool = False) -> bool:
         """Start task ``name`` on ``subject`` (a program's or a receipt's name): the
-        session records it, and the panels it replaces say so before it runs."""
+        session records it, and the panels it replaces say so before it runs
+        (``after_proof``: the check of the receipt just proved, which keeps the banner
+        and the Proof tab of its proof)."""
         self.outcomes.cycles_so_far = 0
-        self._notice.hide()
+        self.outcomes.after_proof = after_proof
+        if not after_proof:
+            self._notice.hide()
         self.session.begin(name, subject)
         self.progress.begin("Starting")
         started = self.runner.start(name, task, *args)

@@ -16,6 +16,7 @@ sums the phases over the segments and lists the current segment's commitments.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -42,6 +43,11 @@ class Outcomes:
     def __init__(self, window) -> None:
         self.w = window
         self.cycles_so_far = 0
+        #: The running task is the automatic check of the receipt just proved: the
+        #: Proof tab keeps the proof's phases and roots, and only adds the verdict.
+        self.after_proof = False
+        #: The commitments the running verification read, in order.
+        self.commitments: list[str] = []
         self.segments = SegmentProgress()
         #: The clock the time left is measured with (seconds, monotonic).
         self.clock = time.monotonic
@@ -57,6 +63,7 @@ class Outcomes:
     def on_started(self, _name: str) -> None:
         """A task starts: the last one's segments are forgotten."""
         self.segments.reset()
+        self.commitments = []
         self.w.segment_strip.clear()
 
     def on_tick(self, _elapsed: float) -> None:
@@ -90,7 +97,7 @@ class Outcomes:
 
     def _on_engine_event(self, event) -> None:
         w = self.w
-        proving = w.runner.task_name not in ("execute", "export")
+        proving = w.runner.task_name not in ("execute", "export") and not self.after_proof
         if isinstance(event, events.PhaseStarted):
             segment = self._segment_label()
             label = phase_label(event.phase)
@@ -112,11 +119,14 @@ class Outcomes:
             view.segment = self._segment_label()
             w.trace_plot.set_trace(view)
         elif isinstance(event, events.Committed):
-            w.proof_panel.committed(event.name, event.root)
+            self.commitments.append(event.name)
+            if not self.after_proof:
+                w.proof_panel.committed(event.name, event.root)
         elif isinstance(event, events.FriLayers):
             w.query_plot.set_segment(self._segment_label())
             w.query_plot.show_fri_layers(event.sizes)
-            w.proof_panel.fri_layers(event.sizes)
+            if not self.after_proof:
+                w.proof_panel.fri_layers(event.sizes)
         elif isinstance(event, events.QueryPositions):
             w.query_plot.set_segment(self._segment_label())
             w.query_plot.set_query_positions(event.positions, event.domain_size)
@@ -207,20 +217,34 @@ class Outcomes:
         summary = proof_summary(outcome)
         w.proof_panel.finish(summary)
         w.view.render()
-        w.notify(f"Proved and saved the receipt to {outcome.receipt_path}. Drop it back on the "
-                 "window (or File → Verify receipt…) to check it.", "info")
+        w.notify(f"Proved and saved the receipt to {outcome.receipt_path}; checking it now, as "
+                 "anyone who receives it would (the verdict is in the Verification panel).",
+                 "info")
         w.proveFinished.emit(outcome.receipt_path)
+        # Auto-verify: the fresh receipt is checked at once, from the file, against the
+        # program it was made of, exactly as a drop would check it.
+        w.verify_file(outcome.receipt_path, after_proof=True)
 
     def show_receipt_check(self, check: tasks.ReceiptCheck) -> None:
         w = self.w
-        summary = summary_of_check(check)
+        # The commitments the verifier read, in order: a rejection names one by index.
+        summary = dataclasses.replace(summary_of_check(check),
+                                      commitments=tuple(self.commitments))
         verdict = summary.verdict()
         w.session.checked(summary)
         w.verify_panel.show_result(summary)
+        explanation = summary.explanation()
+        w.query_plot.finish_check(verdict.proven, explanation)
+        if explanation is not None and explanation.commitment is not None \
+                and not self.after_proof:
+            w.proof_panel.mark_broken(explanation.commitment, explanation.plain)
         if check.receipt is not None:      # it decoded: a receipt, valid or not
             w.settings.add_recent_file(check.path)
         name = os.path.basename(check.path)
         w.ml_example.on_verified(summary.journal, verdict.proven, name, unpinned_note(summary))
-        w.proof_panel.finish(verdict.summary)
+        if self.after_proof:
+            w.proof_panel.add_check(verdict.summary)
+        else:
+            w.proof_panel.finish(verdict.summary)
         w.view.render()
         w.verifyFinished.emit(verdict.proven, f"{name}: {verdict.summary}")

@@ -6,7 +6,7 @@ summed by phase, and the commitments listed are the current segment's.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.model.formatting import describe_seconds
@@ -109,9 +109,37 @@ class ProofPanel(QWidget):
         self._roots.setRowCount(len(self.commitments))
         set_row(self._roots, len(self.commitments) - 1, [name, bytes(root).hex()], [None, None])
 
+    def mark_broken(self, index: int, why: str) -> None:
+        """Commitment ``index`` (in the order read) is the one whose opening broke: its
+        row says so in words and a cross, in the failure colour."""
+        from workbench.views import theme
+        if not 0 <= index < self._roots.rowCount():
+            return
+        color = theme.plot_colors()["failed"]
+        for column in range(self._roots.columnCount()):
+            item = self._roots.item(index, column)
+            if item is not None:
+                item.setForeground(QColor(color))
+                item.setToolTip(why)
+        name = self._roots.item(index, 0)
+        if name is not None:
+            name.setText(f"✘ {name.text()} (opening broken)")
+
+    def broken_row(self) -> int | None:
+        """The row marked broken, if any."""
+        for row in range(self._roots.rowCount()):
+            item = self._roots.item(row, 0)
+            if item is not None and item.text().startswith("✘ "):
+                return row
+        return None
+
     def fri_layers(self, sizes) -> None:
         sizes = [int(s) for s in sizes]
         self._fri.setText("FRI layers: " + " → ".join(f"{s:,}" for s in sizes))
+
+    def add_check(self, verdict: str) -> None:
+        """The receipt just proved was checked: its verdict joins the heading."""
+        self._heading.setText(f"{self._heading.text()}\nChecked: {verdict}")
 
     def finish(self, summary: str) -> None:
         self._heading.setText(f"{self.title} · {summary}" if self.title else summary)

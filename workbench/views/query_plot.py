@@ -16,7 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from workbench.model.queries import QuerySampling
+from workbench.model.queries import (FAILED, NOT_CHECKED, PASSED, PENDING, STATUS_WORDS,
+                                     QuerySampling)
 from workbench.model.screen import QUERIES_HINT
 from workbench.views import theme
 
@@ -105,6 +106,13 @@ class QueryPlot(QWidget):
             self._summary.setText(self._describe())
             self._redraw_soon.start()
 
+    def finish_check(self, valid: bool, explanation=None) -> None:
+        """The verification ended (``workbench.model.queries.QuerySampling.finish_check``):
+        a rejection marks where it broke and the queries it never checked."""
+        self.queries.finish_check(valid, explanation)
+        if self.queries.drawable:
+            self._redraw()
+
     def redraw_pending(self) -> bool:
         """Whether marks are waiting for the next turn of the event loop to be drawn."""
         return self._redraw_soon.isActive()
@@ -119,21 +127,37 @@ class QueryPlot(QWidget):
         colors = theme.plot_colors()
         item = self.plot.getPlotItem()
         item.clear()
+        if item.legend is not None:
+            item.legend.clear()
         self.plot.setBackground(colors["background"])
         theme.style_plot_item(item, colors)
         item.showGrid(x=False, y=False)
-        for y in queries.layer_y():
-            item.plot([0, 1], [y, y], pen=pg.mkPen(colors["muted"], width=5))
+        for i, y in enumerate(queries.layer_y()):
+            broken = i == queries.broken_layer
+            # The layer whose opening broke: red, dashed and labelled (not colour only).
+            pen = (pg.mkPen(colors["failed"], width=5, style=Qt.DashLine) if broken
+                   else pg.mkPen(colors["muted"], width=5))
+            item.plot([0, 1], [y, y], pen=pen)
+            if broken:
+                label = pg.TextItem(queries.broken_label, color=colors["failed"],
+                                    anchor=(0, 1.1))
+                label.setPos(0, y)
+                item.addItem(label)
         if queries.positions.size:
             paths_x, paths_y = queries.paths()
             item.plot(paths_x, paths_y, connect="finite",
                       pen=pg.mkPen(colors["foreground"], width=0.6, style=Qt.DotLine))
-            brushes = [pg.mkBrush(colors[key]) for key in ("accent", "passed", "failed")]
             marks = queries.marks()
-            item.addItem(pg.ScatterPlotItem(
-                marks.x, marks.y, size=np.where(marks.layer == 0, 10, 7),
-                pen=pg.mkPen(colors["foreground"], width=0.5),
-                brush=[brushes[s] for s in marks.status]))
+            layer0 = marks.layer == 0
+            for status, style in mark_styles(colors).items():
+                chosen = marks.status == status
+                if not chosen.any():
+                    continue
+                item.addItem(pg.ScatterPlotItem(
+                    marks.x[chosen], marks.y[chosen],
+                    size=np.where(layer0[chosen], style["size"], style["size"] - 3),
+                    symbol=style["symbol"], pen=style["pen"], brush=style["brush"]))
+            self._legend(item, colors, marks.status)
         item.getAxis("left").setTicks([queries.ticks(), []])
         item.getAxis("bottom").setTicks([[(f, f"{f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1)], []])
         item.setLabel("left", "layer size (LDE domain first)")
@@ -142,7 +166,45 @@ class QueryPlot(QWidget):
         item.setXRange(0, 1, padding=0.02)
         self._summary.setText(self._describe())
 
+    def _legend(self, item, colors, statuses) -> None:
+        """A legend of the statuses shown: each with its shape and its words."""
+        legend = item.legend
+        if legend is None:
+            legend = item.addLegend(offset=(-10, 10))
+        legend.clear()
+        legend.setBrush(pg.mkBrush(colors["background"]))
+        legend.setPen(pg.mkPen(colors["muted"]))
+        legend.setLabelTextColor(colors["foreground"])
+        for status, style in mark_styles(colors).items():
+            if (statuses == status).any():
+                sample = pg.ScatterPlotItem(symbol=style["symbol"], pen=style["pen"],
+                                            brush=style["brush"], size=style["size"])
+                legend.addItem(sample, STATUS_WORDS[status])
+
+    def mark_shapes(self) -> dict[int, str]:
+        """The symbol each query status is drawn with (tests read it)."""
+        return {status: style["symbol"] for status, style in
+                mark_styles(theme.plot_colors()).items()}
+
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.PaletteChange:
             self._redraw()
         super().changeEvent(event)
+
+
+def mark_styles(colors) -> dict[int, dict]:
+    """Symbol, size, pen and brush of a query's mark by status: a filled circle while
+    pending, a filled green circle passed, a large red cross failed, a hollow circle
+    not checked. Pass and fail differ in shape, not only in colour."""
+    outline = pg.mkPen(colors["foreground"], width=0.5)
+    return {
+        PENDING: {"symbol": "o", "size": 10, "pen": outline,
+                  "brush": pg.mkBrush(colors["accent"])},
+        PASSED: {"symbol": "o", "size": 10, "pen": outline,
+                 "brush": pg.mkBrush(colors["passed"])},
+        FAILED: {"symbol": "x", "size": 15, "pen": pg.mkPen(colors["failed"], width=1),
+                 "brush": pg.mkBrush(colors["failed"])},
+        NOT_CHECKED: {"symbol": "o", "size": 10,
+                      "pen": pg.mkPen(colors["foreground"], width=1.2),
+                      "brush": pg.mkBrush(0, 0, 0, 0)},
+    }

@@ -34,6 +34,11 @@ class VerifyPanel(QWidget):
         self._verdict.setObjectName("verifyVerdict")
         self._verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self._verdict)
+        # Under a plain-language verdict, the engine's technical reason.
+        self._detail = QLabel(wordWrap=True, objectName="verifyDetail")
+        self._detail.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._detail.hide()
+        layout.addWidget(self._detail)
         form = QFormLayout()
         self._pinned = QLineEdit(objectName="pinnedImageId")
         self._pinned.setClearButtonEnabled(True)
@@ -74,13 +79,26 @@ class VerifyPanel(QWidget):
         self._verdict.setText(text)
         self._verdict.setStyleSheet("")
         self._verdict.setProperty("verdictState", "")
+        self._detail.setText("")
+        self._detail.hide()
         for value in self._fields.values():
             value.setText("–")
         self._journal_text.clear()
         self._journal_hex.clear()
 
     def message(self) -> str:
+        """The verdict (or message) shown; a plain verdict's technical reason follows
+        on its own line."""
+        detail = self._detail.text()
+        return self._verdict.text() + (f"\n{detail}" if detail else "")
+
+    def headline(self) -> str:
+        """The verdict's first line, in plain words."""
         return self._verdict.text()
+
+    def detail(self) -> str:
+        """The technical reason under a plain verdict ("" when none)."""
+        return self._detail.text()
 
     def state(self) -> str:
         """The last verdict's ``workbench.model.verdict`` state ("" while a message is shown)."""
@@ -105,9 +123,13 @@ class VerifyPanel(QWidget):
         color = theme.plot_colors()[verdict.color_role]
         self._verdict.setText(verdict.headline)
         big = verdict.state != NOT_VERIFIED and len(verdict.headline) < 60
+        # A long plain-language reason reads better in the body's weight.
         self._verdict.setStyleSheet(f"font-size: {'16pt' if big else '12pt'}; "
-                                    f"font-weight: bold; color: {color};")
+                                    f"font-weight: {'bold' if big else 'normal'}; "
+                                    f"color: {color};")
         self._verdict.setProperty("verdictState", verdict.state)
+        self._detail.setText(verdict.detail)
+        self._detail.setVisible(bool(verdict.detail))
         for key, text in figures(summary).items():
             self._fields[key].setText(text)
         self._fields["receipt"].setToolTip(summary.path)
