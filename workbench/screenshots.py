@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     window.open_sample("sha256")
     window.set_private_input(b"The quick brown fox jumps over the lazy dog" * 8)
     receipt = os.path.join(settings_dir, "sha256.zkr")
-    wait(app, window.proveFinished, lambda: window.start_prove(receipt))   # compiles first
+    # Compiles first; a proof's receipt is then checked at once, so wait for that too.
+    wait(app, window.verifyFinished, lambda: window.start_prove(receipt))
     window.start_prove(receipt)
     loop_until(app, lambda: window.query_plot.queries.drawable or not window.runner.busy)
     shot("13-proved-queries-and-fri-layers")

@@ -48,3 +48,45 @@ def test_every_example_and_tab_fits_the_screen_after_execute(window, qtbot, qapp
     execute_and_wait(qtbot, window)
     _assert_within(window, qapp, width, "sha256")
 
+
+
+LONG_WORDS = " ".join(["/home/someone/a/very/long/folder/name/that/goes/on/and/on"] * 30)
+LONG_WORD = "f" * 3000
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_notices_and_verdicts_do_not_widen_the_window(window, qtbot, qapp, screen):
+    """A notice or a verdict of thousands of characters (a long path, a long reason, one
+    unbreakable word) grows downwards; it never widens the window (it was measured at
+    2,366 px after a long message)."""
+    from workbench.model.verdict import VerifySummary
+    width, height = screen
+    window.resize(width, height - 40)
+    window.show()
+    qtbot.waitExposed(window)
+    for text in (LONG_WORDS, LONG_WORD):
+        window.notify(f"Could not save {text}", "error")
+        window.verify_panel.show_result(VerifySummary(False, f"the seal is malformed: {text}",
+                                                      path=f"/tmp/{LONG_WORD[:200]}.zkr"))
+        window.results.show_failure("Refused", text)
+        _assert_within(window, qapp, width, f"a message of {len(text):,} characters")
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_status_message_ends_before_its_right_hand_label(window, qtbot, qapp, screen):
+    width, height = screen
+    window.resize(width, height - 40)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.statusBar()
+    label = window.findChild(type(window._program_label), "programLabel")
+    assert label is not None and label.isVisible() and label.text()
+    bar.showMessage("A hint that goes on and on " * 40)
+    qapp.processEvents()
+    rect = bar.message_rect()
+    assert rect.right() < label.geometry().left(), (rect, label.geometry())
+    shown = bar.shown_message()
+    assert shown.endswith("…") and bar.fontMetrics().horizontalAdvance(shown) <= rect.width()
+    bar.showMessage("Short hint")
+    assert bar.shown_message() == "Short hint"
+    assert window.width() <= width

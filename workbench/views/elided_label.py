@@ -44,3 +44,27 @@ class ElidedLabel(QLabel):
         painter.drawText(rect, int(self.alignment()) | Qt.TextSingleLine, shown)
         painter.end()
         super().setToolTip(self._tooltip or (self.text() if shown != self.text() else ""))
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped ``QLabel`` (a notice, a verdict) whose size hints never ask for
+    more width than ``MAX_HINT`` however long its text: it grows downwards, and a word
+    longer than its width is cut at its edge rather than widening the window."""
+
+    MAX_HINT = 360
+
+    def __init__(self, text: str = "", parent=None, objectName: str = "") -> None:
+        super().__init__(text, parent)
+        if objectName:
+            self.setObjectName(objectName)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), MIN_WIDTH), hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        width = min(hint.width(), self.MAX_HINT)
+        return QSize(width, max(hint.height(), self.heightForWidth(width)))

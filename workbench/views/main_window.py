@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFrame, QGroupBox, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFrame, QGroupBox, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 import engine
@@ -29,6 +29,7 @@ from workbench.views.about import about_html
 from workbench.views.actions import build_actions
 from workbench.views.disassembly_panel import DisassemblyPanel
 from workbench.views.drops import FileDrops
+from workbench.views.elided_label import ElidedLabel
 from workbench.views.input_panel import InputPanel
 from workbench.views.ml_example import MlExample
 from workbench.views.notice_bar import NoticeBar
@@ -43,6 +44,7 @@ from workbench.views.segment_strip import SegmentStrip
 from workbench.views.runner import TaskRunner
 from workbench.views.session_view import SessionView
 from workbench.views.settings import Settings
+from workbench.views.status_bar import StatusBar
 from workbench.views.trace_plot import TracePlot
 from workbench.views.verify_panel import VerifyPanel
 
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.settings = Settings()
         theme.apply_theme(self.settings.theme())
         self.runner = TaskRunner(self)
+        self.setStatusBar(StatusBar())
         self._build_ui()
         self.outcomes = Outcomes(self)
         self.ml_example = MlExample(self)
@@ -131,6 +134,7 @@ class MainWindow(QMainWindow):
         self.verify_panel.set_expected(*self.session.expected())
         self.program_panel.show_program(program)
         self.disassembly.set_program(program)
+        self.trace_plot.set_program(program)
         self.proof_panel.clear()
         self.view.render()
         self.trace_plot.show_message("Press Execute (Ctrl+E) to run the program and see its "
@@ -347,7 +351,8 @@ class MainWindow(QMainWindow):
         self.progress.cancelRequested.connect(self.cancel)
         layout.addWidget(self.progress)
         self.setCentralWidget(central)
-        self._program_label = QLabel()
+        self._program_label = ElidedLabel(objectName="programLabel")
+        self._program_label.setMaximumWidth(420)
         self.statusBar().addPermanentWidget(self._program_label)
 
         self.trace_plot.cycleSelected.connect(self._show_cycle)

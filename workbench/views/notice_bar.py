@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton
 
 from workbench.views import theme
+from workbench.views.elided_label import WrapLabel
 
 # Accent, background and text colour per level, for the light palette; the dark one
 # keeps the accent and uses the palette's own colours.
@@ -21,7 +22,7 @@ class NoticeBar(QFrame):
         self.setObjectName("notice")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        self._text = QLabel(wordWrap=True, objectName="noticeText")
+        self._text = WrapLabel(objectName="noticeText")
         self._text.setTextInteractionFlags(Qt.TextSelectableByMouse)
         close = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
         close.clicked.connect(self.hide)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.model.formatting import describe_journal, describe_seconds, hex_dump
+from workbench.views.elided_label import WrapLabel
 
 
 class ResultPanel(QWidget):
@@ -19,7 +20,7 @@ class ResultPanel(QWidget):
         self._fields: dict[str, QLabel] = {}
         for key, label in (("outcome", "Outcome"), ("exit", "Exit code"), ("cycles", "Cycles"),
                            ("speed", "Speed"), ("trace", "Trace")):
-            value = QLabel("–", wordWrap=True)
+            value = WrapLabel("–")
             value.setObjectName(f"result_{key}")
             value.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self._fields[key] = value

@@ -17,6 +17,7 @@ from workbench.model.screen import VERIFY_HINT
 from workbench.model.verdict import (FIGURES, NOT_VERIFIED, VerifySummary, expected_image_hint,
                                      figures, parse_image_id)
 from workbench.views import theme
+from workbench.views.elided_label import WrapLabel
 
 __all__ = ["HINT", "VerifyPanel"]
 
@@ -30,12 +31,11 @@ class VerifyPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("verifyResult")
         layout = QVBoxLayout(self)
-        self._verdict = QLabel(wordWrap=True)
-        self._verdict.setObjectName("verifyVerdict")
+        self._verdict = WrapLabel(objectName="verifyVerdict")
         self._verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self._verdict)
         # Under a plain-language verdict, the engine's technical reason.
-        self._detail = QLabel(wordWrap=True, objectName="verifyDetail")
+        self._detail = WrapLabel(objectName="verifyDetail")
         self._detail.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self._detail.hide()
         layout.addWidget(self._detail)
@@ -46,7 +46,7 @@ class VerifyPanel(QWidget):
         form.addRow("Expected image ID", self._pinned)
         self._fields: dict[str, QLabel] = {}
         for key, label in FIGURES:
-            value = QLabel("–", wordWrap=True)
+            value = WrapLabel("–")
             value.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self._fields[key] = value
             form.addRow(label, value)
