@@ -93,3 +93,17 @@ def test_the_profile_never_shows_a_zero_share_for_a_function_with_cycles(window,
     for name, (cycles, text) in shares.items():
         assert cycles == 0 or text not in ("0%", "0.0%"), name
         assert text.endswith("%"), name
+
+
+def test_the_pc_axis_names_functions_and_counts_have_separators(window, qtbot):
+    """Issue 16, item 5: pc ticks say which function they fall in; cycle counts read
+    "100,000", not "100000"."""
+    from workbench.views.trace_plot import CountAxis
+    execute_and_wait(qtbot, window)
+    window.trace_plot.set_kind(PC)
+    main = next(s for s in window.program.symbols if s.name == "main")
+    labels = window.trace_plot.pc_tick_labels([main.address, main.address + 4, 0x10])
+    assert labels[0] == f"0x{main.address:x} main" and labels[1].endswith(" main")
+    assert labels[2] == "0x10"
+    assert CountAxis("bottom").tickStrings([100000, 250000], 1.0, 50000) == ["100,000",
+                                                                             "250,000"]

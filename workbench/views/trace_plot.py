@@ -26,15 +26,46 @@ VIEWS = ((PC, "pc over cycles"), (REGISTER, "register value"), (MEMORY, "RAM add
          (CLASSES, "opcode classes (heatmap)"), (COLUMN, "trace column"))
 
 
-class HexAxis(pg.AxisItem):
-    """An axis labelled in hexadecimal (addresses, pcs) while ``hexadecimal`` is set."""
+class CountAxis(pg.AxisItem):
+    """An axis of counts (cycles, values) with thousands separators: "100,000"."""
+
+    def tickStrings(self, values, scale, spacing):
+        if spacing < 1:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{v:,.0f}" for v in values]
+
+
+class HexAxis(CountAxis):
+    """An axis labelled in hexadecimal (addresses, pcs) while ``hexadecimal`` is set,
+    each pc followed by the function it lies in when ``functions`` are known."""
 
     hexadecimal = False
+    #: ``(starts, ends, names)`` of the program's functions, sorted by start.
+    functions: tuple = ((), (), ())
 
     def tickStrings(self, values, scale, spacing):
         if not self.hexadecimal:
             return super().tickStrings(values, scale, spacing)
-        return [f"0x{int(v):x}" if v >= 0 else "" for v in values]
+        return [pc_label(int(v), self.functions) if v >= 0 else "" for v in values]
+
+
+def function_table(symbols) -> tuple:
+    """``(starts, ends, names)`` of the sized symbols, sorted by start."""
+    sized = sorted((s.address, s.address + s.size, s.name) for s in symbols if s.size > 0)
+    return (tuple(a for a, _, _ in sized), tuple(b for _, b, _ in sized),
+            tuple(n for _, _, n in sized))
+
+
+def pc_label(pc: int, functions: tuple) -> str:
+    """``"0x1057c memcpy"``: the pc and the function it lies in (just the pc outside
+    every function)."""
+    import bisect
+    starts, ends, names = functions
+    i = bisect.bisect_right(starts, pc) - 1
+    if 0 <= i < len(starts) and pc < ends[i]:
+        name = names[i] if len(names[i]) <= 18 else names[i][:17] + "…"
+        return f"0x{pc:x} {name}"
+    return f"0x{pc:x}"
 
 
 class EnvelopeCurve:
@@ -108,7 +139,8 @@ class TracePlot(QWidget):
         self._empty.setMargin(24)
         self._y_axis = HexAxis("left")
         self._y_axis.enableAutoSIPrefix(False)
-        self.plot = pg.PlotWidget(axisItems={"left": self._y_axis})
+        self.plot = pg.PlotWidget(axisItems={"left": self._y_axis,
+                                             "bottom": CountAxis("bottom")})
         self.plot.setMenuEnabled(False)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         self._stack.addWidget(self._empty)
@@ -120,6 +152,15 @@ class TracePlot(QWidget):
                           "values, RAM addresses and a heatmap of opcode classes.")
 
     # -- what the window calls ------------------------------------------------------
+    def set_program(self, program) -> None:
+        """Name the pc axis' ticks after ``program``'s functions (ELF symbols)."""
+        self._y_axis.functions = function_table(program.symbols) if program else ((), (), ())
+        self._y_axis.picture = None
+
+    def pc_tick_labels(self, values) -> list[str]:
+        """The pc axis' labels for pcs ``values`` (tests read them)."""
+        return [pc_label(int(v), self._y_axis.functions) for v in values]
+
     def set_trace(self, view: TraceView) -> None:
         """Show ``view``, keeping the user's choice of plot when it still applies.
 
