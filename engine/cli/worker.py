@@ -4,9 +4,11 @@
 A thin wrapper over Dask's own ``dask worker`` command, run in this Python (the
 package's bundled one included), so that the worker can import the engine the tasks
 call. Arguments after the address go to ``dask worker`` unchanged (``--nworkers``,
-``--memory-limit``, ``--name``...). The defaults differ in one way: one thread per
+``--memory-limit``, ``--name``...). The defaults differ in two ways: one thread per
 worker process (``--nthreads 1``), since one segment's proof already uses every core
-through Numba's threads and a few GB of memory.
+through Numba's threads and a few GB of memory; and the nanny spawns the worker
+without the environment Dask sets by default
+(``engine.distributed.driver.WORKER_CONFIG``).
 """
 from __future__ import annotations
 
@@ -31,12 +33,15 @@ def worker_arguments(scheduler: str, extra: list[str]) -> list[str]:
 
 
 def _cmd_worker(args) -> int:
+    import dask
     from distributed.cli.dask_worker import main as dask_worker
 
     # The module the tasks call, imported now: a broken install fails here, not at the
     # first task.
     import engine.distributed.jobs  # noqa: F401
+    from engine.distributed.driver import WORKER_CONFIG
 
-    dask_worker.main(args=worker_arguments(args.scheduler, list(args.dask_args)),
-                     prog_name="zkwb worker", standalone_mode=True)
+    with dask.config.set(WORKER_CONFIG):
+        dask_worker.main(args=worker_arguments(args.scheduler, list(args.dask_args)),
+                         prog_name="zkwb worker", standalone_mode=True)
     return 0

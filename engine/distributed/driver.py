@@ -50,6 +50,14 @@ MAX_REPROOFS = 2
 #: scheduler reschedules its tasks by itself, up to ``distributed.scheduler.
 #: allowed-failures`` times).
 TASK_RETRIES = 2
+#: Dask configuration for the worker processes zkwb starts (``--workers`` and ``zkwb
+#: worker``): none of the environment Dask's nanny sets before it spawns a worker by
+#: default. Its ``MALLOC_TRIM_THRESHOLD_=65536`` turns off glibc's dynamic mmap
+#: threshold, so that every large array a proof allocates is a fresh mapping whose
+#: pages fault in again (measured: a segment's proof two to three times slower, most
+#: of it system time), and its ``OMP_NUM_THREADS=1`` is meant for BLAS, not for
+#: Numba's parallel kernels.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ": {}}
 
 
 def prove_run_distributed(program: Program, input_data: bytes, *,
@@ -111,10 +119,12 @@ def connect(cluster=None, workers: int | None = None,
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise InputError(f"--workers takes a positive number of worker processes, not "
                              f"{workers!r}")
+        import dask
         from distributed import LocalCluster
 
-        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
+        with dask.config.set(WORKER_CONFIG):
+            local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                 dashboard_address=None, silence_logs=logging.ERROR)
         try:
             client = Client(local)
             try:
@@ -321,5 +331,6 @@ def _announce_started(started: queue.SimpleQueue, pending: dict, spans, count: i
             reporter.emit(SegmentStarted(k, count, first_cycle, cycles, announced[k]))
 
 
-__all__ = ["CONNECT_TIMEOUT_S", "MAX_REPROOFS", "connect", "prove_run_distributed"]
+__all__ = ["CONNECT_TIMEOUT_S", "MAX_REPROOFS", "WORKER_CONFIG", "connect",
+           "prove_run_distributed"]
 

@@ -30,6 +30,7 @@ from engine.errors import ProvingError
 from engine.prover.local import PlannedRun, prove_segment, segment_seed
 from engine.receipt import ProgramImage
 from engine.runtime.compile_time import compile_timer
+from engine.runtime.memory import use_small_pages
 from engine.segments.boundary import BoundaryTable, local_trace
 from engine.segments.final import FinalTable
 from engine.segments.witness import final_slice, state_random
@@ -130,6 +131,7 @@ def prove_segment_task(common: dict, job: dict) -> dict:
         raise ProvingError(f"this worker runs zkwb {__version__} (job format {JOB_FORMAT}); "
                            f"the driver sent a job of zkwb {common.get('zkwb')} (format "
                            f"{common.get('format')}): install the same zkwb on every worker")
+    use_small_pages()   # as engine.prove does (engine.runtime.memory)
     with _lock:
         task = next(_tasks)
     worker = _announce(job["index"], common)

@@ -100,7 +100,7 @@ class Cluster:
         for process in [*self.workers.values(), self.scheduler]:
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 10
         for process in [*self.workers.values(), self.scheduler]:
             if process is None:
                 continue

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 
 from engine.cli.common import EXIT_OK, EXIT_USAGE, print_json
 
-SECTIONS = ("executor", "ntt", "merkle", "stark", "prove", "continuations", "startup")
+SECTIONS = ("executor", "ntt", "merkle", "stark", "prove", "continuations", "distributed",
+            "startup")
 
 
 def add_commands(sub) -> None:

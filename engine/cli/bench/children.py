@@ -163,9 +163,58 @@ def _prove_continuations(args: list[str]) -> None:
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def _prove_distributed(args: list[str]) -> None:
+    """``MODE LIMIT LOG_SEGMENT_HEIGHT``: prove ``primes`` on ``LIMIT`` in segments of
+    ``2^LOG_SEGMENT_HEIGHT`` rows in this process (``MODE`` ``local``) or on a
+    ``LocalCluster`` of ``MODE`` worker processes, after warm-up proofs of a short run
+    (locally, and with workers through the cluster, whose first tasks load the
+    workers' kernels); prints the figures as JSON (``engine.cli.bench.distributed``)."""
+    import statistics
+
+    from engine.api import prove
+    from engine.events import SegmentFinished
+    from engine.runtime.resources import guest_path, primes_input
+    from engine.vm import load_elf
+    program = load_elf(guest_path("primes"))
+    mode, limit, log_height = args[0], int(args[1]), int(args[2])
+    prove(program, primes_input(200), log_segment_height=10)
+    figures = {"cluster_start_seconds": 0.0, "first_task_seconds": 0.0}
+    if mode == "local":
+        start = time.perf_counter()
+        result = prove(program, primes_input(limit), log_segment_height=log_height)
+        seconds = time.perf_counter() - start
+    else:
+        from engine.distributed import connect
+        start = time.perf_counter()
+        with connect(workers=int(mode)) as client:
+            figures["cluster_start_seconds"] = time.perf_counter() - start
+            finished = []
+            prove(program, primes_input(2000), log_segment_height=10, cluster=client,
+                  on_event=lambda e: finished.append(e) if isinstance(e, SegmentFinished)
+                  else None)
+            by_worker: dict = {}
+            for event in finished:
+                by_worker.setdefault(event.worker, []).append(event.seconds)
+            figures["first_task_seconds"] = max(
+                (times[0] - statistics.median(times[1:]) for times in by_worker.values()
+                 if len(times) > 1), default=0.0)
+            start = time.perf_counter()
+            result = prove(program, primes_input(limit), log_segment_height=log_height,
+                           cluster=client)
+            seconds = time.perf_counter() - start
+    print(json.dumps({**figures, "cycles": result.execution.cycles,
+                      "segments": result.receipt.segment_count, "seconds": seconds,
+                      "khz": result.execution.cycles / seconds / 1e3,
+                      "segment_seconds": statistics.median(
+                          f.seconds for f in result.segment_figures),
+                      "phases": result.phase_seconds,
+                      "compile_seconds": result.compile_seconds}))
+
+
 CHILDREN: dict[str, Callable[[list[str]], None]] = {
     "executor-load-and-run": _executor_load_and_run,
     "stark-fresh-verify": _stark_fresh_verify,
     "prove-sha256": _prove_sha256,
     "prove-continuations": _prove_continuations,
+    "prove-distributed": _prove_distributed,
 }
