@@ -107,3 +107,28 @@ def test_the_pc_axis_names_functions_and_counts_have_separators(window, qtbot):
     assert labels[2] == "0x10"
     assert CountAxis("bottom").tickStrings([100000, 250000], 1.0, 50000) == ["100,000",
                                                                              "250,000"]
+
+
+def test_each_view_explains_itself_and_the_heatmap_has_a_colour_scale(window, qtbot):
+    """Issue 16, item 5: one sentence over each picture; a colour scale beside the
+    heatmap (and only there); the figures line is wrapped, not cut off."""
+    from workbench.model.captions import TRACE_CAPTIONS
+    execute_and_wait(qtbot, window)
+    plot = window.trace_plot
+    for kind in (PC, REGISTER, MEMORY, CLASSES):
+        plot.set_kind(kind)
+        assert plot.caption() == TRACE_CAPTIONS[kind]
+        assert plot.has_color_scale() == (kind == CLASSES), kind
+    plot.set_kind(PC)
+    assert not plot.has_color_scale()
+
+
+def test_the_queries_tab_says_what_a_query_is(window):
+    from engine import ProofParams
+    plot = window.query_plot
+    assert plot.caption() == ""                      # nothing drawn yet
+    plot.show_fri_layers([1 << 14, 1 << 12, 1 << 10])
+    plot.set_query_positions(list(range(43)), 1 << 14)
+    caption = plot.caption()
+    assert caption.startswith("A query is a spot check at a random position")
+    assert f"passing all {ProofParams().num_queries}" in caption

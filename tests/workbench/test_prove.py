@@ -229,3 +229,35 @@ def test_quitting_mid_proof_asks_and_no_keeps_the_proof(window, qtbot, tmp_path,
     assert not window.runner.busy or window.runner.cancel_requested
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=COLD_CACHE_MS)
     assert not target.exists()
+
+
+def test_a_proof_is_watchable_from_the_moment_its_height_is_known(window, qtbot, tmp_path):
+    """Issue 16, item 1: the Queries tab draws the LDE domain and the FRI layers within
+    1 s of the trace's height being known (the execute phase's end), long before FRI;
+    the Execution panel shows the cycles then, not "–" until the proof ends."""
+    from engine.events import FriLayers, SegmentsPlanned, TraceReady
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 300)
+    known, fri = [], []
+
+    def on_event(event) -> None:
+        if isinstance(event, (SegmentsPlanned, TraceReady)) and not known:
+            known.append((window.query_plot.is_empty(), window.results.field("cycles")))
+        if isinstance(event, FriLayers):
+            fri.append(tuple(event.sizes))
+
+    window.runner.event.connect(on_event)
+    try:
+        # The proof, and the automatic check of its receipt after it.
+        with qtbot.waitSignal(window.verifyFinished, timeout=COLD_CACHE_MS):
+            assert window.start_prove(str(tmp_path / "sha.zkr"))
+            qtbot.waitUntil(lambda: bool(known), timeout=COLD_CACHE_MS)
+            assert not fri, "FRI had already begun: nothing shows the early drawing"
+            qtbot.waitUntil(lambda: not window.query_plot.is_empty(), timeout=1_000)
+            layers = list(window.query_plot.queries.layer_sizes)
+            assert len(layers) > 1 and layers[0] >= 4 * 1024
+            qtbot.waitUntil(lambda: window.results.field("cycles") != "–", timeout=1_000)
+            assert "proving" in window.results.field("outcome")
+    finally:
+        window.runner.event.disconnect(on_event)
+    assert fri and list(fri[0]) == layers, "the layers drawn early are FRI's own"

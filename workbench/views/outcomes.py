@@ -46,6 +46,8 @@ class Outcomes:
         #: The running task is the automatic check of the receipt just proved: the
         #: Proof tab keeps the proof's phases and roots, and only adds the verdict.
         self.after_proof = False
+        #: When the Queries tab last drew a proof's layers from the trace's height.
+        self.layers_shown_at: float | None = None
         #: The commitments the running verification read, in order.
         self.commitments: list[str] = []
         self.segments = SegmentProgress()
@@ -83,6 +85,15 @@ class Outcomes:
 
     def _on_segment_event(self, event) -> None:
         w, segments = self.w, self.segments
+        if isinstance(event, events.SegmentsPlanned) and w.runner.task_name == "prove":
+            # The execute phase ended: the run's length and the trace's height are
+            # known. The Execution panel says how long it ran, and the Queries tab
+            # draws the LDE domain and FRI layers the proof will fold (its queries
+            # follow once FRI draws them).
+            w.results.show_executed(event.cycles, "executed; proving…")
+            height = 1 << max(event.rows_per_segment + ProofParams().zk_rows - 1,
+                              1).bit_length()
+            self._show_layers_of(height)
         if not segments.feed(event, self.clock()):
             return
         w.segment_strip.show_segments(segments)
@@ -118,6 +129,8 @@ class Outcomes:
             view.random_rows = ProofParams().zk_rows if w.runner.task_name == "prove" else 0
             view.segment = self._segment_label()
             w.trace_plot.set_trace(view)
+            if w.runner.task_name == "prove":
+                self._show_layers_of(int(event.columns.shape[1]))
         elif isinstance(event, events.Committed):
             self.commitments.append(event.name)
             if not self.after_proof:
@@ -132,6 +145,16 @@ class Outcomes:
             w.query_plot.set_query_positions(event.positions, event.domain_size)
         elif isinstance(event, events.QueryChecked):
             w.query_plot.mark_query(event.index, event.passed)
+
+    def _show_layers_of(self, height: int) -> None:
+        """Draw the LDE domain and FRI layers of a ``height``-row trace in the Queries
+        tab, unless it already shows them (FRI's own event confirms them later)."""
+        query_plot = self.w.query_plot
+        sizes = tasks.fri_layer_sizes(height.bit_length() - 1, ProofParams())
+        if sizes and list(sizes) != query_plot.queries.layer_sizes:
+            query_plot.set_segment(self._segment_label())
+            query_plot.show_fri_layers(sizes)
+            self.layers_shown_at = self.clock()
 
     # -- when it ends ---------------------------------------------------------------
     def on_succeeded(self, name: str, result) -> None:

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from workbench.model.queries import (FAILED, NOT_CHECKED, PASSED, PENDING, STATUS_WORDS,
                                      QuerySampling)
 from workbench.model.screen import QUERIES_HINT
+from workbench.model.captions import queries_caption
 from workbench.views import theme
+from workbench.views.elided_label import WrapLabel
 
 EMPTY_STATE = QUERIES_HINT
 
@@ -40,10 +42,14 @@ class QueryPlot(QWidget):
         self.plot.setMenuEnabled(False)
         for axis in ("left", "bottom"):
             self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
-        self._summary = QLabel(objectName="querySummary", wordWrap=True)
+        self._summary = WrapLabel(objectName="querySummary")
+        # What a query is and why a few dozen convince, in a sentence, over the plot.
+        self._caption = WrapLabel(objectName="queryCaption")
+        self._caption.hide()
         self._stack.addWidget(self._empty)
         self._stack.addWidget(self.plot)
         layout.addWidget(self._summary)
+        layout.addWidget(self._caption)
         layout.addWidget(self._stack, 1)
         self._redraw_soon = QTimer(self, singleShot=True, interval=0)
         self._redraw_soon.timeout.connect(self._redraw)
@@ -58,6 +64,7 @@ class QueryPlot(QWidget):
         self.segment = ""
         self._empty.setText(message or EMPTY_STATE)
         self._summary.setText("")
+        self._caption.hide()
         self._stack.setCurrentWidget(self._empty)
 
     def show_message(self, message: str) -> None:
@@ -67,6 +74,10 @@ class QueryPlot(QWidget):
 
     def summary(self) -> str:
         return self._summary.text()
+
+    def caption(self) -> str:
+        """The sentence over the plot: what a query is ("" while nothing is drawn)."""
+        return "" if self._caption.isHidden() else self._caption.text()
 
     def message(self) -> str:
         """The explanation shown while there is nothing to draw."""
@@ -123,6 +134,8 @@ class QueryPlot(QWidget):
         if not queries.drawable:
             return
         self._stack.setCurrentWidget(self.plot)
+        self._caption.setText(queries_caption(int(queries.positions.size)))
+        self._caption.show()
         self.draw_count += 1
         colors = theme.plot_colors()
         item = self.plot.getPlotItem()
@@ -160,8 +173,8 @@ class QueryPlot(QWidget):
             self._legend(item, colors, marks.status)
         item.getAxis("left").setTicks([queries.ticks(), []])
         item.getAxis("bottom").setTicks([[(f, f"{f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1)], []])
-        item.setLabel("left", "layer size (LDE domain first)")
-        item.setLabel("bottom", "position / layer size")
+        item.setLabel("left", "points in the layer (the LDE domain first, then each FRI fold)")
+        item.setLabel("bottom", "where each query reads the layer (position ÷ layer size)")
         item.setYRange(-(len(queries.layers()) - 1) - 0.5, 0.5, padding=0.02)
         item.setXRange(0, 1, padding=0.02)
         self._summary.setText(self._describe())

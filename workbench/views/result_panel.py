@@ -62,6 +62,12 @@ class ResultPanel(QWidget):
         self._fields["trace"].setText(trace_note or f"{result.cycles:,} rows recorded")
         self._show_output(result.journal, result.log, result.log_bytes_dropped)
 
+    def show_executed(self, cycles: int, outcome: str) -> None:
+        """The execute phase of a proof ended after ``cycles`` cycles (the rest comes
+        when the proof ends)."""
+        self._fields["outcome"].setText(outcome)
+        self._fields["cycles"].setText(f"{cycles:,}")
+
     def show_failure(self, outcome: str, message: str, journal: bytes = b"",
                      log: bytes = b"", cycles: int | None = None) -> None:
         """A fault, a cancel or an error; what the guest wrote until then is still shown."""

@@ -11,14 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QStackedWidget,
                                QVBoxLayout, QWidget)
 
+from workbench.model.captions import TRACE_CAPTIONS
 from workbench.model.formatting import ordinal
 from workbench.model.lod import envelope
 from workbench.model.trace_data import (OPCODE_CLASSES, REGISTER_NAMES, TraceView,
                                         class_totals, memory_accesses, register_series)
 from workbench.views import theme
+from workbench.views.elided_label import WrapLabel
 
 PC, REGISTER, MEMORY, CLASSES, COLUMN = "pc", "register", "memory", "classes", "column"
 SOURCES = {"execution": "Execution trace", "proof": "Committed trace"}
@@ -124,15 +126,20 @@ class TracePlot(QWidget):
             self._register.addItem(f"x{i} ({name})", i)
         self._register.setCurrentIndex(10)  # a0: arguments and return values
         self._column = QComboBox(objectName="traceColumn")
-        self._info = QLabel(objectName="traceInfo")
-        self._info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        # What the plot shows, in a sentence, and its figures: each on its own lines,
+        # wrapped, never cut off.
+        self._caption = WrapLabel(objectName="traceCaption")
+        self._info = WrapLabel(objectName="traceInfo")
         controls.addWidget(self._source)
         controls.addWidget(QLabel("Show"))
         controls.addWidget(self._kind)
         controls.addWidget(self._register)
         controls.addWidget(self._column)
-        controls.addWidget(self._info, 1)
+        controls.addStretch(1)
         layout.addLayout(controls)
+        layout.addWidget(self._caption)
+        layout.addWidget(self._info)
+        self._colorbar = None
         self._stack = QStackedWidget()
         self._empty = QLabel(wordWrap=True, alignment=Qt.AlignCenter)
         self._empty.setObjectName("traceEmptyState")
@@ -214,6 +221,14 @@ class TracePlot(QWidget):
     def message(self) -> str:
         return self._empty.text() if self._stack.currentWidget() is self._empty else ""
 
+    def caption(self) -> str:
+        """The sentence above the plot: what it shows."""
+        return self._caption.text()
+
+    def has_color_scale(self) -> bool:
+        """Whether a colour scale is drawn beside the plot (the heatmap's)."""
+        return self._colorbar is not None and self._colorbar.scene() is not None
+
     def info(self) -> str:
         """The line beside the controls: which trace, its rows, what the plot leaves out."""
         return self._info.text()
@@ -268,8 +283,13 @@ class TracePlot(QWidget):
         self._curves = []
         item.clear()
         self._cursor = None
+        if self._colorbar is not None:
+            item.layout.removeItem(self._colorbar)
+            self.plot.scene().removeItem(self._colorbar)
+            self._colorbar = None
         if item.legend is not None:
             item.legend.setVisible(kind == MEMORY)
+        self._caption.setText(TRACE_CAPTIONS.get(kind, ""))
         colors = theme.plot_colors()
         self.plot.setBackground(colors["background"])
         theme.style_plot_item(item, colors)
@@ -355,6 +375,16 @@ class TracePlot(QWidget):
         image.setLevels((0.0, brightest))
         image.setRect(0, 0, self.view.rows, len(OPCODE_CLASSES))
         item.addItem(image)
+        # The colour scale: a cell's colour is the share of its slice's cycles.
+        self._colorbar = pg.ColorBarItem(values=(0.0, brightest), colorMap="viridis",
+                                         interactive=False, width=14)
+        self._colorbar.setImageItem(image, insert_in=item)
+        scale = self._colorbar.axis
+        scale.enableAutoSIPrefix(False)
+        scale.tickStrings = lambda values, _scale, _spacing: [f"{v:.0%}" for v in values]
+        scale.setTextPen(colors["foreground"])
+        scale.setPen(colors["foreground"])
+        scale.setLabel("share of the slice's cycles", color=colors["foreground"])
         item.showGrid(x=False, y=False)
         self._hex(False)
         ticks = [(i + 0.5, name) for i, name in enumerate(OPCODE_CLASSES)]
