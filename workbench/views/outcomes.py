@@ -148,10 +148,14 @@ class Outcomes:
 
     def _show_layers_of(self, height: int) -> None:
         """Draw the LDE domain and FRI layers of a ``height``-row trace in the Queries
-        tab, unless it already shows them (FRI's own event confirms them later)."""
+        tab while it shows nothing of this proof yet (FRI's own event confirms them
+        later; in a proof of several segments, each later segment's layers and
+        queries replace the last one's when its FRI reports them)."""
         query_plot = self.w.query_plot
+        if query_plot.queries.drawable:
+            return
         sizes = tasks.fri_layer_sizes(height.bit_length() - 1, ProofParams())
-        if sizes and list(sizes) != query_plot.queries.layer_sizes:
+        if sizes:
             query_plot.set_segment(self._segment_label())
             query_plot.show_fri_layers(sizes)
             self.layers_shown_at = self.clock()
