@@ -33,6 +33,8 @@ def test_other_reasons_read_plainly_and_keep_the_technical_words():
             ("its segments were proved for another claim", "was changed after it was proved"),
             ("the constraints do not hold: at the out-of-domain point", "rules of the machine"),
             ("this is not a zkwb receipt (bad magic)", "not a zkwb receipt"),
+            ("this receipt was made by an older zkwb (format 1); prove it again",
+             "another version of zkwb"),
             ("something never seen", "does not prove its claim")):
         e = explain(reason)
         assert words in e.plain and e.technical == reason and e.where == ""
