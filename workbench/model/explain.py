@@ -59,8 +59,8 @@ _FRI_QUERY = re.compile(r"FRI query (\d+) \(position (\d+)\) is inconsistent \((
 
 _PLAIN = (
     ("format",
-     "This receipt was written by another version of zkwb, which this one cannot read: "
-     "prove the program again to get a receipt this version checks."),
+     ("This receipt was written by another version of zkwb, which this one cannot read: "
+      "prove the program again to get a receipt this version checks.")),
     ("another claim",
      ("The receipt's claim (its journal, exit code or program) was changed after it was"
       ' proved: the proof is of a different claim.')),
