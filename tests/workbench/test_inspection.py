@@ -132,3 +132,9 @@ def test_the_queries_tab_says_what_a_query_is(window):
     caption = plot.caption()
     assert caption.startswith("A query is a spot check at a random position")
     assert f"passing all {ProofParams().num_queries}" in caption
+
+
+def test_the_profile_bars_say_their_share(window, qtbot):
+    execute_and_wait(qtbot, window)
+    panel = window.profile
+    assert panel.bar_labels and all(text.endswith("%") for text in panel.bar_labels)

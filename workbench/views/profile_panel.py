@@ -24,6 +24,8 @@ class ProfilePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("profilePanel")
         self.lines: list[FunctionCycles] = []
+        #: The share written at the end of each bar of the chart.
+        self.bar_labels: list[str] = []
         self.total = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -91,9 +93,17 @@ class ProfilePanel(QWidget):
         item.addItem(pg.BarGraphItem(x0=0, y=y, height=0.7, width=share * 100,
                                      brush=colors["series"][0], pen=None))
         item.getAxis("left").setTicks([[(int(yy), line.name[:24]) for yy, line in zip(y, top)], []])
+        # Each bar says its share at its end (labelled bars, not only a grid to read).
+        self.bar_labels = []
+        for yy, line, fraction in zip(y, top, share):
+            text = describe_share(line.cycles, self.total)
+            label = pg.TextItem(text, color=colors["foreground"], anchor=(0, 0.5))
+            label.setPos(float(fraction) * 100, float(yy))
+            item.addItem(label)
+            self.bar_labels.append(text)
         item.setLabel("bottom", "% of cycles")
         item.showGrid(x=True, y=False, alpha=colors["grid"] / 255)
-        item.setXRange(0, max(float(share.max()) * 100, 1) * 1.05, padding=0)
+        item.setXRange(0, max(float(share.max()) * 100, 1) * 1.15, padding=0)
         item.setYRange(-0.6, len(top) - 0.4, padding=0)
 
     def _on_activated(self, row: int, _column: int) -> None:
