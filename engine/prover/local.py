@@ -7,6 +7,11 @@ roots; phase two builds each witness again and proves it with them. A run that f
 one trace of at most ``2^log_segment_height`` rows is one segment, in the smallest
 trace that holds it. Memory holds one window, one witness and one proof at a time;
 what is kept between segments is a root, a seed and the state handed over.
+
+The steps are functions of their own, which ``engine.distributed`` reuses with phase
+two on Dask workers: ``plan_run`` (execute and cut), ``commit_segments`` (phase one),
+``prove_segment`` (one segment's phase two), ``assemble`` (the global sum and the
+set's security), ``segment_seed`` (a segment's stage-0 seed from the secret).
 """
 from __future__ import annotations
 
