@@ -22,7 +22,8 @@ TRACE_CAPTIONS = {
 QUERIES_CAPTION = (
     "A query is a spot check at a random position of the committed data, a position the "
     "prover could not know before committing; each is followed down the FRI layers "
-    "(each half the size of the one above) to the last. A proof of something false "
+    "(each folded from the one above into a fraction of its size) to the last. A proof "
+    "of something false "
     "fails most spot checks, so passing all {queries} leaves it a negligible chance "
     "(the security figure, in bits, in the Verification panel).")
 

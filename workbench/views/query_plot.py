@@ -142,6 +142,7 @@ class QueryPlot(QWidget):
         item.clear()
         if item.legend is not None:
             item.legend.clear()
+            item.legend.setVisible(False)
         self.plot.setBackground(colors["background"])
         theme.style_plot_item(item, colors)
         item.showGrid(x=False, y=False)
@@ -183,7 +184,8 @@ class QueryPlot(QWidget):
         """A legend of the statuses shown: each with its shape and its words."""
         legend = item.legend
         if legend is None:
-            legend = item.addLegend(offset=(-10, 10))
+            # Bottom right: the top row carries the label of a layer that broke.
+            legend = item.addLegend(offset=(-10, -10))
         legend.clear()
         legend.setBrush(pg.mkBrush(colors["background"]))
         legend.setPen(pg.mkPen(colors["muted"]))
@@ -193,6 +195,7 @@ class QueryPlot(QWidget):
                 sample = pg.ScatterPlotItem(symbol=style["symbol"], pen=style["pen"],
                                             brush=style["brush"], size=style["size"])
                 legend.addItem(sample, STATUS_WORDS[status])
+        legend.setVisible(bool(legend.items))
 
     def mark_shapes(self) -> dict[int, str]:
         """The symbol each query status is drawn with (tests read it)."""
