@@ -178,6 +178,8 @@ def segment_shots(app, window, shot) -> None:
     window.proof_panel.begin(f"Proof of {window.program.name}")
     window.query_plot.reset()
     window.progress.begin("Starting")
+    window.session.begin("prove", window.program.name)    # as window.start_prove does
+    window.view.render()
     window.runner.start("prove", staged.prove, hold)
     window.update_actions()
     window.tabs.setCurrentWidget(window.trace_plot)
@@ -190,13 +192,12 @@ def segment_shots(app, window, shot) -> None:
     shot("24-segments-cancelled")
     window.set_theme(theme.DARK)
     window.tabs.setCurrentWidget(window.query_plot)
-    window.query_plot.reset("Verifying… each query turns green or red as it is checked.")
+    window.session.begin("verify", "long.zkr")            # as window.verify_file does
+    window.view.render()
     window.progress.begin("Starting")
     wait(app, window.runner.succeeded,
          lambda: window.runner.start("staged verify", staged.verify, frozenset({4})))
-    # What a verification's end does (Outcomes.show_receipt_check), in the strip's words.
-    window.progress.finish(window.segment_strip.summary(), done=False)
-    window.notify(f"long.zkr: {window.segment_strip.summary()}", "error")
+    # The verdict is the strip's to tell (and the panel's, for a real receipt): once.
     shot("25-dark-segments-verify-one-rejected")
     window.set_theme(theme.LIGHT)
 

@@ -32,6 +32,7 @@ from engine.ml.dataset import models_dir
 from engine.runtime.resources import guest_path
 from workbench.model.formatting import group_hex
 from workbench.views import theme
+from workbench.views.trace_plot import CountAxis
 
 GUEST = "digits_mlp"
 SIDE = 8
@@ -148,7 +149,7 @@ class ClaimView(QGroupBox):
         form.addRow("Model", self.digest)
         row.addLayout(form, 1)
         layout.addLayout(row)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"left": CountAxis("left")})   # "10,000"
         self.plot.setMinimumHeight(150)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
