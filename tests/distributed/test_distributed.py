@@ -192,3 +192,21 @@ def test_a_local_proof_never_imports_dask():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=PROVE_TIMEOUT_S)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zkwb_worker_runs_one_thread_a_process_unless_told_otherwise():
+    from engine.cli.worker import worker_arguments
+
+    assert worker_arguments("tcp://h:8786", ["--name", "a"]) == [
+        "tcp://h:8786", "--name", "a", "--nthreads", "1"]
+    assert worker_arguments("tcp://h:8786", ["--nthreads=4"]) == ["tcp://h:8786", "--nthreads=4"]
+
+
+def test_workers_zkwb_starts_spawn_without_dasks_memory_trim_setting():
+    import dask
+
+    from engine.distributed.driver import WORKER_CONFIG
+
+    with dask.config.set(WORKER_CONFIG):
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+    assert "MALLOC_TRIM_THRESHOLD_" not in environ and "OMP_NUM_THREADS" not in environ
