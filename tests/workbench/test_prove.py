@@ -261,3 +261,29 @@ def test_a_proof_is_watchable_from_the_moment_its_height_is_known(window, qtbot,
     finally:
         window.runner.event.disconnect(on_event)
     assert fri and list(fri[0]) == layers, "the layers drawn early are FRI's own"
+
+
+def test_a_second_proof_of_a_size_shows_its_time_left_and_phase_fractions(window, qtbot,
+                                                                          tmp_path):
+    """Issue 16, item 1: with the last proof of the same height as the estimate, the
+    phases without a fraction of their own have a determinate bar, and the time left
+    is shown."""
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 300)
+    _prove(qtbot, window, tmp_path / "first.zkr")
+    assert window.outcomes.phase_clock.last, "the first proof left no estimate"
+    seen: list[tuple[str, int]] = []
+
+    def on_tick(_elapsed) -> None:
+        if window.runner.task_name == "prove":
+            seen.append((window.progress.eta_text(), window.progress.bar.maximum()))
+
+    window.runner.tick.connect(on_tick)
+    try:
+        _prove(qtbot, window, tmp_path / "second.zkr")
+    finally:
+        window.runner.tick.disconnect(on_tick)
+    assert any(text.endswith("left (as the last proof this size)") for text, _ in seen), seen
+    # A determinate bar (maximum > 0) at every tick once the height is known and an
+    # estimate exists, but for a phase without one.
+    assert sum(maximum > 0 for _, maximum in seen) > len(seen) // 2, seen

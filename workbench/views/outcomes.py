@@ -24,6 +24,8 @@ import traceback
 
 from engine import ProofParams, events
 from workbench.model import tasks
+from workbench.model.estimates import PhaseClock
+from workbench.model.formatting import describe_seconds
 from workbench.model.phases import phase_label
 from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
 from workbench.model.screen import CANCELLED, DONE, FAILED
@@ -51,6 +53,9 @@ class Outcomes:
         #: The commitments the running verification read, in order.
         self.commitments: list[str] = []
         self.segments = SegmentProgress()
+        #: Each phase's time in the last proof of each height: the bar and the time
+        #: left of a phase that reports no fraction of its own.
+        self.phase_clock = PhaseClock()
         #: The clock the time left is measured with (seconds, monotonic).
         self.clock = time.monotonic
         runner = window.runner
@@ -62,14 +67,25 @@ class Outcomes:
         runner.failed.connect(self.on_failed)
 
     # -- while a task runs ----------------------------------------------------------
-    def on_started(self, _name: str) -> None:
+    def on_started(self, name: str) -> None:
         """A task starts: the last one's segments are forgotten."""
+        if name == "prove":
+            self.phase_clock.begin_proof()
         self.segments.reset()
         self.commitments = []
         self.w.segment_strip.clear()
 
     def on_tick(self, _elapsed: float) -> None:
-        self.w.progress.set_eta(self.segments.eta_text(self.clock()))
+        now = self.clock()
+        eta = self.segments.eta_text(now)
+        if self.w.runner.task_name == "prove":
+            fraction = self.phase_clock.fraction(now)
+            if fraction is not None:
+                self.w.progress.set_fraction(fraction)
+            left = self.phase_clock.seconds_left(now)
+            if not eta and left is not None:
+                eta = f"about {describe_seconds(left)} left (as the last proof this size)"
+        self.w.progress.set_eta(eta)
 
     def on_event(self, event) -> None:
         w = self.w
@@ -91,6 +107,8 @@ class Outcomes:
             # draws the LDE domain and FRI layers the proof will fold (its queries
             # follow once FRI draws them).
             w.results.show_executed(event.cycles, "executed; proving…")
+            if event.count == 1:
+                self.phase_clock.height_known(event.rows_per_segment + ProofParams().zk_rows)
             height = 1 << max(event.rows_per_segment + ProofParams().zk_rows - 1,
                               1).bit_length()
             self._show_layers_of(height)
@@ -114,12 +132,17 @@ class Outcomes:
             label = phase_label(event.phase)
             w.progress.set_phase(f"{segment[:1].upper()}{segment[1:]} · {label}" if segment
                                  else label)
+            if w.runner.task_name == "prove":
+                self.phase_clock.phase_started(event.phase, self.clock())
             if event.phase == "compile" and w.runner.task_name == "execute":
                 w.trace_plot.show_message("Compiling the executor's kernels (first run only, "
                                           "a few seconds)…")
         elif isinstance(event, events.Progress):
+            self.phase_clock.progress_reported()
             w.progress.set_fraction(event.fraction)
         elif isinstance(event, events.PhaseFinished):
+            if w.runner.task_name == "prove":
+                self.phase_clock.phase_finished(event.phase, event.seconds)
             if proving:
                 w.proof_panel.phase_finished(event.phase, event.seconds)
         elif isinstance(event, events.TraceReady):
@@ -236,6 +259,7 @@ class Outcomes:
     def show_proof(self, outcome: tasks.ProofOutcome) -> None:
         w = self.w
         w.session.proved(outcome)
+        self.phase_clock.proof_finished()
         execution = outcome.execution
         w.results.show_execution(execution.result, execution.trace_note)
         if execution.trace is not None:
