@@ -90,3 +90,26 @@ def test_the_status_message_ends_before_its_right_hand_label(window, qtbot, qapp
     bar.showMessage("Short hint")
     assert bar.shown_message() == "Short hint"
     assert window.width() <= width
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_plots_headers_are_whole_not_cut_off(window, qtbot, qapp, screen):
+    """Issue 16, item 5: the line over the trace plot ("… min/max per pixel column
+    until zoomed in", "(zero knowledge; …)") and the sentences over the plots wrap to
+    their full text instead of being cut at the panel's edge."""
+    from PySide6.QtWidgets import QLabel
+    width, height = screen
+    window.resize(width, height - 40)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_sample("sha256")
+    window.set_private_input(b"x" * 3000)
+    execute_and_wait(qtbot, window)
+    window.tabs.setCurrentWidget(window.trace_plot)
+    qapp.processEvents()
+    for name in ("traceCaption", "traceInfo"):
+        label = window.trace_plot.findChild(QLabel, name)
+        assert label is not None and label.isVisible() and label.text(), name
+        assert label.height() >= label.heightForWidth(label.width()), (
+            f"{name} is cut: {label.height()} px tall, needs "
+            f"{label.heightForWidth(label.width())} for {label.text()!r}")
