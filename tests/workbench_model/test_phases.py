@@ -26,7 +26,8 @@ def test_every_phase_a_run_a_proof_and_a_verification_report_has_words(tmp_path)
 
     fibonacci = program("fibonacci")
     tasks.run_execution(fibonacci, b"10", report, CancelToken())
-    tasks.run_proof(fibonacci, b"10", str(tmp_path / "fib.zkr"), report, CancelToken())
+    tasks.run_proof(fibonacci, b"10", str(tmp_path / "fib.zkr"), report=report,
+                    cancel=CancelToken())
     receipts = write_receipts(tmp_path)
     tasks.run_receipt_check(receipts["fibonacci"], None, None, report, CancelToken())
     tasks.run_receipt_check(receipts["detached"], fibonacci.image_id, fibonacci, report,

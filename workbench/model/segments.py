@@ -15,7 +15,10 @@ so tests pass their own) and says:
   rate the finished segments were proven at (cycles per second of their own proving
   time), less the time the current segment has already taken. Until a segment has
   finished there is no rate to go by, and the text says it is estimating;
-* a line that sums it up (``summary``) and each segment's own (``describe``).
+* a line that sums it up (``summary``) and each segment's own (``describe``);
+* on a Dask cluster (``engine.prove(..., cluster=...)``), which worker proves or
+  proved each segment (``Segment.worker``; the events name it) and how many prove at
+  once: segments then run in parallel, and the time left divides by the workers busy.
 
 Segments are numbered from 0 in the events and from 1 in what a person reads.
 """
@@ -40,12 +43,14 @@ ESTIMATING = "estimating time left…"
 @dataclass
 class Segment:
     """One segment: its ``state``, its cycles of the run (``first_cycle``, ``cycles``;
-    None until the prover starts it) and its proving time (``seconds``, once proven)."""
+    None until the prover starts it), its proving time (``seconds``, once proven) and
+    the Dask worker that proves it (``worker``; None in this process)."""
     index: int
     state: str = PENDING
     first_cycle: int | None = None
     cycles: int | None = None
     seconds: float | None = None
+    worker: str | None = None
 
 
 class SegmentProgress:
@@ -81,10 +86,12 @@ class SegmentProgress:
             segment = self._segment(event.index, event.count)
             segment.state, segment.seconds = PROVING, None
             segment.first_cycle, segment.cycles = int(event.first_cycle), int(event.cycles)
+            segment.worker = getattr(event, "worker", None)
             self.current, self._current_since = segment.index, now
         elif isinstance(event, SegmentFinished):
             segment = self._segment(event.index, event.count)
             segment.state, segment.seconds = PROVEN, float(event.seconds)
+            segment.worker = getattr(event, "worker", None) or segment.worker
             if self.current == segment.index:
                 self.current, self._current_since = None, None
         elif isinstance(event, SegmentVerified):
@@ -171,7 +178,8 @@ class SegmentProgress:
             current = self.segments[self.current]
             spent = max(0.0, now - self._current_since)
             left -= min(spent, (current.cycles or 0) / rate)
-        return max(left, 0.0)
+        # On a cluster the segments being proved at once share out what is left.
+        return max(left, 0.0) / max(self.counted(PROVING), 1)
 
     def _unstarted_cycles(self) -> float:
         """The cycles of a segment not started yet: an even share of what no started
@@ -213,7 +221,18 @@ class SegmentProgress:
             parts.append(f"cycles {segment.first_cycle:,}–{last:,} ({segment.cycles:,})")
         if segment.seconds is not None:
             parts.append(f"proved in {describe_seconds(segment.seconds)}")
+        if segment.worker:
+            parts.append(f"on worker {segment.worker}")
         return " · ".join(parts)
+
+    def workers(self) -> list[str]:
+        """The Dask workers that prove or proved a segment, in order of first use
+        (empty in this process)."""
+        seen: dict[str, None] = {}
+        for segment in self.segments:
+            if segment.worker:
+                seen.setdefault(segment.worker, None)
+        return list(seen)
 
     def summary(self) -> str:
         """What the segments say together: how many are done, of how many, how fast."""
@@ -246,7 +265,13 @@ class SegmentProgress:
             return (f"{n} {noun} proven: {self.cycles:,} cycles in "
                     f"{describe_seconds(seconds)}{speed}")
         text = f"{proven} of {n} {noun} proven ({cycles})"
-        if self.current is not None:
+        busy = [s.index for s in self.segments if s.state == PROVING]
+        workers = self.workers()
+        if len(busy) > 1 or workers:
+            where = f" on {len(workers)} worker{'s' if len(workers) != 1 else ''}"
+            text = (f"Proving {len(busy)} segment{'s' if len(busy) != 1 else ''}"
+                    f"{where if workers else ''} · " + text)
+        elif self.current is not None:
             text = f"Proving segment {self.current + 1} of {n} · " + text
         return text
 

@@ -20,6 +20,7 @@ from engine.errors import InputError, TraceLimitExceeded, ZkwbError
 from engine.events import CancelToken, FriLayers, PhaseFinished, PhaseStarted
 from engine.vm import ExecutionResult, execute
 
+from workbench.model.cluster import ProveTarget
 from workbench.model.profile import FunctionCycles, cycles_by_function
 from workbench.model.trace_data import TraceView
 
@@ -161,18 +162,22 @@ def warm_up(program, report: Report, cancel: CancelToken) -> None:
     cancel.raise_if_cancelled()
 
 
-def run_proof(program, input_data: bytes, receipt_path: str, report: Report,
+def run_proof(program, input_data: bytes, receipt_path: str,
+              target: ProveTarget | None = None, *, report: Report,
               cancel: CancelToken) -> ProofOutcome:
     """Prove ``program`` on ``input_data`` and save the receipt at ``receipt_path``.
 
-    The receipt is written (atomically) only once the proof is complete, so a cancelled
-    or failed proof leaves no file. Raises what ``engine.prove`` raises
-    (``GuestFault``, ``TraceLimitExceeded``, ``ProvingError``, ``Cancelled``) and
-    ``InputError`` when the receipt cannot be written.
+    ``target``: where the segments are proved (``workbench.model.cluster``; default
+    this process). The receipt is written (atomically) only once the proof is complete,
+    so a cancelled or failed proof leaves no file. Raises what ``engine.prove`` raises
+    (``GuestFault``, ``TraceLimitExceeded``, ``ProvingError``, ``Cancelled``, and
+    ``InputError`` for a scheduler it cannot reach) and ``InputError`` when the
+    receipt cannot be written.
     """
     warm_up(program, report, cancel)
     warm_up_prover(report, cancel)
-    result = engine.prove(program, input_data, on_event=report, cancel=cancel)
+    where = (target or ProveTarget()).engine_arguments()
+    result = engine.prove(program, input_data, on_event=report, cancel=cancel, **where)
     # The prover records the run window by window and keeps none of it: the plots get
     # the run recorded again (fast; up to TRACE_ROW_LIMIT cycles, as an execution).
     execution = run_execution(program, input_data, report, cancel)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QToolBar
+from PySide6.QtWidgets import QApplication, QLabel, QToolBar
 
 from workbench.model.samples import samples
 from workbench.views import dialogs, theme
@@ -103,8 +103,11 @@ def build_actions(window) -> SimpleNamespace:
     toolbar = QToolBar("Main", objectName="mainToolBar")
     toolbar.setMovable(False)
     toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-    for act in (a.open, a.execute, a.prove, a.cancel):
+    for act in (a.open, a.execute, a.prove):
         toolbar.addAction(act)
+    toolbar.addWidget(QLabel(" on ", objectName="proveOnLabel"))
+    toolbar.addWidget(window.prove_on)
+    toolbar.addAction(a.cancel)
     toolbar.addSeparator()
     toolbar.addAction(a.open_receipt)
     window.addToolBar(toolbar)

@@ -40,6 +40,7 @@ from workbench.views.progress_panel import ProgressPanel
 from workbench.views.proof_panel import ProofPanel
 from workbench.views.query_plot import QueryPlot
 from workbench.views.result_panel import ResultPanel
+from workbench.views.prove_on import ProveOnBox
 from workbench.views.segment_strip import SegmentStrip
 from workbench.views.runner import TaskRunner
 from workbench.views.session_view import SessionView
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         theme.apply_theme(self.settings.theme())
         self.runner = TaskRunner(self)
         self.setStatusBar(StatusBar())
+        self.prove_on = ProveOnBox(self.settings)
         self._build_ui()
         self.outcomes = Outcomes(self)
         self.ml_example = MlExample(self)
@@ -190,14 +192,21 @@ class MainWindow(QMainWindow):
         """
         if not self._ready_to_run():
             return False
+        try:
+            target = self.prove_on.target()
+        except ValueError as e:
+            self.notify(f"Cannot prove: {e}", "error")
+            return False
+        self.prove_on.remember(target)
         path = receipt_path or default_receipt_path(self.program.name)
         self.trace_plot.show_message("Proving… the committed trace appears here as soon as "
                                      "the witness exists.")
         self.profile.show_message("Proving…")
-        self.proof_panel.begin(f"Proof of {self.program.name}")
+        where = "" if target.in_process else f" {target.describe()}"
+        self.proof_panel.begin(f"Proof of {self.program.name}{where}")
         self.tabs.setCurrentWidget(self.query_plot)
         self._start(PROVE, self.program.name, tasks.run_proof, self.program,
-                    self.private_input(), path)
+                    self.private_input(), path, target)
         return True
 
     def verify_file(self, path: str, after_proof: bool = False) -> bool:

@@ -87,5 +87,22 @@ class Settings:
     def set_save_folder(self, path: str) -> None:
         self._q.setValue("saveFolder", os.path.dirname(os.path.abspath(path)))
 
+    def prove_on(self) -> str:
+        """The "Prove on" field's last text ("" for this process)."""
+        return str(self._q.value("proveOn", "") or "")
+
+    def set_prove_on(self, text: str) -> None:
+        self._q.setValue("proveOn", text)
+
+    def schedulers(self) -> list[str]:
+        """Dask scheduler addresses proved on before, most recent first."""
+        value = self._q.value("schedulers", [])
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [str(a) for a in items if a][:MAX_RECENT]
+
+    def add_scheduler(self, address: str) -> None:
+        items = [address] + [a for a in self.schedulers() if a != address]
+        self._q.setValue("schedulers", items[:MAX_RECENT])
+
     def sync(self) -> None:
         self._q.sync()
