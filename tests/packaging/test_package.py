@@ -202,6 +202,29 @@ def test_the_commands_run_without_python_on_the_path(installed, bare_env):
     assert out.stdout.strip().endswith(load_elf(guest_path("hello")).image_id_hex)
 
 
+def test_the_about_box_finds_every_librarys_version_in_the_bundle(installed):
+    """About reads the libraries' versions with importlib.metadata: each must find its
+    .dist-info in the bundle (packaging/zkwb.spec copies them), with the version the
+    build pinned."""
+    from importlib import metadata
+
+    from workbench.views.about import _PACKAGES
+
+    internal = installed / "_internal"
+    found = {}
+    for dist in metadata.distributions(path=[str(internal)]):
+        found[dist.metadata["Name"].lower().replace("_", "-")] = dist.version
+    pins = {}
+    for line in (ROOT / "packaging" / "requirements.txt").read_text().splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep:
+            pins[name.lower().replace("_", "-")] = version
+    for package in _PACKAGES:
+        key = package.lower()
+        assert key in found, f"{package}'s .dist-info is not in the bundle: About shows '?'"
+        assert found[key] == pins[key], (package, found[key], pins[key])
+
+
 def test_installed_verify_accepts_a_dev_receipt_and_rejects_a_tampered_one(
         installed, bare_env, dev_receipt, tmp_path):
     env = bare_env()
