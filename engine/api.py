@@ -394,8 +394,8 @@ def _checked(receipt: Receipt, expected, program, policy, verdict, on_event, can
         raise _Rejected("the receipt's global proof of work does not pass: its segments "
                         "were proved for another claim, or the receipt was altered")
     # 6. Each seal against its public inputs (the preprocessed root is the height's key).
-    return _verify_seals(receipt, claim, image, image_sends, challenges, bounds, air, policy,
-                         lowest, centibits, verdict, on_event, cancel)
+    return _verify_seals(receipt, claim, image, image_sends, challenges, bounds, real_rows,
+                         air, policy, lowest, centibits, verdict, on_event, cancel)
 
 
 def _machine_image(source: ProgramImage):
@@ -441,8 +441,8 @@ def _decoded_seal(air, params, k: int, segment, centibits: int, count: int):
     return proof
 
 
-def _verify_seals(receipt: Receipt, claim: bytes, image, image_sends, challenges, bounds, air,
-                  policy, lowest, centibits, verdict, on_event, cancel):
+def _verify_seals(receipt: Receipt, claim: bytes, image, image_sends, challenges, bounds,
+                  real_rows, air, policy, lowest, centibits, verdict, on_event, cancel):
     from engine.circuit.witness import segment_messages, segment_publics
     from engine.stark import verify as stark_verify
     from engine.stark.stage0 import global_sum_balances
@@ -455,7 +455,7 @@ def _verify_seals(receipt: Receipt, claim: bytes, image, image_sends, challenges
                               centibits[segment.log_trace_height], count)
         j_in, j_out = bounds[k]
         publics = segment_publics(image, receipt.exit_code, k, count, j_in, j_out, first_cycle)
-        first_cycle += (1 << segment.log_trace_height) - receipt.params.zk_rows
+        first_cycle += real_rows[k]
         result = stark_verify(air, proof, public_values=publics, public_data=image,
                               public_messages=segment_messages(image, receipt.journal, j_in,
                                                                j_out),
