@@ -21,6 +21,16 @@ def _examples(window):
     return [a for a in menu.actions() if not a.isSeparator()]
 
 
+def _shown_as_maximized(window, qtbot, screen) -> int:
+    """Show ``window`` at the size a maximized one has on ``screen`` (its width, height
+    less a panel); returns the screen's width."""
+    width, height = screen
+    window.resize(width, height - 40)
+    window.show()
+    qtbot.waitExposed(window)
+    return width
+
+
 def _assert_within(window, qapp, width: int, what: str) -> None:
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
@@ -33,10 +43,7 @@ def _assert_within(window, qapp, width: int, what: str) -> None:
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_example_and_tab_fits_the_screen_after_execute(window, qtbot, qapp, screen):
-    width, height = screen
-    window.resize(width, height - 40)
-    window.show()
-    qtbot.waitExposed(window)
+    width = _shown_as_maximized(window, qtbot, screen)
     _assert_within(window, qapp, width, "at start")
     examples = _examples(window)
     assert examples, "the Examples menu is empty"
@@ -49,7 +56,6 @@ def test_every_example_and_tab_fits_the_screen_after_execute(window, qtbot, qapp
     _assert_within(window, qapp, width, "sha256")
 
 
-
 LONG_WORDS = " ".join(["/home/someone/a/very/long/folder/name/that/goes/on/and/on"] * 30)
 LONG_WORD = "f" * 3000
 
@@ -60,10 +66,7 @@ def test_long_notices_and_verdicts_do_not_widen_the_window(window, qtbot, qapp, 
     unbreakable word) grows downwards; it never widens the window (it was measured at
     2,366 px after a long message)."""
     from workbench.model.verdict import VerifySummary
-    width, height = screen
-    window.resize(width, height - 40)
-    window.show()
-    qtbot.waitExposed(window)
+    width = _shown_as_maximized(window, qtbot, screen)
     for text in (LONG_WORDS, LONG_WORD):
         window.notify(f"Could not save {text}", "error")
         window.verify_panel.show_result(VerifySummary(False, f"the seal is malformed: {text}",
@@ -74,10 +77,7 @@ def test_long_notices_and_verdicts_do_not_widen_the_window(window, qtbot, qapp, 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_status_message_ends_before_its_right_hand_label(window, qtbot, qapp, screen):
-    width, height = screen
-    window.resize(width, height - 40)
-    window.show()
-    qtbot.waitExposed(window)
+    width = _shown_as_maximized(window, qtbot, screen)
     bar = window.statusBar()
     label = window.findChild(type(window._program_label), "programLabel")
     assert label is not None and label.isVisible() and label.text()
@@ -98,10 +98,7 @@ def test_the_plots_headers_are_whole_not_cut_off(window, qtbot, qapp, screen):
     until zoomed in", "(zero knowledge; …)") and the sentences over the plots wrap to
     their full text instead of being cut at the panel's edge."""
     from PySide6.QtWidgets import QLabel
-    width, height = screen
-    window.resize(width, height - 40)
-    window.show()
-    qtbot.waitExposed(window)
+    _shown_as_maximized(window, qtbot, screen)
     window.open_sample("sha256")
     window.set_private_input(b"x" * 3000)
     execute_and_wait(qtbot, window)
