@@ -244,8 +244,12 @@ def verify(receipt: Receipt, *, image_id: bytes | None = None, program: Program 
     The checks run cheapest first (``docs/receipt-format.md``, "What the verifier
     checks, in order"), so a hostile receipt costs no more to reject than an honest
     one of the same claimed height costs to accept. Never raises on a malformed
-    receipt (only ``Cancelled``, and ``InputError`` for contradictory arguments).
+    receipt (only ``Cancelled``, and ``InputError`` for arguments of the wrong type or
+    contradictory ones).
     """
+    if not isinstance(receipt, Receipt):
+        raise InputError("receipt must be an engine.Receipt (engine.read_receipt reads one "
+                         "from a file, engine.receipt.decode_receipt from bytes)")
     if policy is None:
         policy = VerificationPolicy()
     elif not isinstance(policy, VerificationPolicy):

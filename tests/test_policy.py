@@ -109,6 +109,15 @@ def test_a_policy_is_checked_when_made(honest):
         verify(honest, policy=DEFAULT_PARAMS)
 
 
+def test_verify_refuses_what_is_not_a_receipt(honest):
+    """The receipt's bytes, or anything else, are a usage error, not a verdict that
+    crashes while it describes the receipt."""
+    from engine.receipt import encode_receipt
+    for wrong in (encode_receipt(honest), None, "r.zkr"):
+        with pytest.raises(engine.InputError, match="engine.Receipt"):
+            verify(wrong)
+
+
 @pytest.mark.parametrize("params", [DEFAULT_PARAMS, *WEAK.values()])
 def test_a_spec_round_trips(params):
     assert parse_params_spec(params_spec(params)) == params
