@@ -7,10 +7,9 @@ Each state is reached through the window's automation contract, as a user would 
 it, and saved with ``QWidget.grab`` (the window's own pixels, no desktop around it),
 then reduced to 256 colours when ImageMagick's ``convert`` is installed.
 
-The engine proves one segment today, so the states of a proof in many segments
-(23-25) are staged: a task in the window's runner reports the events such a proof
-emits (``engine.events``, "Segments"), each segment's trace cut from a real run of the
-``primes`` guest. ``--segments`` makes only those (seconds, no proving).
+The states of a proof in many segments (23-25) come from a real proof of the
+``primes`` guest in three segments of 2^18 rows (a few minutes on two cores);
+``--segments`` makes only those.
 """
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 
 from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -57,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
 
     if only_segments:
-        segment_shots(app, window, shot)
+        segment_shots(app, window, shot, settings_dir)
         window.close()
         return 0
     shot("01-start-sample-loaded")
@@ -157,135 +155,65 @@ def main(argv: list[str] | None = None) -> int:
     wait(app, window.verifyFinished, lambda: drop(window, receipt))
     shot("22-dark-receipt-valid")
     window.set_theme(theme.LIGHT)
-    segment_shots(app, window, shot)
+    segment_shots(app, window, shot, settings_dir)
     window.close()
     return 0
 
 
-# The staged long proof: the primes guest's run, cut into segments of 2^16 rows.
-SEGMENT_GUEST, SEGMENT_INPUT, SEGMENT_LOG_ROWS = "primes", b"400000", 16
+# The long proof: the primes guest on 80,000, 562,237 cycles, three segments of 2^18 rows.
+SEGMENT_GUEST, SEGMENT_INPUT = "primes", b"80000"
 
 
-def segment_shots(app, window, shot) -> None:
-    """A proof in many segments in progress, cancelled, and a verification of its
-    segments with one rejected (staged events, see the module's docstring)."""
+def segment_shots(app, window, shot, folder: str) -> None:
+    """A real proof in three segments: in progress (the second segment proving), the
+    receipt with its second segment's seal altered verified (rejected there), and a
+    second proof cancelled in its second segment."""
+    import dataclasses
+
+    import engine
+    from engine.receipt import encode_receipt
+    from workbench.model.segments import PROVING
     from workbench.views import theme
     from workbench.views.trace_plot import PC
+    segments = window.outcomes.segments
+
+    def proving(index: int) -> bool:
+        return (segments.current == index and len(segments.segments) > index
+                and segments.segments[index].state == PROVING)
+
     window.open_sample(SEGMENT_GUEST)
     window.set_private_input(SEGMENT_INPUT)
-    hold = threading.Event()
-    staged = StagedSegments(window.program)
-    window.proof_panel.begin(f"Proof of {window.program.name}")
-    window.query_plot.reset()
-    window.progress.begin("Starting")
-    window.session.begin("prove", window.program.name)    # as window.start_prove does
-    window.view.render()
-    window.runner.start("prove", staged.prove, hold)
-    window.update_actions()
+    receipt = os.path.join(folder, "primes.zkr")
+    window.start_prove(receipt)
+    loop_until(app, lambda: proving(1) or not window.runner.busy)
+    # Prove shows the Queries tab; the segment's own trace is on the Trace tab.
     window.tabs.setCurrentWidget(window.trace_plot)
-    loop_until(app, lambda: staged.holding.is_set())
-    settle(app, 1200)
     window.trace_plot.set_kind(PC)
+    settle(app, 1500)
     shot("23-segments-proof-in-progress")
-    wait(app, window.proveFailed, window.cancel)
-    window.tabs.setCurrentWidget(window.proof_panel)
-    shot("24-segments-cancelled")
+    # The proof ends with the receipt checked at once.
+    loop_until(app, lambda: not window.runner.busy)
+
+    proved = engine.read_receipt(receipt)
+    seal = bytearray(proved.segments[1].seal)
+    seal[len(seal) // 2] ^= 0x01
+    altered = dataclasses.replace(proved, segments=(
+        proved.segments[0], dataclasses.replace(proved.segments[1], seal=bytes(seal)),
+        *proved.segments[2:]))
+    tampered = os.path.join(folder, "primes-segment-2-altered.zkr")
+    with open(tampered, "wb") as f:
+        f.write(encode_receipt(altered))
     window.set_theme(theme.DARK)
     window.tabs.setCurrentWidget(window.query_plot)
-    window.session.begin("verify", "long.zkr")            # as window.verify_file does
-    window.view.render()
-    window.progress.begin("Starting")
-    wait(app, window.runner.succeeded,
-         lambda: window.runner.start("staged verify", staged.verify, frozenset({4})))
-    # The verdict is the strip's to tell (and the panel's, for a real receipt): once.
+    wait(app, window.verifyFinished, lambda: drop(window, tampered))
     shot("25-dark-segments-verify-one-rejected")
     window.set_theme(theme.LIGHT)
 
-
-class StagedSegments:
-    """The events of proving and verifying a run in segments: ``prove`` and ``verify``
-    are tasks for the window's runner (``report``, ``cancel``)."""
-
-    def __init__(self, program) -> None:
-        import numpy as np
-
-        import engine
-        from engine import ProofParams
-        from workbench.model.tasks import fri_layer_sizes
-        self.params = ProofParams()
-        self.rows = 1 << SEGMENT_LOG_ROWS
-        run = engine.execute(program, SEGMENT_INPUT, record_trace=True)
-        self.pc = np.ascontiguousarray(run.trace.rows[:, 0])
-        self.cycles = int(run.cycles)
-        per = self.rows - self.params.zk_rows - 1
-        self.sizes = [min(per, self.cycles - i) for i in range(0, self.cycles, per)]
-        self.layers = fri_layer_sizes(SEGMENT_LOG_ROWS, self.params)
-        self.rng = np.random.default_rng(7)
-        self.holding = threading.Event()
-
-    def prove(self, hold: threading.Event, report, cancel) -> None:
-        """Segments proven up to a third of the run, the next one in its quotient phase;
-        then waits until cancelled (or ``hold`` is set)."""
-        from engine import events
-        count = len(self.sizes)
-        report(events.PhaseStarted("execute"))
-        report(events.PhaseFinished("execute", 1.1))
-        report(events.SegmentsPlanned(count, self.rows, self.cycles))
-        first = 0
-        for index, cycles in enumerate(self.sizes):
-            report(events.SegmentStarted(index, count, first, cycles))
-            report(self._trace(first, cycles))
-            for phase, seconds in (("witness", 0.4), ("commit main", 1.2), ("logup", 0.5),
-                                   ("quotient", 1.4), ("fri", 0.9)):
-                report(events.PhaseStarted(phase))
-                if index == count // 3 and phase == "quotient":
-                    report(events.Progress(phase, 0.6))
-                    self.holding.set()
-                    while not hold.wait(0.02):
-                        cancel.raise_if_cancelled()
-                    return
-                if phase in ("commit main", "quotient"):
-                    report(events.Committed(phase.split()[-1], self.rng.bytes(32)))
-                if phase == "fri":
-                    report(events.FriLayers(self.layers))
-                    report(self._positions())
-                report(events.PhaseFinished(phase, seconds * (1 + 0.05 * (index % 3))))
-            report(events.SegmentFinished(index, count, 4.4 * (1 + 0.05 * (index % 3))))
-            first += cycles
-
-    def verify(self, rejected: frozenset[int], report, cancel) -> None:
-        """Every segment's queries checked, those of the ``rejected`` segments failing."""
-        from engine import events
-        count = len(self.sizes)
-        report(events.FriLayers(self.layers))
-        for index in range(count):
-            positions = self._positions()
-            report(positions)
-            bad = index in rejected
-            for q, position in enumerate(positions.positions.tolist()):
-                report(events.QueryChecked(q, position, not (bad and q % 5 == 2)))
-            report(events.SegmentVerified(index, count, not bad))
-
-    def _trace(self, first: int, cycles: int):
-        """The segment's committed pc column: its cycles of the run, the halt row
-        repeated, then random rows (zero knowledge)."""
-        import numpy as np
-
-        from engine import events
-        pc = np.empty(self.rows, dtype=np.uint32)
-        pc[:cycles] = self.pc[first:first + cycles]
-        pc[cycles:] = pc[cycles - 1]
-        pc[self.rows - self.params.zk_rows:] = self.rng.integers(
-            0, 0x78000001, self.params.zk_rows, dtype=np.uint32)
-        columns = pc.reshape(1, -1)
-        columns.flags.writeable = False
-        return events.TraceReady(("cpu.pc",), columns)
-
-    def _positions(self):
-        from engine import events
-        domain = self.layers[0]
-        return events.QueryPositions(self.rng.integers(0, domain, self.params.num_queries),
-                                     domain)
+    window.start_prove(os.path.join(folder, "primes-again.zkr"))
+    loop_until(app, lambda: proving(1) or not window.runner.busy)
+    wait(app, window.proveFailed, window.cancel)
+    window.tabs.setCurrentWidget(window.proof_panel)
+    shot("24-segments-cancelled")
 
 
 def shrink(path: str) -> None:
