@@ -27,7 +27,9 @@ def about_html() -> str:
                    for name, version in versions().items())
     return ("<h3>ZK Workbench</h3>"
             "<p>Proves that a RISC-V program ran correctly on a private input, and checks "
-            "such proofs in milliseconds without seeing the input.</p>"
+            "such proofs without seeing the input: in about 40 ms per segment of the run "
+            "once the verifier is loaded, under a second for the first "
+            "(measured on a 2-core machine; docs/benchmarks.md).</p>"
             "<p>STARK over BabyBear with FRI and SHA-256 Merkle commitments; guests are "
             "RV32IM ELF programs.</p>"
             f"<table>{rows}</table>"
