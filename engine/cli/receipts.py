@@ -269,7 +269,9 @@ def _cmd_inspect(args) -> int:
         "image_id": receipt.image_id.hex(), "exit_code": receipt.exit_code,
         "journal_hex": receipt.journal.hex(), "journal_text": printable_text(receipt.journal),
         "journal_bytes": len(receipt.journal), "security_bits": receipt.security_bits,
-        "trace_rows": 1 << receipt.log_trace_height, "detached": receipt.detached,
+        # All segments' rows, as prove and verify report them (each one's are below).
+        "trace_rows": sum(1 << s.log_trace_height for s in receipt.segments),
+        "detached": receipt.detached,
         "segment_count": receipt.segment_count, "seal_bytes": receipt.seal_bytes,
         "params": {k: getattr(receipt.params, k) for k in receipt.params.__dataclass_fields__},
     }
