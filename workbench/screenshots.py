@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if only_segments:
         segment_shots(app, window, shot, settings_dir)
         window.close()
+        shutil.rmtree(settings_dir, ignore_errors=True)
         return 0
     shot("01-start-sample-loaded")
 
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     window.set_theme(theme.LIGHT)
     segment_shots(app, window, shot, settings_dir)
     window.close()
+    shutil.rmtree(settings_dir, ignore_errors=True)
     return 0
 
 
