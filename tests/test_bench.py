@@ -232,7 +232,8 @@ def test_bench_only_startup_quick_times_the_commands_of_this_tree():
                 "startup_verify_warm_seconds"):
         assert isinstance(figures[key], float) and figures[key] > 0, key
     assert figures["startup_frozen"] is False and figures["startup_install_mib"] is None
-    workbench = ("startup_workbench_cold_seconds", "startup_workbench_warm_seconds")
+    workbench = ("startup_workbench_cold_seconds", "startup_workbench_warm_seconds",
+                 "startup_workbench_version_seconds")
     if workbench_executable() is None:
         assert all(figures[key] is None for key in workbench)
     else:

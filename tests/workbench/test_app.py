@@ -36,6 +36,22 @@ def test_version_prints_without_a_window(tmp_path):
     assert out[0].decode().strip() == f"zkwb-workbench {engine.__version__}"
 
 
+def test_version_loads_neither_qt_nor_numba():
+    """``zkwb-workbench --version`` prints a string: Qt, pyqtgraph and Numba stay unloaded
+    (loading them made it take seconds, issue 16)."""
+    probe = ("import sys\n"
+             "from workbench.app import main\n"
+             "try:\n"
+             "    main(['zkwb-workbench', '--version'])\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "print(sorted(m for m in ('PySide6', 'pyqtgraph', 'numba', 'numpy') "
+             "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.splitlines() == [f"zkwb-workbench {engine.__version__}", "[]"]
+
+
 @pytest.mark.parametrize("args", [["--bogus"], ["--quit-after", "soon"], ["--quit-after", "-1"]])
 def test_bad_options_exit_2_with_a_usage_message(tmp_path, args):
     proc = _workbench(tmp_path, *args)

@@ -31,8 +31,9 @@ def run(quick: bool) -> dict:
     ``startup_verify_cold_seconds`` / ``startup_verify_warm_seconds`` (``zkwb verify`` of
     a receipt of the ``hello`` guest; warm: best of 2, 3 in the full bench),
     ``startup_workbench_cold_seconds`` / ``startup_workbench_warm_seconds``
-    (``zkwb-workbench --quit-after 0``, offscreen; None when no workbench executable is
-    found), ``startup_prove_cold_seconds`` (``zkwb prove`` of ``hello``, full bench only),
+    (``zkwb-workbench --quit-after 0``, offscreen) and ``startup_workbench_version_seconds``
+    (``zkwb-workbench --version``, best of 3: it must print without loading Qt; all three
+    None when no workbench executable is found), ``startup_prove_cold_seconds`` (``zkwb prove`` of ``hello``, full bench only),
     ``startup_frozen`` and ``startup_install_mib`` (the apparent size of the package's
     folder; None outside the package). Raises ``RuntimeError`` if a command fails.
     """
@@ -52,7 +53,10 @@ def run(quick: bool) -> dict:
         if workbench is None:
             out["startup_workbench_cold_seconds"] = None
             out["startup_workbench_warm_seconds"] = None
+            out["startup_workbench_version_seconds"] = None
         else:
+            out["startup_workbench_version_seconds"] = _rounded(
+                min(_seconds([workbench, "--version"]) for _ in range(3)))
             command = [workbench, "--quit-after", "0"]
             env = dict(empty_cache_env(os.path.join(work, "workbench-home")),
                        QT_QPA_PLATFORM="offscreen")
