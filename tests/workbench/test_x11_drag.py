@@ -37,15 +37,17 @@ class Desk:
     def __init__(self, pointer: Pointer, window: LineProcess, source: LineProcess) -> None:
         self.pointer, self.window, self.source = pointer, window, source
 
-    def drag(self, onto: str, *paths: str) -> list[str]:
+    def drag(self, onto: str, *paths: str, proposed: str = "copy") -> list[str]:
         """Drag ``paths`` from the source onto the window's ``onto`` (one of
-        ``x11_drop_target.Target.TARGETS``) and drop them there. Returns the objects
-        the window's Qt delivered the drop to, in order (its window first)."""
+        ``x11_drop_target.Target.TARGETS``), offered for copy, move or link with
+        ``proposed`` proposed, and drop them there; the window must take them as a
+        copy. Returns the objects the window's Qt delivered the drop to, in order (its
+        window first)."""
         where = self.window.ask("where", onto)
         assert where["visible"] and where["inside"], (
             f"the middle of the {onto} is not the {onto}: {where}")
         mark = len(self.window.seen)
-        press_at = self.source.ask("arm", *map(os.path.abspath, paths))["center"]
+        press_at = self.source.ask("arm", proposed, *map(os.path.abspath, paths))["center"]
         pointer = self.pointer
         pointer.move(*press_at)
         pointer.button(True)
@@ -68,9 +70,9 @@ class Desk:
         finished = self.source.expect("finished")
         assert answer is not None and answer["action"] == "copy" and \
             finished["action"] == "copy", (
-            f"the window refused files dragged onto the {onto} at {where['point']} "
-            f"(under the pointer: {where['under']}); the source saw {answer}, then "
-            f"{finished}.\n" + self.window.report("said"))
+            f"the window did not take files dragged onto the {onto} at {where['point']} "
+            f"as a copy (under the pointer: {where['under']}); the source saw {answer}, "
+            f"then {finished}.\n" + self.window.report("said"))
         # QDrag.exec returns once the drop is sent; the window says when it is handled.
         self.window.expect("dropped")
         return [m["receiver"] for m in self.window.seen[mark:] if m["event"] == "drop"]
@@ -195,3 +197,22 @@ def test_an_elf_dragged_onto_the_digits_tabs_spin_box_opens_it(desk):
     desk.drag("digits index", guest_path("hello"))
     state = desk.window.ask("state")
     assert state["program"] == "hello.elf" and "Digits" not in state["tabs"], state
+
+
+def test_a_file_dragged_for_a_move_is_copied_so_the_file_manager_keeps_it(desk):
+    # Shift held in a file manager proposes a move: a window that accepts it tells
+    # the file manager to delete the file once dropped. Desk.drag checks it was a copy.
+    desk.window.ask("open", "hello")
+    assert "failed" not in desk.window.ask("execute")
+    desk.drag("trace plot", guest_path("primes"), proposed="move")
+    assert desk.window.ask("state")["program"] == "primes.elf"
+
+
+def test_a_drop_is_taken_as_a_copy_or_a_link_and_never_as_a_move():
+    from PySide6.QtCore import Qt
+
+    from workbench.views.drops import taken_as
+    every = Qt.CopyAction | Qt.MoveAction | Qt.LinkAction
+    assert taken_as(every) == Qt.CopyAction
+    assert taken_as(Qt.MoveAction | Qt.LinkAction) == Qt.LinkAction
+    assert taken_as(Qt.MoveAction) is None          # refused: the source would delete it

@@ -4,9 +4,11 @@ files out with a real ``QDrag``, as a file manager does (``QMimeData.setUrls``).
 ``python -m tests.workbench.x11_drag_source X Y`` on the xcb platform shows a 120x120
 window at screen position X, Y and reads commands from stdin, one JSON list a line:
 
-``["arm", PATH, ...]``
-    the next left-button press on the window starts a drag of these files; answers
-    ``{"event": "arm", "center": [x, y]}`` (where to press, in screen coordinates).
+``["arm", ACTION, PATH, ...]``
+    the next left-button press on the window starts a drag of these files, offered
+    for copy, move or link with ACTION (``"copy"`` or ``"move"``) proposed, as a file
+    manager proposes move when Shift is held; answers ``{"event": "arm", "center":
+    [x, y]}`` (where to press, in screen coordinates).
 
 It writes on stdout, one JSON object a line: ``ready`` (the window is painted, with
 its ``center``), ``dragging`` (the drag loop runs: move the pointer now), ``action``
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 ACTIONS = {Qt.CopyAction: "copy", Qt.MoveAction: "move", Qt.LinkAction: "link",
            Qt.IgnoreAction: "ignore"}
+BY_NAME = {name: action for action, name in ACTIONS.items()}
 
 
 def say(event: str, **fields) -> None:
@@ -35,6 +38,7 @@ class Source(QWidget):
         super().__init__(None, Qt.FramelessWindowHint)
         self.setWindowTitle("drag source")
         self.paths: list[str] = []
+        self.proposed = Qt.CopyAction
         self._painted = False
 
     def center(self) -> list[int]:
@@ -60,7 +64,7 @@ class Source(QWidget):
         drag.setMimeData(mime)
         drag.actionChanged.connect(lambda action: say("action", action=ACTIONS[action]))
         QTimer.singleShot(0, lambda: say("dragging"))    # runs inside exec()'s loop
-        result = drag.exec(Qt.CopyAction | Qt.LinkAction, Qt.CopyAction)
+        result = drag.exec(Qt.CopyAction | Qt.MoveAction | Qt.LinkAction, self.proposed)
         say("finished", action=ACTIONS.get(result, str(result)))
 
 
@@ -77,8 +81,9 @@ def main() -> int:
             app.quit()
             return
         words = json.loads(line)
-        if words[0] == "arm":
-            source.paths = words[1:]
+        if words[0] == "arm" and len(words) > 2 and words[1] in ("copy", "move"):
+            source.proposed = BY_NAME[words[1]]
+            source.paths = words[2:]
             say("arm", center=source.center())
         else:
             say("error", message=f"unknown command {words!r}")

@@ -3,10 +3,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 _DRAG_EVENTS = (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop)
+
+
+def taken_as(possible) -> Qt.DropAction | None:
+    """How a drop of files is taken: as a copy, else a link, never a move (None when
+    the source offers only that). The window only reads the files; a move accepted
+    would tell the source, a file manager with Shift held or one that moves by
+    default, to delete them."""
+    for action in (Qt.CopyAction, Qt.LinkAction):
+        if possible & action:
+            return action
+    return None
 
 
 class FileDrops(QObject):
@@ -14,7 +25,8 @@ class FileDrops(QObject):
 
     Text fields accept drops of their own (a dropped file would become its URL typed
     into the field); for files, they defer to ``handle(paths)`` like the rest of the
-    window. ``paths`` are local paths ("" for a URL that is not a local file).
+    window. ``paths`` are local paths ("" for a URL that is not a local file). A
+    drop is taken as a copy (``taken_as``), whatever action the source proposes.
     """
 
     def __init__(self, window: QWidget, handle: Callable[[list[str]], None]) -> None:
@@ -29,7 +41,12 @@ class FileDrops(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() not in _DRAG_EVENTS or not event.mimeData().hasUrls():
             return False
-        event.acceptProposedAction()
+        action = taken_as(event.possibleActions())
+        if action is None:
+            event.ignore()
+            return True
+        event.setDropAction(action)
+        event.accept()
         if event.type() == QEvent.Drop:
             self._handle([url.toLocalFile() for url in event.mimeData().urls()])
         return True
