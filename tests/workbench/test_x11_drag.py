@@ -26,9 +26,11 @@ from tests.workbench.x11_session import (START_TIMEOUT_S, LineProcess, Pointer, 
 SOURCE_AT = (20, 40)
 WINDOW_AT = (200, 40)
 
-# How long the window may take to answer a drag: only a bound on a hung process.
-ACCEPT_TIMEOUT_S = 60.0
+# How long the window may take to answer a drag, and to execute or verify (a cold
+# Numba cache compiles first): only bounds on a hung process.
+ACCEPT_TIMEOUT_S = 120.0
 NUDGE_S = 5.0
+TASK_TIMEOUT_S = 600.0
 
 
 class Desk:
@@ -125,7 +127,7 @@ def receipt():
 
 def test_an_elf_dragged_onto_the_trace_plot_opens_the_program(desk):
     desk.window.ask("open", "hello")
-    shown = desk.window.ask("execute")                # the plot shows hello's trace
+    shown = desk.window.ask("execute", timeout=TASK_TIMEOUT_S)   # the plot: hello's trace
     assert shown["program"] == "hello.elf" and "failed" not in shown, shown
     receivers = desk.drag("trace plot", guest_path("sort"))
     # Qt gave it to the plot (the widget under the pointer), which passed it on.
@@ -138,9 +140,9 @@ def test_a_receipt_dragged_onto_the_trace_plot_is_verified_valid(desk, receipt):
     zkr, elf = receipt
     program = os.path.basename(elf)
     assert desk.window.ask("open", program.removesuffix(".elf"))["expected"] == program
-    assert "failed" not in desk.window.ask("execute")
+    assert "failed" not in desk.window.ask("execute", timeout=TASK_TIMEOUT_S)
     desk.drag("trace plot", zkr)
-    verdict = desk.window.expect("verified")
+    verdict = desk.window.expect("verified", timeout=TASK_TIMEOUT_S)
     assert verdict["valid"] is True, verdict
     assert verdict["headline"].startswith("✔ Valid"), verdict
     assert verdict["summary"].startswith(os.path.basename(zkr)), verdict
@@ -177,7 +179,7 @@ def test_a_receipt_dragged_onto_the_digits_tab_is_verified_against_its_program(d
     shown = desk.window.ask("ml")
     assert shown["tab"] == "Digits" and shown["program"] == "digits_mlp.elf", shown
     desk.drag("digits canvas", zkr)
-    verdict = desk.window.expect("verified")
+    verdict = desk.window.expect("verified", timeout=TASK_TIMEOUT_S)
     # Checked against the program the user opened, the digit classifier: not its image.
     assert verdict["valid"] is False, verdict
     assert f"the receipt is for {os.path.basename(elf)}" in verdict["summary"], verdict
@@ -203,7 +205,7 @@ def test_a_file_dragged_for_a_move_is_copied_so_the_file_manager_keeps_it(desk):
     # Shift held in a file manager proposes a move: a window that accepts it tells
     # the file manager to delete the file once dropped. Desk.drag checks it was a copy.
     desk.window.ask("open", "hello")
-    assert "failed" not in desk.window.ask("execute")
+    assert "failed" not in desk.window.ask("execute", timeout=TASK_TIMEOUT_S)
     desk.drag("trace plot", guest_path("primes"), proposed="move")
     assert desk.window.ask("state")["program"] == "primes.elf"
 

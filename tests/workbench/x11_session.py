@@ -212,8 +212,11 @@ class LineProcess:
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
-            if line.startswith(b"{"):
+            try:
                 message = json.loads(line)
+            except ValueError:
+                continue                    # not one of its lines: a library's output
+            if isinstance(message, dict) and "event" in message:
                 self.seen.append(message)
                 self._pending.append(message)
 
