@@ -119,6 +119,14 @@ class Outcomes:
         if isinstance(event, events.SegmentStarted) and segments.several:
             w.progress.set_phase(f"Proving {segments.label()}")
             w.proof_panel.begin_segment(segments.label())
+            if event.index > 0 and event.worker is None and w.runner.task_name == "prove":
+                # In this process the segments are proved one after another: the
+                # Queries tab follows the one being proved (its trace's height, then
+                # its layers and queries) instead of keeping the last one's queries.
+                label = segments.label()
+                w.query_plot.reset(f"{label[:1].upper()}{label[1:]}: its FRI layers appear "
+                                   "as soon as its trace is committed, its queries when "
+                                   "FRI draws them.")
 
     def _segment_label(self) -> str:
         """Which segment the events now arriving belong to ("" for a single one)."""
