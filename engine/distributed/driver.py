@@ -58,6 +58,9 @@ TASK_RETRIES = 2
 #: of it system time), and its ``OMP_NUM_THREADS=1`` is meant for BLAS, not for
 #: Numba's parallel kernels.
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ": {}}
+#: Dask warns of task graphs above this size: jobs are this big by design (the recorded
+#: rows of a 2^20-row segment are about 100 MB).
+JOB_BYTES = "1GiB"
 
 
 def prove_run_distributed(program: Program, input_data: bytes, *,
@@ -92,7 +95,15 @@ def prove_run_distributed(program: Program, input_data: bytes, *,
                                                         params.global_pow_bits)
         common = run_job(planned, params, challenges, check=check, row_check=row_check)
         checker = _SealChecker(air, planned, params, first.roots, challenges)
-        with reporter.phase("segments on the cluster"):
+        import dask
+
+        # Each job carries its segment's recorded rows (~25 MB at 2^18) on purpose, so
+        # Dask's "Sending large graph" warning (10 MB), printed on the user's terminal
+        # once per size, says nothing useful; its advice, scattering the data first,
+        # would leave it on one worker and lose it with that worker, where a task
+        # that carries its data can be run again elsewhere.
+        with reporter.phase("segments on the cluster"), \
+                dask.config.set({"distributed.admin.large-graph-warning-threshold": JOB_BYTES}):
             proved, shares = _prove_wave(client, common,
                                          segment_jobs(planned, first.state_outs),
                                          planned.spans, checker, reporter,

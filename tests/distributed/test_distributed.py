@@ -14,7 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
+import dask
 import pytest
 
 from engine.api import prove, verify
@@ -58,8 +60,14 @@ def _assert_like_local(receipt, local) -> None:
 def test_a_run_proved_on_a_cluster_is_a_receipt_like_a_local_one(cluster, local_receipt,
                                                                  tmp_path):
     events, on_event = _events()
-    result = prove(program(), INPUT, log_segment_height=LOG_HEIGHT, cluster=cluster.address,
-                   on_event=on_event)
+    # Jobs are large by design: Dask's large-graph warning (here made to fire at 1 kB,
+    # below these small segments' jobs) is not printed on the user's terminal.
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1kB"}), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = prove(program(), INPUT, log_segment_height=LOG_HEIGHT,
+                       cluster=cluster.address, on_event=on_event)
+    assert not [w for w in caught if "large graph" in str(w.message)]
     receipt = result.receipt
     _assert_like_local(receipt, local_receipt)
     finished = [e for e in events if isinstance(e, SegmentFinished)]
