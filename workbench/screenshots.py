@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     # Compiles first; a proof's receipt is then checked at once, so wait for that too.
     wait(app, window.verifyFinished, lambda: window.start_prove(receipt))
     window.start_prove(receipt)
-    loop_until(app, lambda: window.query_plot.queries.drawable or not window.runner.busy)
+    # The layers are drawn as soon as the height is known; the queries once FRI draws them.
+    loop_until(app, lambda: len(window.query_plot.queries.positions) > 0
+               or not window.runner.busy)
     shot("13-proved-queries-and-fri-layers")
     loop_until(app, lambda: not window.runner.busy)
     window.tabs.setCurrentWidget(window.proof_panel)
@@ -138,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     window.tabs.setCurrentWidget(window.trace_plot)
     window.trace_plot.show_source("proof")
     shot("17-committed-trace")
+
+    # The private digit example: a data-set image drawn, executed, the claim it makes.
+    window.open_ml_example(7)
+    wait(app, window.executeFinished, lambda: window.start_execute())
+    window.tabs.setCurrentWidget(window.ml_example.panel)
+    shot("18-ml-digit-claim")
 
     # The verdict states beside Valid: a receipt for another program than the one the
     # user loaded is Invalid; with no expected program (the sample shown at start), a
