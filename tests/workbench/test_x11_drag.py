@@ -10,6 +10,7 @@ processes writes.
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.conftest import IN_CI, require_tool
 from tests.golden.make_receipts import GOLDEN
 from tests.golden.make_receipts import guest_path as golden_guest
 from tests.golden.make_receipts import receipt_path
+from tests.rejection import assert_rejected
 from tests.workbench.x11_session import (START_TIMEOUT_S, LineProcess, Pointer, X11Error,
                                          qt_environment, start_xvfb, stop)
 
@@ -181,8 +183,8 @@ def test_a_receipt_dragged_onto_the_digits_tab_is_verified_against_its_program(d
     desk.drag("digits canvas", zkr)
     verdict = desk.window.expect("verified", timeout=TASK_TIMEOUT_S)
     # Checked against the program the user opened, the digit classifier: not its image.
-    assert verdict["valid"] is False, verdict
-    assert f"the receipt is for {os.path.basename(elf)}" in verdict["summary"], verdict
+    assert_rejected(SimpleNamespace(valid=verdict["valid"], reason=verdict["summary"]),
+                    f"the receipt is for {os.path.basename(elf)}")
     assert "not the expected digits_mlp.elf" in verdict["summary"], verdict
     assert verdict["program"] == "digits_mlp.elf" and "Digits" in verdict["tabs"], verdict
 
