@@ -57,3 +57,14 @@ def test_a_rejection_leaves_no_query_pending_and_blames_none_for_a_batch():
     per_query.finish_check(False, explain("openings: FRI query 1 (position 2) is "
                                           "inconsistent (1 of 2 queries fail)"))
     assert per_query.status.tolist() == [PASSED, FAILED] and per_query.broken_layer is None
+
+
+def test_a_rejection_in_one_segment_of_several_names_it_as_a_person_counts():
+    reason = "segment 1: openings: query rows of commitment 3: Merkle opening does not match"
+    e = explain(reason, ("preprocessed", "stage0", "main", "aux"), segments=3)
+    assert e.plain.startswith("Segment 2 of 3: The proof's answers do not match")
+    assert e.technical == reason and e.commitment == 3 and e.commitment_name == "aux"
+    # One segment, or an unknown count: nothing to name.
+    assert not explain(reason, segments=1).plain.startswith("Segment")
+    assert not explain(reason).plain.startswith("Segment")
+    assert not explain("the constraints do not hold", segments=3).plain.startswith("Segment")

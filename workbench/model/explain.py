@@ -12,6 +12,7 @@ as not checked, not as failed.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -53,6 +54,8 @@ class Explanation:
         return ""
 
 
+#: The engine's prefix for a rejection in one segment of several (counted from 0).
+_SEGMENT = re.compile(r"segment (\d+): ")
 _COMMITMENT = re.compile(r"query rows of (?:commitment (\d+)|(mask))")
 _FRI_LAYER = re.compile(r"FRI layer (\d+):")
 _FRI_QUERY = re.compile(r"FRI query (\d+) \(position (\d+)\) is inconsistent \((\d+) of (\d+)")
@@ -101,9 +104,23 @@ _PLAIN = (
 )
 
 
-def explain(reason: str, commitments: list[str] | tuple[str, ...] = ()) -> Explanation:
+def explain(reason: str, commitments: list[str] | tuple[str, ...] = (),
+            segments: int | None = None) -> Explanation:
     """The ``Explanation`` of the engine's rejection ``reason``; ``commitments`` names
-    the commitments the verifier read, in order (the ``Committed`` events' names)."""
+    the commitments the verifier read, in order (the ``Committed`` events' names).
+    ``segments``: the receipt's segment count; when the engine names the segment that
+    failed (``"segment 1: …"``, counted from 0), the plain sentence starts with it as a
+    person counts them (``"Segment 2 of 3: …"``, as the segment strip says)."""
+    explanation = _explain(reason, commitments)
+    match = _SEGMENT.match(reason)
+    if match and segments and segments > 1:
+        explanation = dataclasses.replace(
+            explanation, plain=f"Segment {int(match.group(1)) + 1} of {segments}: "
+                               f"{explanation.plain}")
+    return explanation
+
+
+def _explain(reason: str, commitments) -> Explanation:
     technical = reason
     match = _COMMITMENT.search(reason)
     if match:

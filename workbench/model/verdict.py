@@ -84,7 +84,7 @@ class VerifySummary:
         the receipt was rejected for its own sake, not for being another program's)."""
         if self.valid is not False or self.image_id_matches is False:
             return None
-        return explain(self.reason, self.commitments)
+        return explain(self.reason, self.commitments, self.segment_count)
 
 
 @dataclass(frozen=True)
