@@ -24,11 +24,12 @@ Two ways to find the failures, with the same report:
   compilation): every constraint over every real row, blocks of 2^14 rows at a time,
   and every message grouped by value.
 
-A :class:`engine.events.CancelToken` is polled between blocks of rows.
+A :class:`engine.events.CancelToken` is polled between blocks of rows, and a
+``progress`` callback is told the fraction of the check done after each.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,9 @@ from engine.stark.numpy_eval import evaluate_numpy
 
 _CHUNK = 1 << 14                 # rows per NumPy evaluation
 _COMPILED_MIN_ROWS = 1 << 16     # traces this tall take the compiled path by default
+# The part of the check's progress the constraints take (the buses are the rest): near
+# their shares of the compiled check's time at 2^16 rows (sha256), and of the NumPy one's.
+_CONSTRAINTS_SHARE = {True: 0.6, False: 0.5}
 
 
 class ConstraintsNotSatisfied(Exception):
@@ -143,7 +147,8 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
                       public_messages: Sequence[PublicMessages] = (), aux=None,
                       challenges=None, aux_publics=None, max_unmatched: int = 10,
                       compiled: bool | None = None,
-                      cancel: CancelToken | None = None) -> CheckReport:
+                      cancel: CancelToken | None = None,
+                      progress: Callable[[float], None] | None = None) -> CheckReport:
     """Check a witness row by row (real rows only) and balance its buses.
 
     ``main`` ``(n_main, H)`` and ``preprocessed`` ``(n_prep, H)`` are uint32 traces,
@@ -152,7 +157,8 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
     check the LogUp constraints too. ``compiled``: screen the rows with the AIR's
     generated kernel (compiled on first use, then cached on disk) rather than NumPy;
     ``None`` chooses it for traces of ``2^16`` rows or more (module docstring). ``cancel``
-    is polled between blocks of rows. Raises ``ValueError`` for malformed inputs,
+    is polled between blocks of rows; ``progress(fraction)`` is called after each block
+    (the fractions only grow, the last is 1.0; it may raise to stop the check). Raises ``ValueError`` for malformed inputs,
     ``engine.errors.Cancelled`` when cancelled.
     """
     main = np.asarray(main)
@@ -175,23 +181,49 @@ def check_constraints(air, main, preprocessed=None, publics=None, *, zk_rows: in
         compiled = shape.height >= _COMPILED_MIN_ROWS
     checked = [(i, c) for i, c in enumerate(air.constraints)
                if aux_checked or c.phase == "main"]
-    rows = _flagged_rows(air, checked, inputs, shape, cancel) if compiled and checked else None
-    failures = (_constraint_failures(checked, inputs, shape, rows, cancel)
+    split = _CONSTRAINTS_SHARE[bool(compiled)]
+    constraints, buses_part = _Part(progress, 0.0, split), _Part(progress, split, 1.0)
+    rows = (_flagged_rows(air, checked, inputs, shape, cancel, constraints)
+            if compiled and checked else None)
+    failures = (_constraint_failures(checked, inputs, shape, rows, cancel,
+                                     None if compiled else constraints)
                 if rows is None or rows.size else ())
     # A global bus balances only across the proofs of a set: one trace cannot check it.
     local = [bus for bus in air.buses if not bus.is_global]
     if compiled and not failures and _buses_balance(air, inputs, shape, public_messages,
-                                                    cancel):
+                                                    cancel, buses_part):
         buses = tuple(BusBalance(bus.name, (), 0) for bus in local)
     else:
         buses = tuple(_bus_balance(air, bus, [(inputs, shape)], public_messages,
-                                   max_unmatched, cancel) for bus in local)
+                                   max_unmatched, cancel,
+                                   None if compiled else buses_part.part(k / len(local),
+                                                                         (k + 1) / len(local)))
+                      for k, bus in enumerate(local))
+    if progress is not None:
+        progress(1.0)
     return CheckReport(air.name, failures, buses, aux_checked)
+
+
+class _Part:
+    """The span ``start .. end`` of a check's progress: ``part(f)`` reports ``f`` of it
+    to ``progress`` (nothing when there is no callback)."""
+
+    def __init__(self, progress, start: float, end: float) -> None:
+        self._progress, self._start, self._end = progress, start, end
+
+    def part(self, start: float, end: float) -> _Part:
+        width = self._end - self._start
+        return _Part(self._progress, self._start + width * start, self._start + width * end)
+
+    def __call__(self, fraction: float) -> None:
+        if self._progress is not None:
+            self._progress(self._start + (self._end - self._start) * min(max(fraction, 0.0),
+                                                                         1.0))
 
 
 # --- constraints ------------------------------------------------------------------------
 
-def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel) -> np.ndarray:
+def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel, progress) -> np.ndarray:
     """The real rows (ascending) where ``Σ_i c_i·sel_i·C_i`` with random extension
     ``c_i`` is non-zero, by the generated constraint kernel."""
     height, real = shape.height, shape.real_rows
@@ -206,9 +238,14 @@ def _flagged_rows(air, checked, inputs, shape: TraceShape, cancel) -> np.ndarray
         args["aux"] = np.zeros((air.n_aux_base, height), dtype=np.uint32)
         args["challenges"] = np.zeros((len(air.challenge_names), 4), dtype=np.uint32)
         args["aux_publics"] = np.zeros((len(air.aux_public_names), 4), dtype=np.uint32)
+    def done(points: int) -> None:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        progress(points / max(real, 1))
+
     values = evaluate_constraints(
         air, **args, coefficients=coeffs, stride=1, stop=real, check_values=False,
-        progress=None if cancel is None else lambda done: cancel.raise_if_cancelled())
+        progress=done)
     return np.flatnonzero(values.any(axis=1))
 
 
@@ -248,8 +285,10 @@ def _selected(when: Selector, rows: np.ndarray, shape: TraceShape) -> np.ndarray
     return rows <= last
 
 
-def _constraint_failures(checked, inputs, shape, rows, cancel) -> tuple[ConstraintFailure, ...]:
-    """Every checked constraint at ``rows`` (every real row if None), by NumPy."""
+def _constraint_failures(checked, inputs, shape, rows, cancel,
+                         progress=None) -> tuple[ConstraintFailure, ...]:
+    """Every checked constraint at ``rows`` (every real row if None), by NumPy;
+    ``progress`` told the fraction of the rows done."""
     first: dict[int, int] = {}
     counts: dict[int, int] = {}
     for block, sub, stride in _row_blocks(inputs, shape, rows):
@@ -263,6 +302,9 @@ def _constraint_failures(checked, inputs, shape, rows, cancel) -> tuple[Constrai
                 counts[index] = counts.get(index, 0) + int(bad.size)
         if cancel is not None:
             cancel.raise_if_cancelled()
+        if progress is not None:
+            progress((int(block[-1]) + 1) / max(shape.real_rows if rows is None
+                                                else int(rows[-1]) + 1, 1))
     by_index = dict(checked)
     failures = [_describe(index, by_index[index], row, counts[index], inputs)
                 for index, row in first.items()]
@@ -305,7 +347,7 @@ def _plain(value) -> int | tuple[int, ...]:
 
 # --- buses ------------------------------------------------------------------------------
 
-def _buses_balance(air, inputs, shape, public_messages, cancel) -> bool:
+def _buses_balance(air, inputs, shape, public_messages, cancel, progress) -> bool:
     """True if one LogUp sum with random challenges says every bus balances; False if
     some bus may not (or a denominator vanished): then the messages are grouped."""
     if not any(not bus.is_global for bus in air.buses):
@@ -313,7 +355,8 @@ def _buses_balance(air, inputs, shape, public_messages, cancel) -> bool:
     challenges = bb_random(None, (len(air.challenge_names), 4))
     try:
         total = (interaction_sum(air, inputs["main"], inputs["prep"], inputs["publics"],
-                                 challenges, shape.zk_rows, cancel=cancel)
+                                 challenges, shape.zk_rows, cancel=cancel,
+                                 progress=progress)
                  + public_interaction_sum(air, public_messages, challenges))
     except ValueError:
         return False
@@ -337,7 +380,8 @@ def check_global_buses(air, traces: Sequence, *, public_messages: Sequence[Publi
                  for bus in air.buses if bus.is_global)
 
 
-def _bus_balance(air, bus, traces, public_messages, max_unmatched, cancel) -> BusBalance:
+def _bus_balance(air, bus, traces, public_messages, max_unmatched, cancel,
+                 progress=None) -> BusBalance:
     """Group the bus's messages over ``traces`` (``(inputs, shape)`` each) by a 62-bit
     key (two random linear combinations of the values mod P: equal messages share a
     key, distinct ones collide with negligible probability) and sum each group's
@@ -352,6 +396,8 @@ def _bus_balance(air, bus, traces, public_messages, max_unmatched, cancel) -> Bu
             start, n = int(block[0]), block.size
             if cancel is not None:
                 cancel.raise_if_cancelled()
+            if progress is not None:
+                progress((t + start / max(shape.real_rows, 1)) / len(traces))
             values = evaluate_numpy(exprs, **{k: v for k, v in sub.items()
                                               if k in ("main", "prep", "publics")})
             for m, (k, _) in enumerate(members):

@@ -22,6 +22,12 @@ The steps, in transcript order (``docs/stark.md``):
 6. draw ζ and open every commitment at ζ (the trace also at ζ·ω) with one DEEP-FRI
    proof (:mod:`engine.stark.pcs`).
 
+Every phase reports its fraction done (``engine.events.Progress``) as its chunks of
+work end: the row checker's blocks of rows, each batch of columns extended and each
+round of a Merkle tree (:meth:`engine.hash.merkle.MerkleTree.commit`), the LogUp
+trace's blocks of rows, the quotient's blocks of points, the opening and each FRI
+layer; each phase's fractions rise to 1.0 at its end.
+
 With ``check=True`` (the default) the row checker runs first and a witness that does
 not satisfy the AIR raises :class:`ProvingError` carrying its report (first failing
 row and constraint by name, unbalanced bus messages). ``check=False`` skips every
@@ -32,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -93,6 +99,14 @@ __all__ = ["ProvingError", "commit_stage0", "prove", "stage0_zk_rows"]
 # LDE points extended per batch of columns in a large commit: about 0.1 s of work, so a
 # cancel takes effect quickly.
 _LDE_POINTS_PER_BATCH = 1 << 24
+
+# The parts of a phase's fraction its steps take, near their shares of its time at
+# 2^16 rows (sha256 on two cores): extending the columns in a commit (the Merkle tree
+# is the rest), the aux columns in LogUp (committing them is the rest), the
+# constraint values in the quotient (splitting and committing the chunks are the rest).
+_EXTEND_SHARE = 0.75
+_AUX_BUILD_SHARE = 0.55
+_QUOTIENT_VALUES_SHARE = 0.85
 
 
 def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
@@ -164,7 +178,8 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
     prep = air.compute_preprocessed(shape, public_data)
     if check and row_check:
         with reporter.phase("check"):
-            _check_witness(air, trace, prep, publics, shape, messages, cancel)
+            _check_witness(air, trace, prep, publics, shape, messages, cancel,
+                           _Share(reporter, "check"))
 
     groups: list[CommittedMatrices] = []
     prep_root = b""
@@ -175,19 +190,26 @@ def prove(air: Air, main: np.ndarray, *, public_values, public_data: Any = None,
                 key = keys.proving_key(air, params, shape.log_height)
                 prep, prep_commit = key.preprocessed, key.committed
                 reporter.emit(Committed("preprocessed", prep_commit.root))
+                reporter.progress("preprocessed", 1.0)
             else:
-                prep_commit = _commit(prep, params, reporter, "preprocessed")
+                prep_commit = _commit(prep, params, reporter, "preprocessed",
+                                      progress=_Share(reporter, "preprocessed"))
         prep_root = prep_commit.root
         transcript.absorb_digest(LABEL_PREPROCESSED, prep_root)
         groups.append(prep_commit)
 
     with reporter.phase("commit main"):
-        main_lde = _extend(trace, params, reporter)
+        share = _Share(reporter, "commit main")
+        main_lde = _extend(trace, params, reporter, progress=share.part(0.0, _EXTEND_SHARE))
+        trees = share.part(_EXTEND_SHARE, 1.0)
         if air.n_stage0:
+            stage0_share = air.n_stage0 / air.n_main
             stage0_commit = _tree(main_lde[:air.n_stage0], trace.shape[1], params, reporter,
-                                  "stage0")
+                                  "stage0", progress=trees.part(0.0, stage0_share))
             groups.append(stage0_commit)
-        main_commit = _tree(main_lde[air.n_stage0:], trace.shape[1], params, reporter, "main")
+            trees = trees.part(stage0_share, 1.0)
+        main_commit = _tree(main_lde[air.n_stage0:], trace.shape[1], params, reporter, "main",
+                            progress=trees)
         main_lde.flags.writeable = False
     if air.n_stage0 or air.has_global_buses:
         absorb_stage0(transcript, stage0_commit.root if air.n_stage0 else b"",
@@ -292,10 +314,11 @@ def _trace_rows(array: np.ndarray) -> np.ndarray:
     return np.array(array, dtype=np.uint32, order="C", copy=True)
 
 
-def _check_witness(air, trace, prep, publics, shape, messages, cancel) -> None:
+def _check_witness(air, trace, prep, publics, shape, messages, cancel, progress) -> None:
     # The compiled row screen uses the constraint kernel the quotient needs anyway.
     report = check_constraints(air, trace, prep, publics, zk_rows=shape.zk_rows,
-                               public_messages=messages, compiled=True, cancel=cancel)
+                               public_messages=messages, compiled=True, cancel=cancel,
+                               progress=progress)
     if not report.ok:
         raise ProvingError(str(report), report)
     terms = total_interactions(air, shape.height, messages)
@@ -306,17 +329,20 @@ def _check_witness(air, trace, prep, publics, shape, messages, cancel) -> None:
 def _prove_logup(air, trace, prep, publics, messages, shape, params, transcript, rng, check,
                  reporter, global_challenges):
     """Grind, draw γ and β, build and commit the aux trace: (nonce, challenges, S, commit)."""
+    share = _Share(reporter, "logup")
     nonce = transcript.grind(params.logup_pow_bits)
     challenges = draw_logup_challenges(air, transcript, global_challenges)
     try:
         aux, logup_sum = build_aux_trace(air, trace, prep, publics, challenges,
-                                         shape.zk_rows, rng)
+                                         shape.zk_rows, rng,
+                                         progress=share.part(0.0, _AUX_BUILD_SHARE))
     except ValueError as error:
         raise ProvingError(f"cannot build the LogUp trace: {error}") from error
     if check:
         _check_logup_sum(air, messages, challenges, logup_sum)
     reporter.check_cancel()
-    return nonce, challenges, logup_sum, _commit(aux, params, reporter, "aux")
+    return nonce, challenges, logup_sum, _commit(aux, params, reporter, "aux",
+                                                 progress=share.part(_AUX_BUILD_SHARE, 1.0))
 
 
 def _prove_quotient(air, groups, main_lde, aux_commit, publics, challenges, logup_sum, alpha,
@@ -327,7 +353,7 @@ def _prove_quotient(air, groups, main_lde, aux_commit, publics, challenges, logu
         air, main=main_lde, prep=prep_lde, aux=aux_commit.ldes[0] if aux_commit else None,
         shape=shape, log_blowup=params.log_blowup, publics=publics, challenges=challenges,
         aux_publics=logup_sum.reshape(-1, 4), alpha=alpha,
-        progress=lambda fraction: reporter.progress("quotient", 0.8 * fraction))
+        progress=_Share(reporter, "quotient").part(0.0, _QUOTIENT_VALUES_SHARE))
     bound = quotient_degree(air, shape) if check else None
     try:
         chunks = split_quotient(values, shape.height, chunk_count(air, shape), rng,
@@ -335,7 +361,8 @@ def _prove_quotient(air, groups, main_lde, aux_commit, publics, challenges, logu
     except ValueError as error:
         raise ProvingError(str(error)) from error
     reporter.check_cancel()
-    return _commit(chunks, params, reporter, "quotient", coefficients=True)
+    return _commit(chunks, params, reporter, "quotient", coefficients=True,
+                   progress=_Share(reporter, "quotient").part(_QUOTIENT_VALUES_SHARE, 1.0))
 
 
 def _check_logup_sum(air, messages, challenges, logup_sum) -> None:
@@ -346,17 +373,21 @@ def _check_logup_sum(air, messages, challenges, logup_sum) -> None:
 
 
 def _commit(matrix: np.ndarray, params: ProofParams, reporter: Reporter, name: str, *,
-            coefficients: bool = False) -> CommittedMatrices:
+            coefficients: bool = False, progress: _Share) -> CommittedMatrices:
     """:func:`engine.stark.pcs.commit` of one matrix, extended a batch of columns at a
     time with a cancel check between batches when the LDE is large (a 100-column
-    2^18-row trace takes about a second to extend)."""
+    2^18-row trace takes about a second to extend); ``progress`` is told the fraction
+    of the commit done."""
     m, n = matrix.shape
     if m <= _batch_columns(n, params):
         committed = commit([matrix], params, coefficients=coefficients)
         reporter.emit(Committed(name, committed.root))
+        progress(1.0)
         return committed
-    lde = _extend(matrix, params, reporter, coefficients=coefficients)
-    committed = _tree(lde, n, params, reporter, name)
+    lde = _extend(matrix, params, reporter, coefficients=coefficients,
+                  progress=progress.part(0.0, _EXTEND_SHARE))
+    committed = _tree(lde, n, params, reporter, name,
+                      progress=progress.part(_EXTEND_SHARE, 1.0))
     lde.flags.writeable = False
     return committed
 
@@ -367,10 +398,11 @@ def _batch_columns(n: int, params: ProofParams) -> int:
 
 
 def _extend(matrix: np.ndarray, params: ProofParams, reporter: Reporter, *,
-            coefficients: bool = False) -> np.ndarray:
+            coefficients: bool = False,
+            progress: Callable[[float], None] | None = None) -> np.ndarray:
     """The LDE of every column of ``matrix`` (evaluations, or coefficients with
     ``coefficients``), a batch of columns at a time with a cancel check between
-    batches."""
+    batches and ``progress`` told the fraction of the columns done."""
     m, n = matrix.shape
     per_batch = _batch_columns(n, params)
     lde = np.empty((m, n << params.log_blowup), dtype=np.uint32)
@@ -381,16 +413,39 @@ def _extend(matrix: np.ndarray, params: ProofParams, reporter: Reporter, *,
         else:
             coset_lde(matrix[rows], params.log_blowup, GENERATOR, out=lde[rows])
         reporter.check_cancel()
+        if progress is not None:
+            progress(rows.stop / m)
     return lde
 
 
 def _tree(lde: np.ndarray, n: int, params: ProofParams, reporter: Reporter,
-          name: str) -> CommittedMatrices:
-    """Merkle-commit the rows of an LDE (a block of :func:`_extend`'s rows)."""
-    committed = CommittedMatrices(MerkleTree.commit([lde]), (lde,), n.bit_length() - 1,
-                                  params.log_blowup)
+          name: str, progress: Callable[[float], None] | None = None) -> CommittedMatrices:
+    """Merkle-commit the rows of an LDE (a block of :func:`_extend`'s rows), in rounds
+    of leaves that ``progress`` hears of, and that poll the cancel token, when given."""
+    committed = CommittedMatrices(MerkleTree.commit([lde], progress=progress), (lde,),
+                                  n.bit_length() - 1, params.log_blowup)
     reporter.emit(Committed(name, committed.root))
     return committed
+
+
+class _Share:
+    """``share(fraction)`` reports the fraction ``fraction`` of one part of a phase as
+    the phase's own: the part spans ``start .. end`` of the phase's fraction.
+    ``part(a, b)`` is the share spanning ``a .. b`` of this one; consecutive parts
+    called in order report a fraction that only grows."""
+
+    def __init__(self, reporter: Reporter, phase: str, start: float = 0.0,
+                 end: float = 1.0) -> None:
+        self._reporter, self._phase, self._start, self._end = reporter, phase, start, end
+
+    def part(self, start: float, end: float) -> _Share:
+        width = self._end - self._start
+        return _Share(self._reporter, self._phase, self._start + width * start,
+                      self._start + width * end)
+
+    def __call__(self, fraction: float) -> None:
+        self._reporter.progress(self._phase,
+                                self._start + (self._end - self._start) * fraction)
 
 
 class _ProverTranscript(Transcript):
@@ -411,6 +466,7 @@ class _ProverTranscript(Transcript):
         """End phase "fri" (after ``prove_openings`` returned)."""
         if self._seen == 0:
             self._switch_to_fri()
+        self._reporter.progress("fri", 1.0)
         self._reporter.emit(PhaseFinished("fri", time.perf_counter() - self._started))
         self._reporter = None
 
@@ -430,6 +486,7 @@ class _ProverTranscript(Transcript):
         return super().grind(bits)
 
     def _switch_to_fri(self) -> None:
+        self._reporter.progress("open", 1.0)
         now = time.perf_counter()
         self._reporter.emit(PhaseFinished("open", now - self._started))
         self._reporter.emit(PhaseStarted("fri"))

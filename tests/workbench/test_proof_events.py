@@ -93,3 +93,45 @@ def test_verify_panel_shows_verdict_claim_and_image_id_match(window):
     assert panel.state() == UNPINNED and panel.verdict_color() == colors["neutral"]
     panel.show_message("Verifying…")
     assert panel.state() == "" and panel.verdict_color() == ""
+
+
+def test_a_phase_that_reports_fractions_has_a_determinate_bar_from_its_start(window, qtbot):
+    """Issue 16: every STARK phase reports its fraction, so its bar is determinate (not
+    busy) from its start and shows the engine's fraction; a phase that reports none
+    (executing) is busy without an estimate."""
+    import queue
+
+    from workbench.model.phases import REPORTS_FRACTION, phase_label
+    from workbench.views.progress_panel import STEPS
+    steps: queue.Queue = queue.Queue()
+
+    def task(report, cancel):
+        while True:
+            try:
+                event = steps.get(timeout=0.01)
+            except queue.Empty:
+                cancel.raise_if_cancelled()
+                continue
+            if event is None:
+                return "done"
+            report(event)
+
+    bar = window.progress.bar
+    window.progress.begin("Proving")
+    assert window.runner.start("replay", task)
+    steps.put(PhaseStarted("execute"))
+    qtbot.waitUntil(lambda: window.progress.text().startswith(phase_label("execute")))
+    assert bar.maximum() == 0, "a phase with no fraction and no estimate is busy"
+    steps.put(PhaseFinished("execute", 0.1))
+    for phase in ("check", "commit main", "logup", "quotient"):
+        assert phase in REPORTS_FRACTION
+        steps.put(PhaseStarted(phase))
+        qtbot.waitUntil(lambda phase=phase: window.progress.text().startswith(
+            phase_label(phase)))
+        assert (bar.maximum(), bar.value()) == (STEPS, 0), phase
+        steps.put(Progress(phase, 0.4))
+        qtbot.waitUntil(lambda: bar.value() == round(0.4 * STEPS))
+        assert bar.maximum() == STEPS
+        steps.put(PhaseFinished(phase, 0.2))
+    with qtbot.waitSignal(window.runner.succeeded, timeout=5_000):
+        steps.put(None)

@@ -1,13 +1,14 @@
 """How far along a proof's phase is, and how long the proof has left, from the last
 proof of the same trace height on this machine.
 
-Most of the prover's phases report no fraction of their own (``engine.events.Progress``
-comes from the quotient, the opening and FRI only), so their bar would only say
-"busy". ``PhaseClock`` remembers how long each phase of the last proof of each height
-took; in a later proof of that height a phase without its own fraction is shown as
-the part of its expected time that has passed (never past 95 %: an estimate is not a
-promise), and the time left is the expected time of the phases still to come, less
-what the current one has already taken.
+The STARK prover's phases report their own fraction done (``engine.events.Progress``;
+``workbench.model.phases.REPORTS_FRACTION`` names them) and the bar shows that; the
+others (executing, stage 0, the witness, the check of the receipt) report none, so
+their bar would only say "busy". ``PhaseClock`` remembers how long each phase of the
+last proof of each height took; in a later proof of that height a phase without its
+own fraction is shown as the part of its expected time that has passed (never past
+95 %: an estimate is not a promise), and the time left of every proof is the expected
+time of the phases still to come, less what the current one has already taken.
 """
 from __future__ import annotations
 

@@ -30,6 +30,15 @@ PHASE_LABELS = {
 }
 
 
+#: The prover's phases that report their own fraction done (``engine.events.Progress``,
+#: from the kernels' chunks of work): their bar is determinate from their start. The
+#: others (executing, stage 0, the witness, the receipt's check, the workbench's own)
+#: are shown as the part of their time in the last proof of that size that has passed
+#: (``workbench.model.estimates``), or as busy without one.
+REPORTS_FRACTION = frozenset({"check", "preprocessed", "commit main", "logup", "quotient",
+                              "open", "fri"})
+
+
 def phase_label(phase: str) -> str:
     """A person's words for an engine phase name (the name, capitalised, when unknown)."""
     return PHASE_LABELS.get(phase, phase[:1].upper() + phase[1:])

@@ -26,7 +26,7 @@ from engine import ProofParams, events
 from workbench.model import tasks
 from workbench.model.estimates import PhaseClock
 from workbench.model.formatting import describe_seconds
-from workbench.model.phases import phase_label
+from workbench.model.phases import REPORTS_FRACTION, phase_label
 from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
 from workbench.model.screen import CANCELLED, DONE, FAILED
 from workbench.model.segments import SegmentProgress
@@ -138,10 +138,15 @@ class Outcomes:
         if isinstance(event, events.PhaseStarted):
             segment = self._segment_label()
             label = phase_label(event.phase)
+            # A phase that reports its own fraction has a determinate bar from its
+            # start; the others are busy until the estimate (on_tick) fills them.
+            reports = event.phase in REPORTS_FRACTION
             w.progress.set_phase(f"{segment[:1].upper()}{segment[1:]} · {label}" if segment
-                                 else label)
+                                 else label, 0.0 if reports else None)
             if w.runner.task_name == "prove":
                 self.phase_clock.phase_started(event.phase, self.clock())
+                if reports:
+                    self.phase_clock.progress_reported()
             if event.phase == "compile" and w.runner.task_name == "execute":
                 w.trace_plot.show_message("Compiling the executor's kernels (first run only, "
                                           "a few seconds)…")
