@@ -1,19 +1,23 @@
-"""The driver of a distributed proof: one pass over the run here, the segments' STARK
-proofs on Dask workers.
+"""The driver of a distributed proof: one pass over the run here, both phases of the
+segments' proofs on Dask workers.
 
 ``prove_run_distributed`` follows the local prover's two phases
 (``docs/continuations.md``, ``docs/distributed.md``): it connects first (an
 unreachable scheduler fails within the connect timeout, before any work), executes
-the run once, runs phase one here (each segment's witness and stage-0 commitment: the
-state one segment hands the next is computed by the previous segment's witness, so
-this phase is a chain), grinds the global challenges, then records the run again and
-submits one task per segment (``engine.distributed.jobs``), at most a few per worker
-in flight, so that the driver's memory holds a few windows whatever the run's length.
-Each seal comes back as bytes; the driver decodes it, checks its stage-0 root
-against phase one's and verifies it as the verifier will; a seal that fails is
-proved again (``max_reproofs`` times at most). A worker that dies takes its task
-with it and Dask runs it elsewhere; a task that raises is retried (``retries``).
-Cancelling (the reporter's token, Ctrl-C) cancels every task and raises.
+the run once, then records it window by window and submits one phase-one task per
+segment (``engine.distributed.jobs``), at most a few per worker in flight so that the
+driver's memory holds a few windows whatever the run's length. The state each
+segment starts from is computed here from the boundary row
+(``engine.segments.handover``), so the segments are committed in parallel; the worker
+checks it against the one its witness hands over. Each worker commits its segments'
+stage-0 columns, keeps their jobs and returns the roots; the driver grinds the global
+challenges and sends each segment's phase-two task to the worker that keeps its job
+(a few bytes a task). A worker that no longer holds a job (it died and was replaced)
+gets the whole job again. Each seal comes back as bytes; the driver decodes it,
+checks its stage-0 root against phase one's and verifies it as the verifier will; a
+seal that fails is proved again (``max_reproofs`` times at most). A worker that dies
+takes its task with it and Dask runs it elsewhere; a task that raises is retried
+(``retries``). Cancelling (the reporter's token, Ctrl-C) cancels every task and raises.
 """
 from __future__ import annotations
 
@@ -22,16 +26,18 @@ import logging
 import queue
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from engine.circuit.machine import build_air
 from engine.circuit.witness import segment_messages, segment_publics
-from engine.distributed.jobs import STARTED_TOPIC, prove_segment_task, run_job, segment_jobs
+from engine.distributed.jobs import (STARTED_TOPIC, MissingJob, commit_segment_task, forget_run,
+                                     prove_segment_task, run_job, segment_jobs)
 from engine.errors import InputError, ProvingError
 from engine.events import Reporter, SegmentFinished, SegmentStarted
 from engine.prover.local import (DEFAULT_LOG_SEGMENT_HEIGHT, ProvedRun, ProvedSegment,
-                                 assemble, commit_segments, plan_run, segment_seed)
+                                 assemble, plan_run)
 from engine.stark import decode_proof
 from engine.stark import verify as stark_verify
 from engine.stark.params import ProofParams
@@ -87,14 +93,10 @@ def prove_run_distributed(program: Program, input_data: bytes, *,
                            log_segment_height=log_segment_height, max_cycles=max_cycles,
                            reporter=reporter, secret=secret)
         air = build_air()
-        count = planned.count
-        seeds = [segment_seed(planned.secret, k) for k in range(count)]
-        first = commit_segments(iter(planned.witnesses), count, params, seeds, reporter)
-        with reporter.phase("global challenges"):
-            nonce, challenges = grind_global_challenges(air, planned.claim, first.roots,
-                                                        params.global_pow_bits)
-        common = run_job(planned, params, challenges, check=check, row_check=row_check)
-        checker = _SealChecker(air, planned, params, first.roots, challenges)
+        run_id = uuid.uuid4().hex[:12]
+        common = run_job(planned, params, None, check=check, row_check=row_check, run_id=run_id)
+        if in_flight is None:
+            in_flight = 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         import dask
 
         # Each job carries its segment's recorded rows (~25 MB at 2^18) on purpose, so
@@ -102,12 +104,25 @@ def prove_run_distributed(program: Program, input_data: bytes, *,
         # once per size, says nothing useful; its advice, scattering the data first,
         # would leave it on one worker and lose it with that worker, where a task
         # that carries its data can be run again elsewhere.
-        with reporter.phase("segments on the cluster"), \
-                dask.config.set({"distributed.admin.large-graph-warning-threshold": JOB_BYTES}):
-            proved, shares = _prove_wave(client, common,
-                                         segment_jobs(planned, first.state_outs),
-                                         planned.spans, checker, reporter,
-                                         max_reproofs=max_reproofs, in_flight=in_flight)
+        try:
+            with dask.config.set({"distributed.admin.large-graph-warning-threshold":
+                                  JOB_BYTES}):
+                with reporter.phase("stage0"):
+                    first = _commit_wave(client, common, segment_jobs(planned), planned.count,
+                                         reporter, in_flight=in_flight)
+                with reporter.phase("global challenges"):
+                    nonce, challenges = grind_global_challenges(air, planned.claim, first.roots,
+                                                                params.global_pow_bits)
+                common = {**common, "challenges": np.asarray(challenges, dtype=np.uint32)}
+                checker = _SealChecker(air, planned, params, first.roots, challenges)
+                with reporter.phase("segments on the cluster"):
+                    proved, shares = _prove_wave(client, common, planned, first, checker,
+                                                 reporter, max_reproofs=max_reproofs,
+                                                 in_flight=in_flight)
+        finally:
+            # Phase one's jobs left on the workers go, whatever happened.
+            with contextlib.suppress(Exception):
+                client.run(forget_run, run_id)
     return ProvedRun(planned.plan.run,
                      assemble(air, proved, shares, planned.image, challenges, nonce, params,
                               check))
@@ -224,17 +239,86 @@ class _SealChecker:
         return proof, None
 
 
-def _prove_wave(client, common: dict, jobs: Iterator[dict], spans, checker: _SealChecker,
-                reporter: Reporter, *, max_reproofs: int, in_flight: int | None):
-    """Phase two on the cluster: submit the jobs (a bounded number ahead), check each
-    seal as it returns, prove a bad one again; the segments and their global shares,
+@dataclass
+class _Committed:
+    """What phase one leaves on the driver: each segment's stage-0 root, the worker that
+    keeps its job, and its job without the rows (what the seal check and a job sent
+    again need: the journal positions, the first cycle, the state it starts from)."""
+    roots: list[bytes]
+    holders: list[str | None]
+    metas: list[dict]
+
+
+_META = ("index", "first_cycle", "cycles", "j_in", "j_out", "state_in")
+
+
+def _commit_wave(client, common: dict, jobs: Iterator[dict], count: int, reporter: Reporter,
+                 *, in_flight: int) -> _Committed:
+    """Phase one on the cluster: submit the jobs (a bounded number ahead, so that the
+    driver holds a few windows), each worker commits a segment's stage-0 columns and
+    keeps its job; the roots, in order. A worker that dies takes its tasks with it and
+    Dask runs them elsewhere (the task carries its job)."""
+    from distributed import wait
+
+    roots: list[bytes | None] = [None] * count
+    holders: list[str | None] = [None] * count
+    metas: list[dict | None] = [None] * count
+    pending: dict = {}
+    jobs = iter(jobs)
+    more, done = True, 0
+    try:
+        while done < count:
+            while more and len(pending) < in_flight:
+                job = next(jobs, None)
+                if job is None:
+                    more = False
+                    break
+                k = job["index"]
+                metas[k] = {name: job[name] for name in _META}
+                future = client.submit(commit_segment_task, common, job, pure=False,
+                                       retries=TASK_RETRIES,
+                                       key=f"zkwb-commit-{common['run']}-{k}")
+                pending[future] = k
+            if not pending:
+                raise ProvingError(f"{done} of {count} segments were recorded")
+            try:
+                finished, _ = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                finished = [future for future in pending if future.done()]
+            reporter.check_cancel()
+            for future in finished:
+                k = pending.pop(future)
+                if future.status != "finished":
+                    error = future.exception()
+                    raise ProvingError(f"segment {k} of {count} could not be committed on the "
+                                       f"cluster: {type(error).__name__}: {error}")
+                result = future.result()
+                future.release()
+                roots[k], holders[k] = bytes(result["root"]), result.get("worker")
+                done += 1
+                reporter.progress("stage0", done / count)
+    except BaseException:
+        if pending:
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending), force=True)
+        raise
+    return _Committed(roots, holders, metas)
+
+
+def _prove_wave(client, common: dict, planned, first: _Committed, checker: _SealChecker,
+                reporter: Reporter, *, max_reproofs: int, in_flight: int):
+    """Phase two on the cluster: every segment's task goes to the worker that keeps its
+    job (a few bytes each); a worker that does not hold it (it died and was replaced,
+    or Dask ran the task elsewhere) answers ``MissingJob`` and the driver records the
+    window again and sends the whole job (a bounded number ahead). Each seal is checked
+    as it returns and a bad one proved again; the segments and their global shares,
     in order."""
     from distributed import wait
 
-    count = len(spans)
-    run_id = uuid.uuid4().hex[:12]
+    count = len(planned.spans)
+    spans = planned.spans
+    run_id = common["run"]
     started: queue.SimpleQueue = queue.SimpleQueue()
-    common = {**common, "run": run_id}
 
     def on_started(event) -> None:
         _, message = event
@@ -242,36 +326,36 @@ def _prove_wave(client, common: dict, jobs: Iterator[dict], spans, checker: _Sea
             started.put(message)
 
     client.subscribe_topic(STARTED_TOPIC, on_started)
-    if in_flight is None:
-        in_flight = 2 * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    pending: dict = {}          # future -> (index, job, attempt)
-    retry: list = []            # (job, attempt) to submit again
+    pending: dict = {}          # future -> (index, meta, attempt, whole)
+    resend: list = []           # (index, attempt): send the whole job
     attempts = [0] * count
     announced: dict[int, str | None] = {}
     done: dict[int, tuple[ProvedSegment, np.ndarray]] = {}
-    jobs = iter(jobs)
-    more = True
 
-    def submit(job: dict, attempt: int) -> None:
-        k = job["index"]
+    def submit(k: int, attempt: int, whole: bool) -> None:
+        meta = first.metas[k]
+        if whole:
+            job = next(segment_jobs(planned, k, meta["state_in"]))
+            options = {}
+        else:
+            job = {"index": k, "stored": True}
+            options = {"workers": [first.holders[k]], "allow_other_workers": True} \
+                if first.holders[k] else {}
         future = client.submit(prove_segment_task, common, job, pure=False,
-                               retries=TASK_RETRIES, key=f"zkwb-segment-{run_id}-{k}-{attempt}")
-        pending[future] = (k, job, attempt)
+                               retries=TASK_RETRIES, **options,
+                               key=f"zkwb-segment-{run_id}-{k}-{attempt}{'w' if whole else ''}")
+        pending[future] = (k, meta, attempt, whole)
 
     try:
+        for k in range(count):
+            submit(k, 0, False)
         while len(done) < count:
-            while len(pending) < in_flight and (retry or more):
-                if retry:
-                    submit(*retry.pop())
-                    continue
-                try:
-                    job = next(jobs)
-                except StopIteration:
-                    more = False
-                    break
-                submit(job, 0)
+            wholes = sum(1 for _, _, _, whole in pending.values() if whole)
+            while resend and wholes < in_flight:
+                submit(*resend.pop(0), True)
+                wholes += 1
             if not pending:
-                raise ProvingError(f"{len(done)} of {count} segments were recorded")
+                raise ProvingError(f"{len(done)} of {count} segments were proven")
             try:
                 finished, _ = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED")
             except TimeoutError:
@@ -279,9 +363,13 @@ def _prove_wave(client, common: dict, jobs: Iterator[dict], spans, checker: _Sea
             _announce_started(started, pending, spans, count, announced, reporter)
             reporter.check_cancel()
             for future in finished:
-                k, job, _ = pending.pop(future)
+                k, meta, attempt, whole = pending.pop(future)
                 if future.status != "finished":
                     error = future.exception()
+                    if isinstance(error, MissingJob) and not whole:
+                        announced.pop(k, None)
+                        resend.append((k, attempt))
+                        continue
                     raise ProvingError(f"segment {k} of {count} could not be proven on the "
                                        f"cluster: {type(error).__name__}: {error}")
                 result = future.result()
@@ -290,7 +378,7 @@ def _prove_wave(client, common: dict, jobs: Iterator[dict], spans, checker: _Sea
                     first_cycle, cycles = spans[k]
                     reporter.emit(SegmentStarted(k, count, first_cycle, cycles,
                                                  result.get("worker")))
-                proof, reason = checker(k, job, result)
+                proof, reason = checker(k, meta, result)
                 announced.pop(k, None)
                 if proof is None:
                     attempts[k] += 1
@@ -302,10 +390,10 @@ def _prove_wave(client, common: dict, jobs: Iterator[dict], spans, checker: _Sea
                     logging.getLogger(__name__).warning(
                         "segment %d from worker %s: %s; proving it again", k,
                         result.get("worker"), reason)
-                    retry.append((job, attempts[k]))
+                    resend.append((k, attempts[k]))
                     continue
                 first_cycle, cycles = spans[k]
-                done[k] = (ProvedSegment(proof.log_height, job["j_out"], bytes(result["seal"]),
+                done[k] = (ProvedSegment(proof.log_height, meta["j_out"], bytes(result["seal"]),
                                          first_cycle, cycles, proof.security_bits,
                                          float(result["seconds"])),
                            np.asarray(proof.logup_sum[4:8]))
@@ -329,7 +417,7 @@ def _announce_started(started: queue.SimpleQueue, pending: dict, spans, count: i
                       announced: dict, reporter: Reporter) -> None:
     """Emit :class:`SegmentStarted` for the segments workers announced since the last
     call (of this run's tasks still pending)."""
-    live = {k for k, _, _ in pending.values()}
+    live = {entry[0] for entry in pending.values()}
     while True:
         try:
             message = started.get_nowait()

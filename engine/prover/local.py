@@ -8,10 +8,11 @@ one trace of at most ``2^log_segment_height`` rows is one segment, in the smalle
 trace that holds it. Memory holds one window, one witness and one proof at a time;
 what is kept between segments is a root, a seed and the state handed over.
 
-The steps are functions of their own, which ``engine.distributed`` reuses with phase
-two on Dask workers: ``plan_run`` (execute and cut), ``commit_segments`` (phase one),
-``prove_segment`` (one segment's phase two), ``assemble`` (the global sum and the
-set's security), ``segment_seed`` (a segment's stage-0 seed from the secret).
+The steps are functions of their own, which ``engine.distributed`` reuses with both
+phases on Dask workers: ``plan_run`` (execute and cut), ``commit_segments`` (phase
+one in this process), ``prove_segment`` (one segment's phase two), ``assemble`` (the
+global sum and the set's security), ``segment_seed`` (a segment's stage-0 seed from
+the secret).
 """
 from __future__ import annotations
 
@@ -183,7 +184,8 @@ class PhaseOne:
 def commit_segments(recorded: Iterator[MachineWitness], count: int, params: ProofParams,
                     seeds: Sequence[bytes], reporter: Reporter) -> PhaseOne:
     """Phase one: commit each recorded witness's stage-0 columns with its seed (phase
-    ``stage0``). Raises ``ProvingError`` unless there are ``count`` witnesses."""
+    ``stage0``, its progress the segments committed). Raises ``ProvingError`` unless
+    there are ``count`` witnesses."""
     air = build_air()
     roots, states, kept = [], [], None
     with reporter.phase("stage0"):
@@ -195,6 +197,7 @@ def commit_segments(recorded: Iterator[MachineWitness], count: int, params: Proo
             # witness either way; neither phase writes to it) instead of recording it
             # again.
             kept = witness if count == 1 else None
+            reporter.progress("stage0", len(roots) / max(count, 1))
     if len(roots) != count:
         raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
     return PhaseOne(roots, states, kept)

@@ -21,7 +21,7 @@ import pytest
 
 from engine.api import prove, verify
 from engine.errors import Cancelled, InputError
-from engine.events import CancelToken, SegmentFinished, SegmentStarted
+from engine.events import CancelToken, Progress, SegmentFinished, SegmentStarted
 from engine.receipt import decode_receipt, encode_receipt
 from tests.distributed.plugins import CorruptOneSeal, HoldFirstSegment
 from tests.distributed.support import (INPUT, LOG_HEIGHT, PROVE_TIMEOUT_S, ROOT, Cluster,
@@ -57,8 +57,29 @@ def _assert_like_local(receipt, local) -> None:
     assert verify(receipt, program=program()).valid
 
 
+def _recording_passes(monkeypatch) -> list:
+    """The driver's passes over the run that make jobs (their first segment), with the
+    driver's own witness generation made to fail: both phases run on the workers."""
+    from engine.distributed import driver
+    from engine.segments.witness import SegmentWitnesses
+
+    passes, real = [], driver.segment_jobs
+
+    def segment_jobs(planned, first=0, state_in=None):
+        passes.append(first)
+        return real(planned, first, state_in)
+
+    def no_witness_here(self):
+        raise AssertionError("the driver built a segment's witness")
+
+    monkeypatch.setattr(driver, "segment_jobs", segment_jobs)
+    monkeypatch.setattr(SegmentWitnesses, "__iter__", no_witness_here)
+    return passes
+
+
 def test_a_run_proved_on_a_cluster_is_a_receipt_like_a_local_one(cluster, local_receipt,
-                                                                 tmp_path):
+                                                                 tmp_path, monkeypatch):
+    passes = _recording_passes(monkeypatch)
     events, on_event = _events()
     # Jobs are large by design: Dask's large-graph warning (here made to fire at 1 kB,
     # below these small segments' jobs) is not printed on the user's terminal.
@@ -70,6 +91,12 @@ def test_a_run_proved_on_a_cluster_is_a_receipt_like_a_local_one(cluster, local_
     assert not [w for w in caught if "large graph" in str(w.message)]
     receipt = result.receipt
     _assert_like_local(receipt, local_receipt)
+    # Phase one on the workers, one pass over the run: phase two proved every segment
+    # from the job its worker kept, none was sent again.
+    assert passes == [0]
+    committed = [e.fraction for e in events if isinstance(e, Progress) and e.phase == "stage0"]
+    assert committed == sorted(committed) and committed[-1] == 1.0
+    assert len(committed) == receipt.segment_count
     finished = [e for e in events if isinstance(e, SegmentFinished)]
     assert sorted(e.index for e in finished) == list(range(receipt.segment_count))
     with cluster.client() as client:
@@ -89,7 +116,9 @@ def test_a_run_proved_on_a_cluster_is_a_receipt_like_a_local_one(cluster, local_
 
 
 def test_a_worker_killed_while_it_proves_a_segment_costs_only_that_segment(tmp_path,
-                                                                           local_receipt):
+                                                                           local_receipt,
+                                                                           monkeypatch):
+    passes = _recording_passes(monkeypatch)
     marker = tmp_path / "held"
     with Cluster(tmp_path, workers=2) as running, running.client() as client:
         client.register_plugin(HoldFirstSegment("w0", str(marker)), name="hold")
@@ -114,6 +143,9 @@ def test_a_worker_killed_while_it_proves_a_segment_costs_only_that_segment(tmp_p
         assert "error" not in outcome, (outcome.get("error"), running.logs())
         assert running.workers["w0"].wait(30) == -signal.SIGKILL
     _assert_like_local(outcome["result"].receipt, local_receipt)
+    # The segments whose jobs died with w0 were sent again, whole, each on its own.
+    resent = passes[1:]
+    assert passes[0] == 0 and resent and len(set(resent)) == len(resent)
 
 
 def test_a_corrupted_seal_is_detected_and_proved_again(tmp_path, local_receipt, caplog):
