@@ -50,7 +50,7 @@ from engine.stark.params import ProofParams
 from engine.stark.prover import commit_stage0
 
 #: The job layout; a worker refuses a job of another layout or zkwb version.
-JOB_FORMAT = 1
+JOB_FORMAT = 2
 #: The Dask event topic a worker announces the segment it starts on.
 STARTED_TOPIC = "zkwb-segment-started"
 
