@@ -269,7 +269,7 @@ def _verify(receipt, image_id, program, policy, on_event, cancel, compiling):
             valid=reason is None, reason=reason, image_id=receipt.image_id,
             expected_image_id=expected, exit_code=receipt.exit_code, journal=receipt.journal,
             security_bits=bits,
-            trace_rows=sum(1 << s.log_trace_height for s in receipt.segments),
+            trace_rows=receipt.trace_rows,
             segments=receipt.segment_count, seconds=time.perf_counter() - start, query_positions=tuple(int(p) for p in positions),
             query_passed=tuple(bool(b) for b in passed), compile_seconds=compiling.seconds)
 

@@ -270,7 +270,7 @@ def _cmd_inspect(args) -> int:
         "journal_hex": receipt.journal.hex(), "journal_text": printable_text(receipt.journal),
         "journal_bytes": len(receipt.journal), "security_bits": receipt.security_bits,
         # All segments' rows, as prove and verify report them (each one's are below).
-        "trace_rows": sum(1 << s.log_trace_height for s in receipt.segments),
+        "trace_rows": receipt.trace_rows,
         "detached": receipt.detached,
         "segment_count": receipt.segment_count, "seal_bytes": receipt.seal_bytes,
         "params": {k: getattr(receipt.params, k) for k in receipt.params.__dataclass_fields__},

@@ -71,6 +71,11 @@ class Receipt:
         return max(s.log_trace_height for s in self.segments)
 
     @property
+    def trace_rows(self) -> int:
+        """The rows of every segment's trace together."""
+        return sum(1 << s.log_trace_height for s in self.segments)
+
+    @property
     def seal_bytes(self) -> int:
         """The seals' total size in bytes."""
         return sum(len(s.seal) for s in self.segments)
