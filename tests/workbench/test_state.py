@@ -71,6 +71,14 @@ def check_state(window, step: str, others_allowed: tuple[str, ...] = ()) -> None
     outcome = session.last_outcome
     if outcome is not None:
         assert window.results.field("cycles") == f"{outcome.result.cycles:,}", step
+    # The phase timeline is the last task's, ended: nothing in it runs, and a program
+    # just opened shows none.
+    spans = window.phase_timeline.bars.model.spans
+    assert all(span.state != "running" for span in spans), f"{step}: a phase still runs"
+    if session.task is None:
+        assert window.phase_timeline.isHidden() and not spans, f"{step}: old phases shown"
+    else:
+        assert not window.phase_timeline.isHidden(), f"{step}: the task's phases not shown"
     # One message per event: the banner's message is nowhere else.
     notice = window.notice()
     if notice:

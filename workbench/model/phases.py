@@ -39,6 +39,37 @@ REPORTS_FRACTION = frozenset({"check", "preprocessed", "commit main", "logup", "
                               "open", "fri"})
 
 
+#: A phase's name on a bar of the phase timeline, where a sentence does not fit.
+SHORT_LABELS = {
+    "compile": "Compile",
+    "compile prover": "Compile prover",
+    "execute": "Execute",
+    "execute untraced": "Execute",
+    "analyse": "Plots",
+    "witness": "Witness",
+    "stage0": "Stage 0",
+    "global challenges": "Challenges",
+    "check": "Check",
+    "verify receipt": "Verify receipt",
+    "preprocessed": "Fixed tables",
+    "commit main": "Commit trace",
+    "logup": "LogUp",
+    "quotient": "Quotient",
+    "open": "DEEP opening",
+    "fri": "FRI",
+    "constraints": "Constraints",
+    "save": "Save",
+    "read": "Read",
+    "export": "Export",
+}
+
+
+def phase_short_label(phase: str) -> str:
+    """A phase's name in a word or two, for the timeline's bars (the name, capitalised,
+    when unknown)."""
+    return SHORT_LABELS.get(phase, phase[:1].upper() + phase[1:])
+
+
 def phase_label(phase: str) -> str:
     """A person's words for an engine phase name (the name, capitalised, when unknown)."""
     return PHASE_LABELS.get(phase, phase[:1].upper() + phase[1:])

@@ -41,6 +41,7 @@ from workbench.views.proof_panel import ProofPanel
 from workbench.views.query_plot import QueryPlot
 from workbench.views.result_panel import ResultPanel
 from workbench.views.prove_on import ProveOnBox
+from workbench.views.phase_timeline import PhaseTimelineStrip
 from workbench.views.segment_strip import SegmentStrip
 from workbench.views.runner import TaskRunner
 from workbench.views.session_view import SessionView
@@ -356,6 +357,8 @@ class MainWindow(QMainWindow):
 
         self.segment_strip = SegmentStrip()
         layout.addWidget(self.segment_strip)
+        self.phase_timeline = PhaseTimelineStrip()
+        layout.addWidget(self.phase_timeline)
         self.progress = ProgressPanel()
         self.progress.cancelRequested.connect(self.cancel)
         layout.addWidget(self.progress)

@@ -13,6 +13,11 @@ The events between a segment's start and finish are that segment's, so the trace
 and the Queries tab show the segment being proved (each new segment's trace and
 queries replace the last one's, and say which segment they are), and the Proof tab
 sums the phases over the segments and lists the current segment's commitments.
+
+Every event also feeds ``self.timeline`` (a ``workbench.model.timeline.PhaseTimeline``,
+reset when a task starts, but for the check of the receipt just proved, which adds its
+phases to its proof's): the phase timeline above the progress bar shows it, and grows
+at every tick.
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from workbench.model.phases import REPORTS_FRACTION, phase_label
 from workbench.model.reports import execution_report, failure_of, proof_summary, unpinned_note
 from workbench.model.screen import CANCELLED, DONE, FAILED
 from workbench.model.segments import SegmentProgress
+from workbench.model.timeline import PhaseTimeline
 from workbench.model.trace_data import TraceView
 from workbench.model.verdict import summary_of_check
 
@@ -53,6 +59,11 @@ class Outcomes:
         #: The commitments the running verification read, in order.
         self.commitments: list[str] = []
         self.segments = SegmentProgress()
+        #: The running (or last) task's phases, for the phase timeline.
+        self.timeline = PhaseTimeline()
+        #: The session's task the timeline shows (None: none, or one the session does
+        #: not record).
+        self.timeline_task = None
         #: Each phase's time in the last proof of each height: the bar and the time
         #: left of a phase that reports no fraction of its own.
         self.phase_clock = PhaseClock()
@@ -74,9 +85,26 @@ class Outcomes:
         self.segments.reset()
         self.commitments = []
         self.w.segment_strip.clear()
+        if not self.after_proof:
+            self.timeline.reset()
+            self.timeline_task = self.w.session.task
+        self.show_timeline()
+
+    def show_timeline(self) -> None:
+        """The phase timeline at this moment; during a proof with an estimate of its
+        length, on the scale of that length."""
+        now = self.clock()
+        horizon = None
+        if self.w.runner.task_name == "prove" and self.w.runner.busy:
+            left = self.phase_clock.seconds_left(now)
+            if left is not None:
+                horizon = self.timeline.elapsed(now) + left
+        self.w.phase_timeline.show_timeline(self.timeline, now, horizon)
 
     def on_tick(self, _elapsed: float) -> None:
         now = self.clock()
+        if self.timeline.running is not None:
+            self.show_timeline()
         eta = self.segments.eta_text(now)
         if self.w.runner.task_name == "prove":
             fraction = self.phase_clock.fraction(now)
@@ -89,6 +117,8 @@ class Outcomes:
 
     def on_event(self, event) -> None:
         w = self.w
+        if self.timeline.feed(event, self.clock()):
+            self.show_timeline()
         if isinstance(event, SEGMENT_EVENTS):
             self._on_segment_event(event)
         elif isinstance(event, ENGINE_EVENTS):
@@ -201,6 +231,8 @@ class Outcomes:
         w = self.w
         w.session.end(DONE)
         w.segment_strip.show_segments(self.segments)
+        self.timeline.finish(self.clock())
+        self.show_timeline()
         if name == "execute":
             self.show_execution(result)
         elif name == "prove":
@@ -225,6 +257,8 @@ class Outcomes:
         w.session.end(CANCELLED if failure.cancelled else FAILED)
         self.segments.stop(cancelled=failure.cancelled)
         w.segment_strip.show_segments(self.segments)
+        self.timeline.stop(self.clock())
+        self.show_timeline()
         if name == "verify" and not failure.cancelled:
             w.session.check_failed(message)
         w.view.render()

@@ -28,6 +28,11 @@ class SessionView:
         if screen.progress is not None and not w.runner.busy:
             task = session.task
             w.progress.finish(screen.progress, done=task is not None and task.state == DONE)
+        if session.task is None and w.outcomes.timeline_task is not None:
+            # A program opened: no task of it has run, so no phase is shown.
+            w.outcomes.timeline_task = None
+            w.outcomes.timeline.reset()
+            w.outcomes.show_timeline()
         if screen.queries_owner != self._queries_owner:
             w.query_plot.reset(screen.queries)
             self._queries_owner = screen.queries_owner
