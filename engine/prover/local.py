@@ -173,11 +173,9 @@ def prove_run(program: Program, input_data: bytes, *, claim_of: Callable[[Segmen
 
 @dataclass(frozen=True, eq=False)
 class PhaseOne:
-    """What phase one leaves: every segment's stage-0 root, the state each one hands
-    to the next (``state_outs[k]``, None for the last), and for a run of one segment
-    its witness (phase two proves it without recording it again)."""
+    """What phase one leaves: every segment's stage-0 root, and for a run of one
+    segment its witness (phase two proves it without recording it again)."""
     roots: list[bytes]
-    state_outs: list
     kept: MachineWitness | None
 
 
@@ -187,12 +185,11 @@ def commit_segments(recorded: Iterator[MachineWitness], count: int, params: Proo
     ``stage0``, its progress the segments committed). Raises ``ProvingError`` unless
     there are ``count`` witnesses."""
     air = build_air()
-    roots, states, kept = [], [], None
+    roots, kept = [], None
     with reporter.phase("stage0"):
         for k, witness in enumerate(recorded):
             reporter.check_cancel()
             roots.append(commit_stage0(air, witness.main, params=params, stage0_seed=seeds[k]))
-            states.append(None if witness.state_out is None else witness.state_out.copy())
             # A run of one segment keeps its witness for phase two (memory holds one
             # witness either way; neither phase writes to it) instead of recording it
             # again.
@@ -200,7 +197,7 @@ def commit_segments(recorded: Iterator[MachineWitness], count: int, params: Proo
             reporter.progress("stage0", len(roots) / max(count, 1))
     if len(roots) != count:
         raise ProvingError(f"{len(roots)} segments were recorded, not {count}")
-    return PhaseOne(roots, states, kept)
+    return PhaseOne(roots, kept)
 
 
 def prove_segment(witness: MachineWitness, image: MachineImage, *, claim: bytes,
