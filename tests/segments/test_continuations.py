@@ -8,6 +8,7 @@ import pytest
 
 from engine import prove, verify
 from engine.errors import InputError
+from engine.events import Progress
 from engine.receipt import decode_receipt, encode_receipt
 from engine.vm import execute
 from tests.guest_scripts import BoundaryScript, buffer_address
@@ -82,6 +83,17 @@ def test_journal_is_written_in_several_segments():
     starts = [0] + ends[:-1]
     assert sum(1 for a, b in zip(starts, ends) if b > a) >= 2
     assert ends == sorted(ends)
+
+
+def test_phase_one_reports_the_segments_committed():
+    s = BoundaryScript()
+    s.exit(0, at=2 * ROWS + 10)
+    events = []
+    result = prove(boundary_program(), s.build().input, log_segment_height=LOG_HEIGHT,
+                   on_event=events.append)
+    assert result.receipt.segment_count == 3
+    fractions = [e.fraction for e in events if isinstance(e, Progress) and e.phase == "stage0"]
+    assert fractions == pytest.approx([1 / 3, 2 / 3, 1.0])
 
 
 def test_a_run_that_fits_one_segment_is_one_segment():

@@ -31,12 +31,13 @@ PHASE_LABELS = {
 
 
 #: The prover's phases that report their own fraction done (``engine.events.Progress``,
-#: from the kernels' chunks of work): their bar is determinate from their start. The
-#: others (executing, stage 0, the witness, the receipt's check, the workbench's own)
-#: are shown as the part of their time in the last proof of that size that has passed
+#: from the kernels' chunks of work; stage 0 from the segments committed, in this
+#: process or on a cluster): their bar is determinate from their start. The others
+#: (executing, the witness, the receipt's check, the workbench's own) are shown as the
+#: part of their time in the last proof of that size that has passed
 #: (``workbench.model.estimates``), or as busy without one.
-REPORTS_FRACTION = frozenset({"check", "preprocessed", "commit main", "logup", "quotient",
-                              "open", "fri"})
+REPORTS_FRACTION = frozenset({"stage0", "check", "preprocessed", "commit main", "logup",
+                              "quotient", "open", "fri"})
 
 
 #: A phase's name on a bar of the phase timeline, where a sentence does not fit.
