@@ -37,11 +37,13 @@ def warm_up(on_step=None) -> dict:
 
     Runs what a first session would: a bundled guest executed with and without its
     trace, small proofs of two bundled guests (one tall enough for the prover's
-    windowed paths) and their verification. ``on_step(text)`` hears each step.
+    windowed paths) and their verification, and a Merkle tree hashed in rounds (as
+    taller proofs' trees are). ``on_step(text)`` hears each step.
     Returns ``{"seconds", "compile_seconds", "steps"}``. Used by ``zkwb warm-up`` and
     by ``packaging/build`` to fill the shipped cache.
     """
     from engine.api import prove, verify
+    from engine.hash.merkle import warm_up_rounds
     from engine.runtime.compile_time import compile_timer
     from engine.runtime.resources import guest_path
     from engine.vm import execute, load_elf
@@ -53,6 +55,9 @@ def warm_up(on_step=None) -> dict:
         ("prove and verify a small run", lambda: _prove_and_verify(prove, verify, hello, b"")),
         ("prove and verify a 2^16-row run",
          lambda: _prove_and_verify(prove, verify, sha, bytes(700))),
+        # Taller proofs hash their Merkle trees in rounds (to report progress), with
+        # kernels the 2^16-row proof does not reach.
+        ("hash a tree in rounds, as taller proofs do", warm_up_rounds),
     ]
     start = time.perf_counter()
     with compile_timer() as compiling:

@@ -149,14 +149,8 @@ class MerkleTree:
                     _tree_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail,
                                  nodes.view(np.uint32), log_rows, log_subtree)
                 else:
-                    for r in range(rounds):
-                        _subtrees_kernel(rows.slots, rows.word_matrix, rows.word_column,
-                                         rows.tail, nodes.view(np.uint32), log_rows,
-                                         log_subtree, r * per_round, (r + 1) * per_round)
-                        if r + 1 < rounds:
-                            progress((r + 1) / rounds)
-                    _hash_top_levels(nodes.view(np.uint32), log_rows, log_subtree,
-                                     lane_scratch())
+                    _hash_in_rounds(rows, nodes, log_rows, log_subtree, rounds, per_round,
+                                    progress)
         if progress is not None:
             progress(1.0)
         levels = [nodes[_level_offset(n_rows, level):][:n_rows >> level]
@@ -312,6 +306,35 @@ def _leaf_digests(rows: object, values: object, log_height: object) -> dict[int,
         if leaves.setdefault(row, digest) != digest:
             return None
     return leaves
+
+
+def _hash_in_rounds(rows, nodes: np.ndarray, log_rows: int, log_subtree: int, rounds: int,
+                    per_round: int, progress: Callable[[float], None]) -> None:
+    """Every node of the tree, its subtrees ``per_round`` at a time in ``rounds``
+    rounds (``progress`` told the fraction after each but the last), then the top."""
+    for r in range(rounds):
+        _subtrees_kernel(rows.slots, rows.word_matrix, rows.word_column, rows.tail,
+                         nodes.view(np.uint32), log_rows, log_subtree, r * per_round,
+                         (r + 1) * per_round)
+        if r + 1 < rounds:
+            progress((r + 1) / rounds)
+    _hash_top_levels(nodes.view(np.uint32), log_rows, log_subtree, lane_scratch())
+
+
+def warm_up_rounds() -> bytes:
+    """Hash a small tree in two rounds, as a commit with progress of 256 MB or more is
+    hashed: compiles (or loads from the cache) the kernels only such trees use, for
+    ``zkwb warm-up``, whose proofs are smaller (a 2^18-row proof's trees take rounds).
+    Returns the root, the one :meth:`MerkleTree.commit` gives the same matrix."""
+    matrix = np.arange(8 << 12, dtype=np.uint32).reshape(8, 1 << 12)
+    rows = row_messages([matrix])
+    log_rows = 12
+    nodes = np.empty(((2 << log_rows) - 1, 32), dtype=np.uint8)
+    per_round = max(1, (1 << log_rows) // 2 // (4 * LANES))
+    log_subtree = log_rows - ((2 * per_round).bit_length() - 1)
+    with numba.parallel_chunksize(1):
+        _hash_in_rounds(rows, nodes, log_rows, log_subtree, 2, per_round, lambda _: None)
+    return nodes[-1].tobytes()
 
 
 def _rounds(n_rows: int, work: int) -> int:

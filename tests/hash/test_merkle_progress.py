@@ -93,3 +93,19 @@ def test_the_callback_can_stop_the_commit(monkeypatch):
     with pytest.raises(Cancelled):
         MerkleTree.commit(_matrices(14, (8,)), progress=stop)
     assert seen == [1 / merkle._MAX_ROUNDS]
+
+
+def test_warm_up_compiles_the_kernels_a_commit_in_rounds_runs(monkeypatch):
+    """``zkwb warm-up``'s proofs are too small for rounds: its own step hashes a tree in
+    rounds, with the root of the plain commit, and leaves the round kernels with every
+    signature a real commit in rounds needs (so a tall proof compiles nothing)."""
+    matrix = np.arange(8 << 12, dtype=np.uint32).reshape(8, 1 << 12)
+    assert merkle.warm_up_rounds() == MerkleTree.commit([matrix]).root
+    kernels = (merkle._subtrees_kernel, merkle._hash_top_levels)
+    compiled = [set(k.signatures) for k in kernels]
+    assert all(compiled)
+    monkeypatch.setattr(merkle, "_ROUND_WORDS", 1 << 12)
+    fractions: list[float] = []
+    MerkleTree.commit(_matrices(14, (40,)), progress=fractions.append)
+    assert len(fractions) > 1                          # it did hash in rounds
+    assert [set(k.signatures) for k in kernels] == compiled
