@@ -4,11 +4,12 @@
 A thin wrapper over Dask's own ``dask worker`` command, run in this Python (the
 package's bundled one included), so that the worker can import the engine the tasks
 call. Arguments after the address go to ``dask worker`` unchanged (``--nworkers``,
-``--memory-limit``, ``--name``...). The defaults differ in two ways: one thread per
+``--memory-limit``, ``--name``...). The defaults differ in three ways: one thread per
 worker process (``--nthreads 1``), since one segment's proof already uses every core
-through Numba's threads and a few GB of memory; and the nanny spawns the worker
-without the environment Dask sets by default
-(``engine.distributed.driver.WORKER_CONFIG``).
+through Numba's threads and a few GB of memory; the nanny spawns the worker without
+the environment Dask sets by default (``engine.distributed.driver.WORKER_CONFIG``);
+and the worker class is named as ``distributed.Worker``, not through the
+``dask.distributed`` alias (the frozen package's worker failed on it).
 """
 from __future__ import annotations
 
@@ -27,9 +28,17 @@ def add_commands(sub) -> None:
 def worker_arguments(scheduler: str, extra: list[str]) -> list[str]:
     """The ``dask worker`` arguments for ``zkwb worker SCHEDULER EXTRA...``."""
     args = [scheduler, *extra]
-    if not any(a == "--nthreads" or a.startswith("--nthreads=") for a in extra):
+    if not _given("--nthreads", extra):
         args += ["--nthreads", "1"]
+    if not _given("--worker-class", extra):
+        # Dask's default names it through the ``dask.distributed`` alias, which a frozen
+        # package does not need to carry; the class is the same.
+        args += ["--worker-class", "distributed.Worker"]
     return args
+
+
+def _given(option: str, extra: list[str]) -> bool:
+    return any(a == option or a.startswith(option + "=") for a in extra)
 
 
 def _cmd_worker(args) -> int:

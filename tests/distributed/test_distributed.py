@@ -238,8 +238,10 @@ def test_zkwb_worker_runs_one_thread_a_process_unless_told_otherwise():
     from engine.cli.worker import worker_arguments
 
     assert worker_arguments("tcp://h:8786", ["--name", "a"]) == [
-        "tcp://h:8786", "--name", "a", "--nthreads", "1"]
-    assert worker_arguments("tcp://h:8786", ["--nthreads=4"]) == ["tcp://h:8786", "--nthreads=4"]
+        "tcp://h:8786", "--name", "a", "--nthreads", "1", "--worker-class",
+        "distributed.Worker"]
+    assert worker_arguments("tcp://h:8786", ["--nthreads=4", "--worker-class", "x.W"]) == [
+        "tcp://h:8786", "--nthreads=4", "--worker-class", "x.W"]
 
 
 def test_workers_zkwb_starts_spawn_without_dasks_memory_trim_setting():

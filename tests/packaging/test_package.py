@@ -386,3 +386,61 @@ def test_installed_zkwb_new_build_prove_verify_a_fresh_project(deb, installed, b
     verdict = json.loads(out.stdout)
     assert verdict["valid"] is True and verdict["pinned"] is True
     assert bytes.fromhex(verdict["journal_hex"]) == b"4 numbers, mean 2.625000\n"
+
+
+def test_installed_zkwb_worker_proves_segments_for_the_installed_driver(installed, bare_env,
+                                                                        tmp_path):
+    """docs/distributed.md: a package user starts a worker with `zkwb worker ADDRESS`
+    (Dask's worker and its nanny, in the bundled Python) and proves with `zkwb prove
+    --cluster ADDRESS`, or with `--workers N` alone. Each in its own fresh home, as on
+    machines of their own; the scheduler is Dask's own (this checkout's environment)."""
+    import sys
+
+    from tests.distributed.support import free_port, wait_for
+
+    zkwb = installed / "zkwb"
+    guests = installed / "_internal" / "resources" / "guests"
+    address = f"tcp://127.0.0.1:{free_port()}"
+    logs = {name: open(tmp_path / f"{name}.log", "wb") for name in ("scheduler", "worker")}
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", address.rsplit(":", 1)[1], "--no-dashboard", "--no-show"],
+        stdout=logs["scheduler"], stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([str(zkwb), "worker", address, "--name", "packaged",
+                               "--host", "127.0.0.1", "--no-dashboard"], env=bare_env(),
+                              stdout=logs["worker"], stderr=subprocess.STDOUT)
+    try:
+        worker_log = tmp_path / "worker.log"
+        wait_for(lambda: b"Registered to" in worker_log.read_bytes() or worker.poll() is not None,
+                 300, "the packaged worker to join the scheduler")
+        assert worker.poll() is None, worker_log.read_text(errors="replace")[-3000:]
+        for how in (["--cluster", address], ["--workers", "1"]):
+            env = bare_env()
+            receipt = tmp_path / f"sha256{how[0]}.zkr"
+            proving = run(zkwb, "prove", str(guests / "sha256.elf"), "--segment-rows", "1024",
+                          *how, "-o", str(receipt), "--json", env=env, timeout=900)
+            assert proving.returncode == 0, (how, proving.stderr[-3000:],
+                                             worker_log.read_text(errors="replace")[-3000:])
+            proved = json.loads(proving.stdout)
+            assert proved["segment_count"] > 1
+            if how[0] == "--cluster":
+                assert all(s["worker"] for s in proved["segments"])
+            # The bundle carries Dask's packages' metadata: no version-mismatch table.
+            assert "Mismatched versions" not in proving.stderr
+            out = run(zkwb, "verify", str(receipt), "--elf", str(guests / "sha256.elf"),
+                      "--json", env=env, timeout=600)
+            assert out.returncode == 0, out.stderr
+            verdict = json.loads(out.stdout)
+            assert verdict["valid"] is True and verdict["segments"] == proved["segment_count"]
+        assert b"Mismatched versions" not in worker_log.read_bytes()
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in logs.values():
+            log.close()
