@@ -258,8 +258,6 @@ def _commit_wave(client, common: dict, jobs: Iterator[dict], count: int, reporte
     driver holds a few windows), each worker commits a segment's stage-0 columns and
     keeps its job; the roots, in order. A worker that dies takes its tasks with it and
     Dask runs them elsewhere (the task carries its job)."""
-    from distributed import wait
-
     roots: list[bytes | None] = [None] * count
     holders: list[str | None] = [None] * count
     metas: list[dict | None] = [None] * count
@@ -281,10 +279,7 @@ def _commit_wave(client, common: dict, jobs: Iterator[dict], count: int, reporte
                 pending[future] = k
             if not pending:
                 raise ProvingError(f"{done} of {count} segments were recorded")
-            try:
-                finished, _ = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                finished = [future for future in pending if future.done()]
+            finished = _some_finished(pending)
             reporter.check_cancel()
             for future in finished:
                 k = pending.pop(future)
@@ -313,8 +308,6 @@ def _prove_wave(client, common: dict, planned, first: _Committed, checker: _Seal
     window again and sends the whole job (a bounded number ahead). Each seal is checked
     as it returns and a bad one proved again; the segments and their global shares,
     in order."""
-    from distributed import wait
-
     count = len(planned.spans)
     spans = planned.spans
     run_id = common["run"]
@@ -356,10 +349,7 @@ def _prove_wave(client, common: dict, planned, first: _Committed, checker: _Seal
                 wholes += 1
             if not pending:
                 raise ProvingError(f"{len(done)} of {count} segments were proven")
-            try:
-                finished, _ = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                finished = [future for future in pending if future.done()]
+            finished = _some_finished(pending)
             _announce_started(started, pending, spans, count, announced, reporter)
             reporter.check_cancel()
             for future in finished:
@@ -411,6 +401,18 @@ def _prove_wave(client, common: dict, planned, first: _Committed, checker: _Seal
     proved = [done[k][0] for k in range(count)]
     shares = [done[k][1] for k in range(count)]
     return proved, shares
+
+
+def _some_finished(pending) -> list:
+    """The futures of ``pending`` that are done, waiting a quarter of a second at most
+    for the first (so that the caller polls its cancel token that often)."""
+    from distributed import wait
+
+    try:
+        finished, _ = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        finished = [future for future in pending if future.done()]
+    return list(finished)
 
 
 def _announce_started(started: queue.SimpleQueue, pending: dict, spans, count: int,

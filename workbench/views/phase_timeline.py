@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from workbench.model.timeline import RUNNING, STOPPED, PhaseTimeline, Span
 from workbench.views import theme
+from workbench.views.segment_strip import strip_tooltip
 
 BAR_HEIGHT = 18
 GAP = 1
@@ -94,15 +95,7 @@ class TimelineBars(QWidget):
         return self.model.describe(span, self.now)
 
     def event(self, event) -> bool:
-        if event.type() == QEvent.ToolTip:
-            span = self.span_at(event.position().x() if hasattr(event, "position")
-                                else event.pos().x())
-            if span is None:
-                QToolTip.hideText()
-            else:
-                QToolTip.showText(event.globalPos(), self.tooltip(span), self)
-            return True
-        return super().event(event)
+        return strip_tooltip(self, event, self.span_at, self.tooltip) or super().event(event)
 
     def paintEvent(self, _event) -> None:
         colors = theme.plot_colors()

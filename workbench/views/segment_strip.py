@@ -29,6 +29,20 @@ def state_color(state: str, colors: dict[str, object] | None = None) -> str:
     return str(colors[STATE_COLOR_KEYS[state]])
 
 
+def strip_tooltip(widget: QWidget, event, item_at, text_of) -> bool:
+    """Answer a ``ToolTip`` event of a strip of bars (this one, the phase timeline):
+    the tooltip of the bar under the pointer, ``item_at(x)`` (None: no bar there, no
+    tooltip), worded by ``text_of(item)``. Returns whether ``event`` was one."""
+    if event.type() != QEvent.ToolTip:
+        return False
+    item = item_at(event.position().x() if hasattr(event, "position") else event.pos().x())
+    if item is None:
+        QToolTip.hideText()
+    else:
+        QToolTip.showText(event.globalPos(), text_of(item), widget)
+    return True
+
+
 class SegmentCells(QWidget):
     """The cells themselves: painted, one per segment, a tooltip each."""
 
@@ -62,15 +76,7 @@ class SegmentCells(QWidget):
         return self.model.describe(index)
 
     def event(self, event) -> bool:
-        if event.type() == QEvent.ToolTip:
-            index = self.cell_at(event.position().x() if hasattr(event, "position")
-                                 else event.pos().x())
-            if index is None:
-                QToolTip.hideText()
-            else:
-                QToolTip.showText(event.globalPos(), self.tooltip(index), self)
-            return True
-        return super().event(event)
+        return strip_tooltip(self, event, self.cell_at, self.tooltip) or super().event(event)
 
     def paintEvent(self, _event) -> None:
         colors = theme.plot_colors()
