@@ -75,6 +75,15 @@ def test_each_phase_is_a_bar_as_long_as_it_took_named_where_it_fits(frozen, qtbo
     assert texts["preprocessed"] in ("", "Fixed tables")   # too short for its seconds
     tooltip = strip.bar_tooltip(3)
     assert tooltip.startswith("Committing the trace · took 1.3 s")
+    # Hovering the bar shows that text (the strips' shared tooltip handler).
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+    bars = strip.bars
+    rect = bars.bar_rect(bars.model.spans[3])
+    at = QPoint(int(rect.center().x()), int(rect.center().y()))
+    assert bars.event(QHelpEvent(QEvent.ToolTip, at, bars.mapToGlobal(at)))
+    qtbot.waitUntil(lambda: QToolTip.text() == tooltip)
     assert window.width() <= 1280
 
 
